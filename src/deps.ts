@@ -17,3 +17,5 @@ export { tf };
 export { WebGPUBackend } from "npm:@tensorflow/tfjs-backend-webgpu@4.22.0";
 export * as webgpu from "npm:@tensorflow/tfjs-backend-webgpu@4.22.0";
 export { setThreadsCount, setWasmPaths } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
+export { decode as decodeImage, Image } from "npm:imagescript@1.3.1";
+export { XMLParser } from "npm:fast-xml-parser@5.12.1";

@@ -1,0 +1,61 @@
+/**
+ * The shapes every dataset loader yields (DESIGN §6).
+ *
+ * Coordinates are continuous, in the image's own pixel frame: (0, 0) is the top-left
+ * corner of the top-left pixel, so pixel (column i, row j) has its centre at
+ * (i + 0.5, j + 0.5). Each loader converts its format's convention (VOC's 1-based
+ * inclusive boxes, …) into this one and says how in its doc comment.
+ *
+ * @module
+ */
+
+/** An RGB image: `width·height·3` bytes, row-major, top row first. */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** An axis-aligned box in continuous pixel coordinates. */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** One keypoint: x, y in continuous pixel coordinates, and 1 if visible else 0. */
+export type Keypoint = [x: number, y: number, visible: number];
+
+/** One example of a dataset, in the dataset's own pixel frame. */
+export interface Sample {
+  /** Stable id, unique within the dataset (e.g. `Aaron_Eckhart_0001`). */
+  id: string;
+  image: RgbImage;
+  /** Class index per pixel (`width·height`, row-major); 255 = ignore. */
+  segmentation?: Uint8Array;
+  /** `[K][3]`: x, y, visible — in the dataset's keypoint order. */
+  keypoints?: Keypoint[];
+  /** The object's box (face rect, visible person box). */
+  box?: Box;
+}
+
+/** The dataset splits. */
+export type Split = "train" | "val" | "test";
+
+/** A split of a dataset: ids known up front, samples decoded on demand. */
+export interface Dataset {
+  /** `"aflw" | "lfw-parts" | "pascal-person"` or a synthetic name. */
+  name: string;
+  split: Split;
+  /** The sample ids of this split, in a fixed order. */
+  ids: readonly string[];
+  /** Segmentation class names by index (segmentation datasets). */
+  classes?: readonly string[];
+  /** Keypoint names in order (keypoint datasets). */
+  keypointNames?: readonly string[];
+  /** Decodes sample `index` (0-based, into `ids`). */
+  get(index: number): Promise<Sample>;
+  /** Iterates the split in `ids` order. */
+  [Symbol.asyncIterator](): AsyncIterator<Sample>;
+}
