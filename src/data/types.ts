@@ -59,3 +59,21 @@ export interface Dataset {
   /** Iterates the split in `ids` order. */
   [Symbol.asyncIterator](): AsyncIterator<Sample>;
 }
+
+/** One problem found while validating a dataset. */
+export interface DataProblem {
+  file: string;
+  message: string;
+}
+
+/** What `deno task data check <dataset> --root DIR` prints (as JSON). */
+export interface CheckReport {
+  dataset: string;
+  root: string;
+  splits: { train: number; val: number; test: number };
+  /** Fraction of labelled pixels per class name (segmentation datasets). */
+  classFractions?: Record<string, number>;
+  /** Keypoint names and the fraction of keypoints that are visible (keypoint datasets). */
+  keypoints?: { names: string[]; visibleFraction: number };
+  problems: DataProblem[];
+}
