@@ -76,8 +76,11 @@ export function markdownTable(
 
 /** Mean, sample standard deviation (n − 1 in the denominator; 0 for one value) and count. */
 export interface MeanStd {
+  /** The arithmetic mean. */
   mean: number;
+  /** The sample standard deviation (n − 1); 0 for one value. */
   std: number;
+  /** How many values. */
   n: number;
 }
 
@@ -103,7 +106,15 @@ export function meanStd(values: readonly number[]): MeanStd {
   return { mean, std: Math.sqrt(ss / (n - 1)), n };
 }
 
-/** `x.toFixed(digits)` without a negative zero ("-0.00" becomes "0.00"). */
+/**
+ * `x.toFixed(digits)` without a negative zero ("-0.00" becomes "0.00").
+ *
+ * @example
+ * ```ts
+ * import { formatNumber } from "./markdown.ts";
+ * formatNumber(-0.001, 2); // "0.00"
+ * ```
+ */
 export function formatNumber(x: number, digits: number): string {
   const s = x.toFixed(digits);
   return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
