@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { createProgress, formatDuration } from "./_progress.ts";
+
+Deno.test("formatDuration() writes m:ss and h:mm:ss", () => {
+  assert.equal(formatDuration(0), "0:00");
+  assert.equal(formatDuration(75.4), "1:15");
+  assert.equal(formatDuration(3725), "1:02:05");
+  assert.equal(formatDuration(NaN), "?");
+});
+
+Deno.test("createProgress() on a terminal redraws one line with count, rate and ETA", () => {
+  let t = 0;
+  const out: string[] = [];
+  const bar = createProgress("masks", 100, { write: (s) => out.push(s), tty: true, now: () => t });
+  t = 2000; // 2 s for 25 items: 12.5/s, 75 left → 6 s
+  bar.update(25);
+  assert.equal(out.length, 1);
+  assert.equal(out[0], "\r\x1b[Kmasks [######..................] 25/100 25% 12.5/s ETA 0:06");
+  t = 2050; // within 100 ms: no redraw
+  bar.tick();
+  assert.equal(out.length, 1);
+  t = 4000;
+  bar.update(100);
+  bar.done();
+  assert.equal(out.at(-2), "\r\x1b[Kmasks [########################] 100/100 100% 25.0/s in 0:04");
+  assert.equal(out.at(-1), "\n");
+  bar.done();
+  bar.tick();
+  assert.equal(out.at(-1), "\n", "nothing after done()");
+});
+
+Deno.test("createProgress() off a terminal prints a line per 10 % and shows bytes as MB", () => {
+  let t = 0;
+  const out: string[] = [];
+  const bar = createProgress("x.tgz", 10e6, {
+    write: (s) => out.push(s),
+    tty: false,
+    now: () => t,
+    unit: "bytes",
+  });
+  for (let i = 1; i <= 100; i++) {
+    t = i * 10;
+    bar.update(i * 1e5);
+  }
+  bar.done();
+  assert.equal(out.length, 10, "nine steps (10 %..90 %) and the final line");
+  assert.ok(out.every((l) => l.endsWith("\n")));
+  assert.match(out[9]!, /100% 10\.0 MB\/s in 0:01\n$/);
+  assert.equal(out[0], "x.tgz [##......................] 1.0 MB/10.0 MB 10% 10.0 MB/s ETA 0:01\n");
+});
