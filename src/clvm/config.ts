@@ -1,0 +1,246 @@
+/**
+ * CLVM options: architectures, feedback modes, heads, and their validation (DESIGN §1, §4).
+ *
+ * @module
+ */
+
+/** One layer of the network: its channel count and whether it is an NMS layer. */
+export interface LayerSpec {
+  channels: number;
+  /** NMS layer: at most one non-zero per 2×2 group; the layer above sees it sum-pooled. */
+  nms: boolean;
+}
+
+/** An explicit architecture: input channels and layers bottom to top. */
+export interface ArchitectureSpec {
+  inputChannels: number;
+  layers: LayerSpec[];
+  /** Square filter size of every layer (odd); the paper's is 3. */
+  kernelSize?: number;
+}
+
+/** How a top-down signal crosses an NMS layer (Pᵀ). */
+export type Feedback = "replicate" | "switches" | "zero-interlace";
+
+/** A head: a linear 5×5 conv from layer `layer` (1-based) to `channels` outputs. */
+export interface HeadSpec {
+  layer: number;
+  channels: number;
+}
+
+/** The heads a model has. */
+export interface HeadsSpec {
+  segmentation?: HeadSpec;
+  keypoints?: HeadSpec;
+}
+
+/** What `createCLVM` accepts; every field is optional. */
+export interface CLVMOptions {
+  /** `"paper"` (bottom 8 conv layers of VGG-19), `"tiny"`, or an explicit spec. */
+  architecture?: "paper" | "tiny" | ArchitectureSpec;
+  /** Number of alternating bottom-up/top-down passes k ≥ 1 (CLVM_k). */
+  passes?: number;
+  /** Top-down signals use the bottom-up filters themselves (true) or separate ones. */
+  tied?: boolean;
+  feedback?: Feedback;
+  /** Batch-normalize the bottom-up and top-down signals (a training aid). */
+  batchNorm?: boolean;
+  /** Heads; a head given without `channels` gets 3 (segmentation) or 21 (keypoints). */
+  heads?: { segmentation?: Partial<HeadSpec>; keypoints?: Partial<HeadSpec> };
+  /** Seed of the weight initialization (any integer). */
+  seed?: number;
+  /** Standard deviation of the initial filters (paper: 0.01). */
+  weightStd?: number;
+  /** Standard deviation of the initial biases (paper: 0.1). */
+  biasStd?: number;
+  /** A preset name of `VARIANTS`; the other options override it. */
+  variant?: string;
+}
+
+/** Options with every default filled in: what a checkpoint stores. */
+export interface ResolvedOptions {
+  architecture: Required<ArchitectureSpec>;
+  architectureName: string;
+  passes: number;
+  tied: boolean;
+  feedback: Feedback;
+  batchNorm: boolean;
+  heads: HeadsSpec;
+  seed: number;
+  weightStd: number;
+  biasStd: number;
+  variant: string | null;
+}
+
+const nms = (channels: number): LayerSpec => ({ channels, nms: true });
+const plain = (channels: number): LayerSpec => ({ channels, nms: false });
+
+/** The named architectures (DESIGN §4). */
+export const ARCHITECTURES: Readonly<Record<"paper" | "tiny", Required<ArchitectureSpec>>> = {
+  paper: {
+    inputChannels: 3,
+    kernelSize: 3,
+    layers: [
+      plain(64),
+      nms(64),
+      plain(128),
+      nms(128),
+      plain(256),
+      plain(256),
+      plain(256),
+      plain(256),
+    ],
+  },
+  // The same shape with far fewer channels: for tests and the default CPU run.
+  tiny: {
+    inputChannels: 3,
+    kernelSize: 3,
+    layers: [plain(8), nms(8), plain(12), nms(12), plain(16), plain(16), plain(16), plain(16)],
+  },
+};
+
+/** The feedback modes. */
+export const FEEDBACK_MODES: readonly Feedback[] = ["replicate", "switches", "zero-interlace"];
+
+/** The option names `createCLVM` accepts. */
+export const OPTION_NAMES: readonly (keyof CLVMOptions)[] = [
+  "architecture",
+  "passes",
+  "tied",
+  "feedback",
+  "batchNorm",
+  "heads",
+  "seed",
+  "weightStd",
+  "biasStd",
+  "variant",
+];
+
+const DEFAULT_HEAD_CHANNELS = { segmentation: 3, keypoints: 21 } as const;
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+function checkKeys(what: string, value: object, valid: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!valid.includes(key)) {
+      fail(`Unknown ${what} "${key}": expected one of ${valid.join(", ")}`);
+    }
+  }
+}
+
+function positiveInteger(what: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    fail(`Invalid ${what} ${JSON.stringify(value)}: expected an integer ≥ 1`);
+  }
+  return value;
+}
+
+function resolveArchitecture(
+  architecture: CLVMOptions["architecture"],
+): { spec: Required<ArchitectureSpec>; name: string } {
+  if (architecture === undefined) return { spec: ARCHITECTURES.tiny, name: "tiny" };
+  if (typeof architecture === "string") {
+    const spec = (ARCHITECTURES as Record<string, Required<ArchitectureSpec>>)[architecture];
+    if (!spec) {
+      fail(
+        `Unknown architecture "${architecture}": expected one of ${
+          Object.keys(ARCHITECTURES).join(", ")
+        }, or an explicit { inputChannels, layers } spec`,
+      );
+    }
+    return { spec, name: architecture };
+  }
+  checkKeys("architecture field", architecture, ["inputChannels", "layers", "kernelSize"]);
+  const inputChannels = positiveInteger("architecture inputChannels", architecture.inputChannels);
+  const kernelSize = positiveInteger("architecture kernelSize", architecture.kernelSize ?? 3);
+  if (kernelSize % 2 !== 1) fail(`Invalid architecture kernelSize ${kernelSize}: expected odd`);
+  if (!Array.isArray(architecture.layers) || architecture.layers.length < 1) {
+    fail("Invalid architecture layers: expected a non-empty array of { channels, nms }");
+  }
+  const layers = architecture.layers.map((layer, i) => {
+    checkKeys(`field of architecture layer ${i + 1}`, layer, ["channels", "nms"]);
+    return {
+      channels: positiveInteger(`channels of architecture layer ${i + 1}`, layer.channels),
+      nms: Boolean(layer.nms),
+    };
+  });
+  return { spec: { inputChannels, kernelSize, layers }, name: "custom" };
+}
+
+/**
+ * Fills in defaults and validates options; `presets` supplies the variant table so
+ * this module stays free of it.
+ */
+export function resolveOptions(
+  options: CLVMOptions,
+  presets: Readonly<Record<string, CLVMOptions>>,
+): ResolvedOptions {
+  if (options === null || typeof options !== "object") {
+    fail(`Invalid CLVM options ${JSON.stringify(options)}: expected an object`);
+  }
+  checkKeys("CLVM option", options, OPTION_NAMES as string[]);
+  let merged: CLVMOptions = options;
+  if (options.variant !== undefined) {
+    const preset = presets[options.variant];
+    if (!preset) {
+      fail(
+        `Unknown variant "${options.variant}": expected one of ${Object.keys(presets).join(", ")}`,
+      );
+    }
+    const heads = { ...preset.heads };
+    for (const task of ["segmentation", "keypoints"] as const) {
+      const override = options.heads?.[task];
+      if (override) heads[task] = { ...heads[task], ...override };
+    }
+    merged = { ...preset, ...options, heads };
+  }
+  const { spec, name } = resolveArchitecture(merged.architecture);
+  const passes = positiveInteger("passes", merged.passes ?? 1);
+  const feedback = merged.feedback ?? "replicate";
+  if (!FEEDBACK_MODES.includes(feedback)) {
+    fail(`Unknown feedback "${feedback}": expected one of ${FEEDBACK_MODES.join(", ")}`);
+  }
+  const heads: HeadsSpec = {};
+  const givenHeads = merged.heads ?? {};
+  checkKeys("head", givenHeads, ["segmentation", "keypoints"]);
+  for (const task of ["segmentation", "keypoints"] as const) {
+    const head = givenHeads[task];
+    if (!head) continue;
+    checkKeys(`${task} head field`, head, ["layer", "channels"]);
+    const layer = positiveInteger(`${task} head layer`, head.layer);
+    if (layer > spec.layers.length) {
+      fail(
+        `Invalid ${task} head layer ${layer}: the architecture has layers 1..${spec.layers.length}`,
+      );
+    }
+    const channels = positiveInteger(
+      `${task} head channels`,
+      head.channels ?? DEFAULT_HEAD_CHANNELS[task],
+    );
+    heads[task] = { layer, channels };
+  }
+  const seed = merged.seed ?? 1;
+  if (!Number.isInteger(seed)) fail(`Invalid seed ${seed}: expected an integer`);
+  const weightStd = merged.weightStd ?? 0.01;
+  const biasStd = merged.biasStd ?? 0.1;
+  for (const [what, v] of [["weightStd", weightStd], ["biasStd", biasStd]] as const) {
+    if (typeof v !== "number" || !(v >= 0) || !Number.isFinite(v)) {
+      fail(`Invalid ${what} ${v}: expected a finite number ≥ 0`);
+    }
+  }
+  return {
+    architecture: spec,
+    architectureName: name,
+    passes,
+    tied: merged.tied ?? true,
+    feedback,
+    batchNorm: merged.batchNorm ?? false,
+    heads,
+    seed,
+    weightStd,
+    biasStd,
+    variant: merged.variant ?? null,
+  };
+}

@@ -1,0 +1,429 @@
+/**
+ * The CLVM: coordinate ascent over the latent layers (DESIGN §1–§2), its heads, and
+ * its weights.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { type CLVMOptions, type ResolvedOptions, resolveOptions } from "./config.ts";
+import { VARIANTS } from "./variants.ts";
+import { initParams, paramSpecs } from "./params.ts";
+import { type HeadLayers, type Update, updateSchedule } from "./passes.ts";
+import { checkGroupable, nmsRelu, nmsWinners } from "./nms.ts";
+import { sumPool2x2, unpool } from "./pooling.ts";
+import { convTransposeSame } from "./conv.ts";
+
+type T4 = tf.Tensor4D;
+
+/** Head outputs: logits at the resolution of the layer each head reads. */
+export interface HeadOutputs {
+  /** `[N, h, w, classes]` class logits. */
+  segmentation?: T4;
+  /** `[N, h, w, keypoints]` logit maps. */
+  keypoints?: T4;
+}
+
+/** Batch statistics of one forward pass in training mode, by batch-norm name. */
+export type BatchStats = Map<string, { mean: tf.Tensor1D; variance: tf.Tensor1D }>;
+
+/** Options of {@link CLVM.forward}. */
+export interface ForwardOptions {
+  /** Number of passes (default: the model's). */
+  passes?: number;
+  /** Batch norm from batch statistics instead of running averages. */
+  training?: boolean;
+  /** Skip the last pass's updates that cannot reach a head (default true). */
+  lazy?: boolean;
+  /** Receives the batch statistics of each batch norm (training mode); caller disposes. */
+  batchStats?: BatchStats;
+}
+
+const BN_EPSILON = 1e-5;
+
+/** A weight map: names of DESIGN §6 to tensors. */
+export type WeightMap = Record<string, tf.Tensor>;
+
+/**
+ * A convolutional latent-variable model. Create one with {@link createCLVM}.
+ */
+export class CLVM {
+  /** The options with every default filled in. */
+  readonly options: ResolvedOptions;
+  readonly #params: Map<string, tf.Variable>;
+  #disposed = false;
+
+  /** Use {@link createCLVM}. */
+  constructor(options: ResolvedOptions) {
+    this.options = options;
+    this.#params = initParams(options);
+  }
+
+  /** Number of layers L. */
+  get layerCount(): number {
+    return this.options.architecture.layers.length;
+  }
+
+  /** The factor by which layer `layer`'s maps are smaller than the input. */
+  stride(layer: number): number {
+    const layers = this.options.architecture.layers;
+    let s = 1;
+    for (let i = 1; i < layer; i++) if (layers[i - 1]!.nms) s *= 2;
+    return s;
+  }
+
+  #param(name: string): tf.Variable {
+    const p = this.#params.get(name);
+    if (!p) throw new Error(`The model has no parameter "${name}"`);
+    return p;
+  }
+
+  #checkAlive(): void {
+    if (this.#disposed) throw new Error("This CLVM has been disposed");
+  }
+
+  /** Throws an error naming the expected and the received shape unless `x` fits. */
+  checkInput(x: tf.Tensor): asserts x is T4 {
+    this.#checkAlive();
+    const { inputChannels, layers } = this.options.architecture;
+    const nmsCount = layers.filter((l) => l.nms).length;
+    const multiple = 2 ** nmsCount;
+    const expected = `[N, H, W, ${inputChannels}] with H and W multiples of ${multiple}` +
+      ` (the ${nmsCount} NMS layers each halve them)`;
+    const [n, h, w, c] = x.shape;
+    if (
+      x.rank !== 4 || c !== inputChannels || h! % multiple !== 0 || w! % multiple !== 0 ||
+      h === 0 || w === 0 || n === 0
+    ) {
+      throw new Error(
+        `Cannot run the CLVM on an input of shape [${x.shape.join(", ")}]: expected ${expected}`,
+      );
+    }
+    if (x.dtype !== "float32") {
+      throw new Error(`Cannot run the CLVM on a ${x.dtype} input: expected float32`);
+    }
+  }
+
+  #batchNorm(
+    v: T4,
+    name: string,
+    training: boolean,
+    stats: BatchStats | undefined,
+  ): T4 {
+    const gamma = this.#param(`${name}/gamma`);
+    const beta = this.#param(`${name}/beta`);
+    if (training) {
+      const { mean, variance } = tf.moments(v, [0, 1, 2]);
+      if (stats) {
+        stats.get(name)?.mean.dispose();
+        stats.get(name)?.variance.dispose();
+        stats.set(name, {
+          mean: tf.keep(tf.clone(mean)) as tf.Tensor1D,
+          variance: tf.keep(tf.clone(variance)) as tf.Tensor1D,
+        });
+      }
+      return tf.batchNorm(v, mean, variance, beta, gamma, BN_EPSILON) as T4;
+    }
+    return tf.batchNorm(
+      v,
+      this.#param(`${name}/mean`),
+      this.#param(`${name}/variance`),
+      beta,
+      gamma,
+      BN_EPSILON,
+    ) as T4;
+  }
+
+  /**
+   * Runs the layer updates of `schedule` from z = 0 and returns z₁..z_L (null for a
+   * layer never updated). `afterEach` sees the state after every update.
+   */
+  #sweep(
+    x: T4,
+    schedule: Update[],
+    training: boolean,
+    stats: BatchStats | undefined,
+    afterEach?: (z: (T4 | null)[]) => void,
+  ): (T4 | null)[] {
+    const { layers } = this.options.architecture;
+    const { tied, feedback, batchNorm } = this.options;
+    const L = layers.length;
+    // z[i] for i = 1..L (index 0 unused); null means "still all zero".
+    const z: (T4 | null)[] = new Array(L + 1).fill(null);
+    const winners: (T4 | null)[] = new Array(L + 1).fill(null);
+    for (const { layer: i } of schedule) {
+      const { next, won } = tf.tidy((): { next: T4; won?: T4 } => {
+        const below = i === 1 ? x : z[i - 1];
+        const isNms = layers[i - 1]!.nms;
+        const parts: T4[] = [];
+        if (below) {
+          const input = i > 1 && layers[i - 2]!.nms ? sumPool2x2(below) : below;
+          let bot = tf.conv2d(input, this.#param(`conv${i}/kernel`) as tf.Tensor4D, 1, "same");
+          if (batchNorm) bot = this.#batchNorm(bot, `bn${i}/bottom`, training, stats);
+          parts.push(bot);
+        }
+        const above = i < L ? z[i + 1] : null;
+        if (above) {
+          const filter = this.#param(tied ? `conv${i + 1}/kernel` : `topdown${i + 1}/kernel`);
+          const [n, h, w] = above.shape;
+          let top = convTransposeSame(above, filter as tf.Tensor4D, [
+            n,
+            h,
+            w,
+            layers[i - 1]!.channels,
+          ]);
+          if (isNms) top = unpool(top, feedback, winners[i] ?? undefined);
+          if (batchNorm) top = this.#batchNorm(top, `bn${i}/top`, training, stats);
+          parts.push(top);
+        }
+        const bias = this.#param(`conv${i}/bias`);
+        const a = parts.length === 0
+          ? tf.add(tf.zeros([x.shape[0], 1, 1, layers[i - 1]!.channels]), bias) as T4
+          : tf.add(parts.length === 1 ? parts[0]! : tf.add(parts[0]!, parts[1]!), bias) as T4;
+        if (!isNms) return { next: tf.relu(a) };
+        checkGroupable(a, i);
+        return feedback === "switches"
+          ? { next: nmsRelu(a), won: nmsWinners(a) }
+          : { next: nmsRelu(a) };
+      });
+      z[i]?.dispose();
+      z[i] = next;
+      if (won) {
+        winners[i]?.dispose();
+        winners[i] = won;
+      }
+      afterEach?.(z);
+    }
+    for (const w of winners) w?.dispose();
+    return z;
+  }
+
+  #headLayers(): HeadLayers | undefined {
+    const layers = Object.values(this.options.heads).map((h) => h.layer);
+    if (layers.length === 0) return undefined;
+    return { lowest: Math.min(...layers), highest: Math.max(...layers) };
+  }
+
+  #zeroLike(x: T4, layer: number): T4 {
+    const c = this.options.architecture.layers[layer - 1]!.channels;
+    const s = this.stride(layer);
+    return tf.zeros([x.shape[0], x.shape[1] / s, x.shape[2] / s, c]);
+  }
+
+  /**
+   * z₁..z_L after `passes` passes (default: the model's), as new tensors the caller
+   * disposes. Index 0 holds z₁.
+   *
+   * @example
+   * ```ts
+   * import { createCLVM, initBackend, tf } from "../../mod.ts";
+   * await initBackend("cpu");
+   * const clvm = createCLVM({ architecture: "tiny", passes: 2 });
+   * const z = clvm.latents(tf.zeros([1, 8, 8, 3]));
+   * console.log(z.length); // 8
+   * z.forEach((t) => t.dispose());
+   * clvm.dispose();
+   * ```
+   */
+  latents(x: tf.Tensor, passes: number = this.options.passes): T4[] {
+    this.checkInput(x);
+    checkPasses(passes);
+    const schedule = updateSchedule(this.layerCount, passes);
+    const z = this.#sweep(x, schedule, false, undefined);
+    return z.slice(1).map((t, i) => t ?? this.#zeroLike(x, i + 1));
+  }
+
+  /**
+   * The global score S(z) of DESIGN §2 for each image, `[N]`. Uses the filters and
+   * biases only (S is defined without batch norm). `z` holds z₁..z_L.
+   */
+  score(x: tf.Tensor, z: readonly tf.Tensor[]): tf.Tensor1D {
+    this.checkInput(x);
+    if (z.length !== this.layerCount) {
+      throw new Error(
+        `Cannot score ${z.length} latent layers: this model has ${this.layerCount}`,
+      );
+    }
+    z.forEach((zi, k) => {
+      const expected = this.#zeroLike(x, k + 1);
+      const ok = expected.shape.every((d, j) => zi.shape[j] === d) && zi.rank === 4;
+      const want = expected.shape.join(", ");
+      expected.dispose();
+      if (!ok) {
+        throw new Error(
+          `Cannot score z${k + 1} of shape [${zi.shape.join(", ")}]: expected [${want}]`,
+        );
+      }
+    });
+    return tf.tidy(() => this.#score(x, z as T4[]));
+  }
+
+  #score(x: T4, z: readonly (T4 | null)[]): tf.Tensor1D {
+    const { layers } = this.options.architecture;
+    let total: tf.Tensor1D = tf.zeros([x.shape[0]]);
+    for (let i = 1; i <= layers.length; i++) {
+      const zi = z[i - 1];
+      if (!zi) continue;
+      const below = i === 1 ? x : z[i - 2];
+      const perImage = (t: tf.Tensor) => tf.sum(t, [1, 2, 3]) as tf.Tensor1D;
+      let term = tf.add(
+        tf.mul(-0.5, perImage(tf.square(zi))),
+        perImage(tf.mul(zi, this.#param(`conv${i}/bias`))),
+      ) as tf.Tensor1D;
+      if (below) {
+        const input = i > 1 && layers[i - 2]!.nms ? sumPool2x2(below) : below;
+        const bot = tf.conv2d(input, this.#param(`conv${i}/kernel`) as tf.Tensor4D, 1, "same");
+        term = tf.add(term, perImage(tf.mul(zi, bot)));
+      }
+      total = tf.add(total, term);
+    }
+    return total;
+  }
+
+  /**
+   * S after every layer update of `passes` passes, starting from z = 0: `[updates + 1, N]`
+   * (row 0 is S(0) = 0). The convergence study of Fig. 15.
+   */
+  scoreTrace(x: tf.Tensor, passes: number = this.options.passes): tf.Tensor2D {
+    this.checkInput(x);
+    checkPasses(passes);
+    const rows: tf.Tensor1D[] = [tf.zeros([x.shape[0]])];
+    const schedule = updateSchedule(this.layerCount, passes);
+    const z = this.#sweep(x, schedule, false, undefined, (state) => {
+      rows.push(tf.tidy(() => this.#score(x, state.slice(1))));
+    });
+    z.forEach((t) => t?.dispose());
+    const out = tf.stack(rows) as tf.Tensor2D;
+    rows.forEach((r) => r.dispose());
+    return out;
+  }
+
+  /**
+   * The heads' logits (the graph the trainer differentiates). Lazy by default: the
+   * last pass skips updates no head can see.
+   */
+  forward(x: tf.Tensor, options: ForwardOptions = {}): HeadOutputs {
+    this.checkInput(x);
+    const passes = options.passes ?? this.options.passes;
+    checkPasses(passes);
+    const heads = this.#headLayers();
+    if (!heads) throw new Error("This CLVM has no heads: give options.heads to predict");
+    const schedule = updateSchedule(
+      this.layerCount,
+      passes,
+      options.lazy === false ? undefined : heads,
+    );
+    return tf.tidy(() => {
+      const z = this.#sweep(x, schedule, options.training ?? false, options.batchStats);
+      const out: HeadOutputs = {};
+      for (const task of ["segmentation", "keypoints"] as const) {
+        const head = this.options.heads[task];
+        if (!head) continue;
+        const input = z[head.layer] ?? this.#zeroLike(x, head.layer);
+        out[task] = tf.add(
+          tf.conv2d(input, this.#param(`head/${task}/kernel`) as tf.Tensor4D, 1, "same"),
+          this.#param(`head/${task}/bias`),
+        ) as T4;
+      }
+      return out as Record<string, T4>;
+    }) as HeadOutputs;
+  }
+
+  /**
+   * The heads' logits in inference mode: `{ segmentation?, keypoints? }`, each
+   * `[N, h, w, channels]` at the resolution of the layer the head reads.
+   */
+  predict(x: tf.Tensor): HeadOutputs {
+    return this.forward(x);
+  }
+
+  /** Moves the batch-norm running averages toward `stats` (momentum as in Keras). */
+  updateBatchNormAverages(stats: BatchStats, momentum = 0.9): void {
+    for (const [name, { mean, variance }] of stats) {
+      for (const [key, value] of [["mean", mean], ["variance", variance]] as const) {
+        const v = this.#param(`${name}/${key}`);
+        tf.tidy(() => v.assign(tf.add(tf.mul(v, momentum), tf.mul(value, 1 - momentum))));
+      }
+    }
+  }
+
+  /**
+   * The model's parameters by name (DESIGN §6): `conv{i}/kernel`, `conv{i}/bias`,
+   * `topdown{i}/kernel` (untied), `bn{i}/{bottom,top}/{gamma,beta,mean,variance}`,
+   * `head/{segmentation,keypoints}/{kernel,bias}`. These are the model's own tensors:
+   * read them, do not dispose them.
+   */
+  getWeights(): WeightMap {
+    this.#checkAlive();
+    return Object.fromEntries(this.#params);
+  }
+
+  /** The trainable parameters, for an optimizer. */
+  trainableVariables(): Map<string, tf.Variable> {
+    this.#checkAlive();
+    return new Map([...this.#params].filter(([, v]) => v.trainable));
+  }
+
+  /**
+   * Copies values into the named parameters. Every name must exist and every shape
+   * match; names left out keep their values.
+   */
+  setWeights(weights: WeightMap | Map<string, tf.Tensor>): void {
+    this.#checkAlive();
+    const entries = weights instanceof Map ? [...weights] : Object.entries(weights);
+    for (const [name, value] of entries) {
+      const p = this.#params.get(name);
+      if (!p) {
+        throw new Error(
+          `Unknown weight "${name}": this model has ${[...this.#params.keys()].join(", ")}`,
+        );
+      }
+      if (!tf.util.arraysEqual(p.shape, value.shape)) {
+        throw new Error(
+          `Cannot set weight "${name}": expected shape [${p.shape.join(", ")}], received [${
+            value.shape.join(", ")
+          }]`,
+        );
+      }
+    }
+    for (const [name, value] of entries) {
+      this.#params.get(name)!.assign(value.dtype === "float32" ? value : tf.cast(value, "float32"));
+    }
+  }
+
+  /** Frees every parameter. */
+  dispose(): void {
+    if (this.#disposed) return;
+    for (const v of this.#params.values()) v.dispose();
+    this.#params.clear();
+    this.#disposed = true;
+  }
+}
+
+function checkPasses(passes: number): void {
+  if (!Number.isInteger(passes) || passes < 1) {
+    throw new Error(`Invalid passes ${passes}: expected an integer ≥ 1`);
+  }
+}
+
+/**
+ * Creates a CLVM.
+ *
+ * @example
+ * ```ts
+ * import { createCLVM, initBackend, tf } from "../../mod.ts";
+ * await initBackend("cpu");
+ * const clvm = createCLVM({ variant: "CLVM2-seg", architecture: "tiny", seed: 3 });
+ * const { segmentation } = clvm.predict(tf.zeros([1, 16, 16, 3]));
+ * console.log(segmentation?.shape); // [1, 16, 16, 3]
+ * segmentation?.dispose();
+ * clvm.dispose();
+ * ```
+ */
+export function createCLVM(options: CLVMOptions = {}): CLVM {
+  return new CLVM(resolveOptions(options, VARIANTS));
+}
+
+/** The parameter names a model with `options` has, without creating it. */
+export function weightNames(options: CLVMOptions = {}): string[] {
+  return paramSpecs(resolveOptions(options, VARIANTS)).map((s) => s.name);
+}

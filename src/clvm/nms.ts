@@ -1,0 +1,65 @@
+/**
+ * Non-maximum suppression over non-overlapping 2×2 groups (DESIGN §1): the output is
+ * `relu(a)` at the argmax of `a` in each group (ties: first in raster order) and 0
+ * elsewhere. It is the exact maximizer of `−½‖z‖² + ⟨a, z⟩` over `z ≥ 0` with one
+ * non-zero per group.
+ *
+ * Built from rank-4 ops only: an NHWC tensor `[N, H, W, C]` reshaped to
+ * `[N·H/2, 2, W/2, 2·C]` has the group row on axis 1 and the group column as the
+ * first or second half of the last axis, so the four cells of every group are four
+ * slices.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { unaryWithGrad } from "./_custom_grad.ts";
+
+type T4 = tf.Tensor4D;
+
+/** The one-hot winner mask of each 2×2 group, as float32 of `a`'s shape (no gradient). */
+function winnersRaw(a: T4): T4 {
+  const [n, h, w, c] = a.shape;
+  const g = tf.reshape(a, [n * h / 2, 2, w / 2, 2 * c]);
+  const cell = (r: number, s: number) => tf.slice(g, [0, r, 0, s * c], [-1, 1, -1, c]);
+  const tl = cell(0, 0), tr = cell(0, 1), bl = cell(1, 0), br = cell(1, 1);
+  const m = tf.maximum(tf.maximum(tl, tr), tf.maximum(bl, br));
+  const isTl = tf.equal(tl, m);
+  const isTr = tf.logicalAnd(tf.logicalNot(isTl), tf.equal(tr, m));
+  const taken = tf.logicalOr(isTl, isTr);
+  const isBl = tf.logicalAnd(tf.logicalNot(taken), tf.equal(bl, m));
+  const isBr = tf.logicalNot(tf.logicalOr(taken, isBl));
+  const f = (b: tf.Tensor) => tf.cast(b, "float32");
+  const top = tf.concat([f(isTl), f(isTr)], 3);
+  const bottom = tf.concat([f(isBl), f(isBr)], 3);
+  return tf.reshape(tf.concat([top, bottom], 1), [n, h, w, c]);
+}
+
+/** Checks that a layer's activations can be grouped 2×2. */
+export function checkGroupable(a: tf.Tensor, layer: number): void {
+  const [, h, w] = a.shape;
+  if (a.rank !== 4 || h! % 2 !== 0 || w! % 2 !== 0) {
+    throw new Error(
+      `Cannot apply NMS at layer ${layer}: expected an even height and width, received shape ` +
+        `[${a.shape.join(", ")}]`,
+    );
+  }
+}
+
+/** The winner mask of each 2×2 group of `a` (1 at the argmax, ties first in raster order). */
+export const nmsWinners: (a: T4) => T4 = unaryWithGrad((a: T4) => ({
+  value: winnersRaw(a),
+  gradFunc: () => tf.zerosLike(a),
+}));
+
+/**
+ * `relu(a)` at each group's argmax, 0 elsewhere. The gradient flows to the winning
+ * cell where `a > 0`.
+ */
+export const nmsRelu: (a: T4) => T4 = unaryWithGrad((a: T4, save) => {
+  const pass = tf.mul(winnersRaw(a), tf.cast(tf.greater(a, 0), "float32"));
+  save([pass]);
+  return {
+    value: tf.mul(a, pass) as T4,
+    gradFunc: (dy: T4, saved: tf.Tensor[]) => tf.mul(dy, saved[0]!),
+  };
+});
