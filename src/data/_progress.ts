@@ -68,8 +68,14 @@ export function createProgress(
     const elapsed = (now() - start) / 1000;
     const rate = elapsed > 0 ? count / elapsed : 0;
     const frac = total > 0 ? Math.min(1, count / total) : 1;
-    const eta = rate > 0 ? (total - count) / rate : NaN;
-    const rateText = bytes ? `${(rate / 1e6).toFixed(1)} MB/s` : `${rate.toFixed(1)}/s`;
+    const eta = rate > 0 && elapsed >= 0.25 ? (total - count) / rate : NaN;
+    // Too early for a meaningful rate: show none rather than a wild one.
+    const early = elapsed < 0.25 && !finished;
+    const rateText = early
+      ? "-/s"
+      : bytes
+      ? `${(rate / 1e6).toFixed(1)} MB/s`
+      : `${rate.toFixed(1)}/s`;
     const width = 24;
     const filled = Math.round(frac * width);
     const bar = "#".repeat(filled) + ".".repeat(width - filled);

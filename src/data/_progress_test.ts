@@ -12,6 +12,13 @@ Deno.test("createProgress() on a terminal redraws one line with count, rate and 
   let t = 0;
   const out: string[] = [];
   const bar = createProgress("masks", 100, { write: (s) => out.push(s), tty: true, now: () => t });
+  t = 100;
+  bar.update(1);
+  assert.equal(
+    out.pop(),
+    "\r\x1b[Kmasks [........................] 1/100 1% -/s ETA ?",
+    "no rate yet",
+  );
   t = 2000; // 2 s for 25 items: 12.5/s, 75 left → 6 s
   bar.update(25);
   assert.equal(out.length, 1);
@@ -39,12 +46,12 @@ Deno.test("createProgress() off a terminal prints a line per 10 % and shows byte
     unit: "bytes",
   });
   for (let i = 1; i <= 100; i++) {
-    t = i * 10;
+    t = i * 100;
     bar.update(i * 1e5);
   }
   bar.done();
   assert.equal(out.length, 10, "nine steps (10 %..90 %) and the final line");
   assert.ok(out.every((l) => l.endsWith("\n")));
-  assert.match(out[9]!, /100% 10\.0 MB\/s in 0:01\n$/);
-  assert.equal(out[0], "x.tgz [##......................] 1.0 MB/10.0 MB 10% 10.0 MB/s ETA 0:01\n");
+  assert.match(out[9]!, /100% 1\.0 MB\/s in 0:10\n$/);
+  assert.equal(out[0], "x.tgz [##......................] 1.0 MB/10.0 MB 10% 1.0 MB/s ETA 0:09\n");
 });
