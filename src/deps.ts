@@ -19,3 +19,17 @@ export * as webgpu from "npm:@tensorflow/tfjs-backend-webgpu@4.22.0";
 export { setThreadsCount, setWasmPaths } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
 export { decode as decodeImage, Image } from "npm:imagescript@1.3.1";
 export { XMLParser } from "npm:fast-xml-parser@5.12.1";
+// Figures: resvg (MPL-2.0) rasterizes SVG in wasm, with DejaVu Sans (Bitstream Vera
+// licence) as its only font. The font package ships no module: importing its package.json
+// puts it in the module graph and deno.lock, so that `import.meta.resolve` below finds its
+// files in the npm cache (also when mod.ts is imported from a URL).
+export { initWasm as initResvg, Resvg } from "npm:@resvg/resvg-wasm@2.6.2";
+import "npm:dejavu-fonts-ttf@2.37.3/package.json" with { type: "json" };
+/** File URL of resvg's wasm binary, read once by `src/report/png.ts`. */
+export const RESVG_WASM_URL: string = import.meta.resolve(
+  "npm:@resvg/resvg-wasm@2.6.2/index_bg.wasm",
+);
+/** File URL of DejaVu Sans (regular), the font every figure is drawn with. */
+export const DEJAVU_SANS_URL: string = import.meta.resolve(
+  "npm:dejavu-fonts-ttf@2.37.3/ttf/DejaVuSans.ttf",
+);
