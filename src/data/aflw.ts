@@ -1,0 +1,836 @@
+/**
+ * AFLW (Koestinger et al. 2011): faces from `data/aflw.sqlite` and the Flickr images under
+ * `data/flickr/{0,2,3}/`, as {@link Sample}s with 21 landmarks and the face rect, split
+ * 1000 val / 1000 test / rest train by a seeded shuffle kept in a split file
+ * (DATASETS §1).
+ *
+ * How the database is read (DATASETS §1.2): every `Faces` row is joined to its
+ * `FaceImages` row by `file_id` (never by `image_id`), to its `FaceRect`, to its
+ * `FeatureCoords` rows and, when present, to its `FacePose`.
+ *
+ * Documented handling of what the real database is known to carry:
+ * - Invisible landmarks have no `FeatureCoords` row; they come out as `[0, 0, 0]`
+ *   (x = y = 0, visible 0).
+ * - Faces without a `FaceRect` (a dozen in the distributed file) are skipped: they are in
+ *   no split, and {@link checkAflw} lists them as notes, not problems.
+ * - `FeatureCoords` rows whose `feature_id` lies outside 1..21 (ids of the extra
+ *   `FeatureCoordTypes` rows added for other databases) are ignored. A `feature_id` with no
+ *   `FeatureCoordTypes` row is ignored by the loader too, but is a problem for the check.
+ * - When a face has two rows for the same landmark or two rects, the first row (by rowid)
+ *   counts; the check lists the duplicates as notes.
+ *
+ * Coordinates (converted to the convention of `types.ts`, where pixel column i spans
+ * [i, i + 1) and has its centre at i + 0.5) [inferred: the AFLW C++ toolkit stores OpenCV
+ * style pixel indices]: a landmark stored as (x, y), 0-based with pixel centres at
+ * integers, becomes (x + 0.5, y + 0.5); the integer `FaceRect` (x, y, w, h) covers pixels
+ * x..x+w-1, i.e. the continuous box `{ x, y, width: w, height: h }` unchanged. The rect
+ * may extend outside the image (negative x or y); it is not clipped.
+ *
+ * @module
+ */
+import { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
+import { Mulberry32, shuffleInPlace } from "./_prng.ts";
+import { decodeRgb, jpegInfo } from "./image.ts";
+import type {
+  Box,
+  CheckReport,
+  DataProblem,
+  Dataset,
+  Keypoint,
+  RgbImage,
+  Sample,
+  Split,
+} from "./types.ts";
+
+/**
+ * The 21 AFLW landmark names in `feature_id` order (id k is index k - 1), which is also
+ * the channel order of the heatmaps. Left/right are from the viewer's point of view.
+ *
+ * @example
+ * ```ts
+ * import { AFLW_LANDMARKS } from "./aflw.ts";
+ * console.log(AFLW_LANDMARKS.length, AFLW_LANDMARKS[7]); // 21 LeftEyeCenter
+ * ```
+ */
+export const AFLW_LANDMARKS: readonly string[] = Object.freeze([
+  "LeftBrowLeftCorner",
+  "LeftBrowCenter",
+  "LeftBrowRightCorner",
+  "RightBrowLeftCorner",
+  "RightBrowCenter",
+  "RightBrowRightCorner",
+  "LeftEyeLeftCorner",
+  "LeftEyeCenter",
+  "LeftEyeRightCorner",
+  "RightEyeLeftCorner",
+  "RightEyeCenter",
+  "RightEyeRightCorner",
+  "LeftEar",
+  "NoseLeft",
+  "NoseCenter",
+  "NoseRight",
+  "RightEar",
+  "MouthLeftCorner",
+  "MouthCenter",
+  "MouthRightCorner",
+  "ChinCenter",
+]);
+
+/**
+ * For each landmark index (0-based), the index of its mirror image under a horizontal
+ * flip (DATASETS §1.3); 14, 18 and 20 map to themselves.
+ *
+ * @example
+ * ```ts
+ * import { AFLW_FLIP } from "./aflw.ts";
+ * console.log(AFLW_FLIP[0], AFLW_FLIP[14]); // 5 14
+ * ```
+ */
+export const AFLW_FLIP: readonly number[] = Object.freeze([
+  5,
+  4,
+  3,
+  2,
+  1,
+  0,
+  11,
+  10,
+  9,
+  8,
+  7,
+  6,
+  16,
+  15,
+  14,
+  13,
+  12,
+  19,
+  18,
+  17,
+  20,
+]);
+
+/** The seed of the split when none is given. */
+export const AFLW_DEFAULT_SEED = 1;
+
+/** One face of the database after the join, in the database's own units. */
+export interface AflwFace {
+  /** `Faces.face_id`. */
+  faceId: number;
+  /** `Faces.file_id`, the image's basename (`image00002.jpg`). */
+  fileId: string;
+  /** `FaceImages.filepath`, relative to `data/flickr/` (`0/image00002.jpg`); null without a `FaceImages` row. */
+  filepath: string | null;
+  /** `FaceImages.width` (as stored; the decoded image is the authority). */
+  imageWidth: number | null;
+  /** `FaceImages.height` (as stored). */
+  imageHeight: number | null;
+  /** `FaceRect` (x, y, w, h); null when the face has no rect. */
+  rect: { x: number; y: number; w: number; h: number } | null;
+  /** Slot k - 1 holds `FeatureCoords` (x, y) of feature_id k (AFLW frame), null when absent. */
+  landmarks: ([x: number, y: number] | null)[];
+  /** `FacePose` in radians, when present. */
+  pose: { roll: number; pitch: number; yaw: number } | null;
+}
+
+/** Everything read from `aflw.sqlite`, before images are touched. */
+export interface AflwIndex {
+  /** The dataset root (the folder holding `data/`). */
+  root: string;
+  /** The database path. */
+  sqlitePath: string;
+  /** Every `Faces` row, by ascending face_id, including faces without a rect. */
+  faces: AflwFace[];
+  /** Problems of the database itself (dangling feature ids, missing images rows, …). */
+  problems: DataProblem[];
+  /** Known, handled irregularities (faces without a rect, duplicate rows, …). */
+  notes: DataProblem[];
+  /** Number of `FeatureCoords` rows of AFLW faces with feature_id outside 1..21 (ignored). */
+  ignoredLandmarks: number;
+}
+
+/** Options of {@link openAflw}. */
+export interface AflwOptions {
+  /** The folder holding `data/aflw.sqlite` and `data/flickr/`. */
+  root: string;
+  /** Which split to open. */
+  split: Split;
+  /** Seed of the split shuffle (default {@link AFLW_DEFAULT_SEED}). */
+  seed?: number;
+  /** Where the split is kept (default `root/clvm-split-seed<seed>.json`). */
+  splitFile?: string;
+}
+
+/** The face ids of each split, as kept in the split file. */
+export interface AflwSplit {
+  /** The seed the shuffle was made with. */
+  seed: number;
+  /** Face ids of the training split, ascending. */
+  train: number[];
+  /** Face ids of the validation split, ascending. */
+  val: number[];
+  /** Face ids of the test split, ascending. */
+  test: number[];
+}
+
+const REQUIRED_TABLES: Record<string, string[]> = {
+  Faces: ["face_id", "file_id"],
+  FaceImages: ["file_id", "filepath", "width", "height"],
+  FaceRect: ["face_id", "x", "y", "w", "h"],
+  FeatureCoords: ["face_id", "feature_id", "x", "y"],
+  FeatureCoordTypes: ["feature_id", "descr"],
+};
+
+/** The database path of a root. */
+function sqlitePathOf(root: string): string {
+  return join(root, "data", "aflw.sqlite");
+}
+
+/**
+ * The default split file of a root and seed: `root/clvm-split-seed<seed>.json`.
+ *
+ * @example
+ * ```ts
+ * import { defaultAflwSplitFile } from "./aflw.ts";
+ * console.log(defaultAflwSplitFile("/data/aflw", 1)); // /data/aflw/clvm-split-seed1.json
+ * ```
+ */
+export function defaultAflwSplitFile(root: string, seed: number): string {
+  return join(root, `clvm-split-seed${seed}.json`);
+}
+
+/**
+ * Reads and joins `root/data/aflw.sqlite` (read-only) into one record per `Faces` row.
+ * Errors name the path: a missing root or database, a file that is not SQLite, a missing
+ * table or column.
+ *
+ * @example
+ * ```ts ignore
+ * import { readAflwIndex } from "./aflw.ts";
+ * const index = readAflwIndex("/data/aflw");
+ * console.log(index.faces.length); // 24386 for the distributed database
+ * ```
+ */
+export function readAflwIndex(root: string): AflwIndex {
+  let rootInfo: Deno.FileInfo;
+  try {
+    rootInfo = Deno.statSync(root);
+  } catch {
+    throw new Error(`Cannot open AFLW root "${root}": the folder does not exist`);
+  }
+  if (!rootInfo.isDirectory) {
+    throw new Error(`Cannot open AFLW root "${root}": expected a folder, found a file`);
+  }
+  const sqlitePath = sqlitePathOf(root);
+  try {
+    Deno.statSync(sqlitePath);
+  } catch {
+    throw new Error(
+      `Cannot open AFLW database "${sqlitePath}": the file does not exist (expected data/aflw.sqlite under the root)`,
+    );
+  }
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(sqlitePath, { readOnly: true });
+  } catch (e) {
+    throw new Error(`Cannot open AFLW database "${sqlitePath}": ${message(e)}`);
+  }
+  try {
+    return readTables(db, root, sqlitePath);
+  } finally {
+    db.close();
+  }
+}
+
+type Row = Record<string, unknown>;
+
+function readTables(db: DatabaseSync, root: string, sqlitePath: string): AflwIndex {
+  const fail = (what: string): never => {
+    throw new Error(`Cannot read AFLW database "${sqlitePath}": ${what}`);
+  };
+  let tables: Set<string>;
+  try {
+    tables = new Set(
+      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Row[])
+        .map((r) => String(r.name)),
+    );
+  } catch (e) {
+    return fail(message(e));
+  }
+  for (const [table, columns] of Object.entries(REQUIRED_TABLES)) {
+    if (!tables.has(table)) fail(`expected a table "${table}", found none`);
+    const have = new Set(
+      (db.prepare(`PRAGMA table_info("${table}")`).all() as Row[]).map((r) => String(r.name)),
+    );
+    for (const column of columns) {
+      if (!have.has(column)) fail(`expected a column "${column}" in table "${table}"`);
+    }
+  }
+  const problems: DataProblem[] = [];
+  const notes: DataProblem[] = [];
+  const num = (v: unknown, what: string): number => {
+    const n = typeof v === "bigint" ? Number(v) : v;
+    if (typeof n !== "number" || !Number.isFinite(n)) {
+      return fail(`expected a number for ${what}, found ${String(v)}`);
+    }
+    return n;
+  };
+
+  const types = new Map<number, string>();
+  for (const r of db.prepare("SELECT feature_id, descr FROM FeatureCoordTypes").all() as Row[]) {
+    types.set(num(r.feature_id, "FeatureCoordTypes.feature_id"), String(r.descr));
+  }
+  AFLW_LANDMARKS.forEach((name, i) => {
+    const descr = types.get(i + 1);
+    if (descr === undefined) {
+      problems.push({
+        file: sqlitePath,
+        message: `FeatureCoordTypes has no row for feature_id ${i + 1} (expected "${name}")`,
+      });
+    } else if (descr !== name) {
+      problems.push({
+        file: sqlitePath,
+        message: `FeatureCoordTypes feature_id ${
+          i + 1
+        } is "${descr}", expected "${name}" (landmark order)`,
+      });
+    }
+  });
+
+  const images = new Map<string, { filepath: string; width: number; height: number }>();
+  for (
+    const r of db.prepare("SELECT file_id, filepath, width, height FROM FaceImages ORDER BY rowid")
+      .all() as Row[]
+  ) {
+    const fileId = String(r.file_id);
+    if (images.has(fileId)) {
+      notes.push({
+        file: sqlitePath,
+        message: `FaceImages has several rows for file_id "${fileId}"; the first is used`,
+      });
+      continue;
+    }
+    images.set(fileId, {
+      filepath: String(r.filepath),
+      width: num(r.width, `FaceImages.width of "${fileId}"`),
+      height: num(r.height, `FaceImages.height of "${fileId}"`),
+    });
+  }
+
+  const faces: AflwFace[] = [];
+  const byId = new Map<number, AflwFace>();
+  for (
+    const r of db.prepare("SELECT face_id, file_id FROM Faces ORDER BY face_id").all() as Row[]
+  ) {
+    const faceId = num(r.face_id, "Faces.face_id");
+    const fileId = String(r.file_id);
+    const image = images.get(fileId);
+    if (!image) {
+      problems.push({
+        file: sqlitePath,
+        message: `face ${faceId} names image "${fileId}", which has no FaceImages row`,
+      });
+    }
+    const face: AflwFace = {
+      faceId,
+      fileId,
+      filepath: image?.filepath ?? null,
+      imageWidth: image?.width ?? null,
+      imageHeight: image?.height ?? null,
+      rect: null,
+      landmarks: AFLW_LANDMARKS.map(() => null),
+      pose: null,
+    };
+    faces.push(face);
+    byId.set(faceId, face);
+  }
+
+  for (
+    const r of db.prepare("SELECT face_id, x, y, w, h FROM FaceRect ORDER BY rowid").all() as Row[]
+  ) {
+    const faceId = num(r.face_id, "FaceRect.face_id");
+    const face = byId.get(faceId);
+    if (!face) {
+      notes.push({ file: sqlitePath, message: `FaceRect row for unknown face ${faceId}` });
+      continue;
+    }
+    if (face.rect) {
+      notes.push({
+        file: sqlitePath,
+        message: `face ${faceId} has several FaceRect rows; the first is used`,
+      });
+      continue;
+    }
+    const rect = {
+      x: num(r.x, `FaceRect.x of face ${faceId}`),
+      y: num(r.y, `FaceRect.y of face ${faceId}`),
+      w: num(r.w, `FaceRect.w of face ${faceId}`),
+      h: num(r.h, `FaceRect.h of face ${faceId}`),
+    };
+    if (!(rect.w > 0 && rect.h > 0)) {
+      problems.push({
+        file: sqlitePath,
+        message: `face ${faceId} has a FaceRect of size ${rect.w}×${rect.h}, expected positive`,
+      });
+    }
+    face.rect = rect;
+  }
+
+  let ignoredLandmarks = 0;
+  const dangling = new Map<number, number>();
+  for (
+    const r of db.prepare("SELECT face_id, feature_id, x, y FROM FeatureCoords ORDER BY rowid")
+      .all() as Row[]
+  ) {
+    const faceId = num(r.face_id, "FeatureCoords.face_id");
+    const featureId = num(r.feature_id, `FeatureCoords.feature_id of face ${faceId}`);
+    const face = byId.get(faceId);
+    if (!types.has(featureId)) dangling.set(featureId, (dangling.get(featureId) ?? 0) + 1);
+    if (!face) continue;
+    if (!(Number.isInteger(featureId) && featureId >= 1 && featureId <= 21)) {
+      ignoredLandmarks++;
+      continue;
+    }
+    if (face.landmarks[featureId - 1]) {
+      notes.push({
+        file: sqlitePath,
+        message: `face ${faceId} has several FeatureCoords rows for feature_id ${featureId}; ` +
+          "the first is used",
+      });
+      continue;
+    }
+    face.landmarks[featureId - 1] = [
+      num(r.x, `FeatureCoords.x of face ${faceId}`),
+      num(r.y, `FeatureCoords.y of face ${faceId}`),
+    ];
+  }
+  for (const [featureId, count] of dangling) {
+    problems.push({
+      file: sqlitePath,
+      message:
+        `${count} FeatureCoords row(s) have feature_id ${featureId}, which has no FeatureCoordTypes row`,
+    });
+  }
+
+  if (tables.has("FacePose")) {
+    for (
+      const r of db.prepare("SELECT face_id, roll, pitch, yaw FROM FacePose ORDER BY rowid")
+        .all() as Row[]
+    ) {
+      const face = byId.get(num(r.face_id, "FacePose.face_id"));
+      if (!face || face.pose) continue;
+      face.pose = {
+        roll: num(r.roll, `FacePose.roll of face ${face.faceId}`),
+        pitch: num(r.pitch, `FacePose.pitch of face ${face.faceId}`),
+        yaw: num(r.yaw, `FacePose.yaw of face ${face.faceId}`),
+      };
+    }
+  }
+
+  for (const face of faces) {
+    if (!face.rect) {
+      notes.push({
+        file: sqlitePath,
+        message: `face ${face.faceId} has no FaceRect and is skipped`,
+      });
+    }
+  }
+  return { root, sqlitePath, faces, problems, notes, ignoredLandmarks };
+}
+
+/**
+ * The number of faces held out for val and for test each: the paper's 1000 when the
+ * dataset has at least 6000 usable faces (the distributed database has ~24k); below that,
+ * a sixth of the faces each (so 240 synthetic faces give 40 / 40 / 160), which keeps two
+ * thirds for training and is continuous at 6000.
+ *
+ * @example
+ * ```ts
+ * import { aflwHeldOutCount } from "./aflw.ts";
+ * console.log(aflwHeldOutCount(24386), aflwHeldOutCount(240)); // 1000 40
+ * ```
+ */
+export function aflwHeldOutCount(faces: number): number {
+  return Math.min(1000, Math.round(faces / 6));
+}
+
+/**
+ * The paper's split of the given face ids: sorted ascending, shuffled (Fisher–Yates with
+ * mulberry32 seeded by `seed`), the first {@link aflwHeldOutCount} to val, the next as
+ * many to test, the rest to train; each list sorted ascending.
+ *
+ * @example
+ * ```ts
+ * import { makeAflwSplit } from "./aflw.ts";
+ * const split = makeAflwSplit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 1);
+ * console.log(split.val.length, split.test.length, split.train.length); // 2 2 8
+ * ```
+ */
+export function makeAflwSplit(faceIds: readonly number[], seed: number): AflwSplit {
+  const ids = [...faceIds].sort((a, b) => a - b);
+  const n = aflwHeldOutCount(ids.length);
+  shuffleInPlace(ids, new Mulberry32(seed));
+  const sorted = (a: number[]): number[] => a.sort((x, y) => x - y);
+  return {
+    seed,
+    val: sorted(ids.slice(0, n)),
+    test: sorted(ids.slice(n, 2 * n)),
+    train: sorted(ids.slice(2 * n)),
+  };
+}
+
+const SPLIT_FORMAT = "clvm-aflw-split";
+
+/**
+ * Parses a split file and checks it against the usable face ids: every usable face in
+ * exactly one split and no other ids. Errors name the file and say how to regenerate it.
+ */
+function parseSplitFile(
+  text: string,
+  path: string,
+  usable: readonly number[],
+  seed: number | undefined,
+): AflwSplit {
+  const fail = (what: string): never => {
+    throw new Error(`Cannot use AFLW split file "${path}": ${what}`);
+  };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return fail(`expected JSON (${message(e)})`);
+  }
+  const obj = json as Record<string, unknown>;
+  if (obj === null || typeof obj !== "object" || obj.format !== SPLIT_FORMAT) {
+    fail(`expected an object with "format": "${SPLIT_FORMAT}"`);
+  }
+  if (typeof obj.seed !== "number") fail(`expected a numeric "seed"`);
+  if (seed !== undefined && obj.seed !== seed) {
+    fail(`it was made with seed ${obj.seed}, but seed ${seed} was asked for`);
+  }
+  const lists: Record<Split, number[]> = { train: [], val: [], test: [] };
+  for (const name of ["train", "val", "test"] as const) {
+    const list = obj[name];
+    if (!Array.isArray(list) || !list.every((v) => Number.isInteger(v))) {
+      fail(`expected "${name}" to be a list of face ids`);
+    }
+    lists[name] = list as number[];
+  }
+  const known = new Set(usable);
+  const seen = new Map<number, Split>();
+  for (const name of ["train", "val", "test"] as const) {
+    for (const id of lists[name]) {
+      const before = seen.get(id);
+      if (before) fail(`face ${id} is in both "${before}" and "${name}"`);
+      if (!known.has(id)) {
+        fail(
+          `face ${id} (in "${name}") is not a usable face of the database; delete the file to regenerate it`,
+        );
+      }
+      seen.set(id, name);
+    }
+  }
+  if (seen.size !== known.size) {
+    const missing = usable.find((id) => !seen.has(id));
+    fail(
+      `it covers ${seen.size} faces but the database has ${known.size} usable faces ` +
+        `(face ${missing} is in no split); delete the file to regenerate it`,
+    );
+  }
+  return { seed: obj.seed as number, ...lists };
+}
+
+/**
+ * Reads the split file when it exists (checking it against the database), otherwise makes
+ * the split and, when `write` is set, writes it atomically (temporary file, then rename).
+ */
+async function loadOrMakeSplit(
+  usable: readonly number[],
+  path: string,
+  seed: number | undefined,
+  write: boolean,
+): Promise<{ split: AflwSplit; fromFile: boolean }> {
+  let text: string | null = null;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) {
+      throw new Error(`Cannot read AFLW split file "${path}": ${message(e)}`);
+    }
+  }
+  if (text !== null) return { split: parseSplitFile(text, path, usable, seed), fromFile: true };
+  const split = makeAflwSplit(usable, seed ?? AFLW_DEFAULT_SEED);
+  if (write) {
+    const body = JSON.stringify({
+      format: SPLIT_FORMAT,
+      version: 1,
+      dataset: "aflw",
+      seed: split.seed,
+      counts: { train: split.train.length, val: split.val.length, test: split.test.length },
+      train: split.train,
+      val: split.val,
+      test: split.test,
+    });
+    const tmp = `${path}.${Deno.pid}.${Date.now()}.tmp`;
+    try {
+      await Deno.writeTextFile(tmp, body + "\n");
+      await Deno.rename(tmp, path);
+    } catch (e) {
+      await Deno.remove(tmp).catch(() => {});
+      throw new Error(
+        `Cannot write AFLW split file "${path}": ${
+          message(e)
+        } (pass splitFile to keep it elsewhere)`,
+      );
+    }
+  }
+  return { split, fromFile: false };
+}
+
+/** Faces that can be samples: those with a rect. */
+function usableIds(index: AflwIndex): number[] {
+  return index.faces.filter((f) => f.rect !== null).map((f) => f.faceId);
+}
+
+/**
+ * The sample of one face: the decoded image (RGB), the 21 keypoints converted to the
+ * continuous frame (+0.5, see the module doc) with invisible ones `[0, 0, 0]`, and the
+ * rect as the box. Errors name the image file and the face.
+ *
+ * @example
+ * ```ts ignore
+ * import { readAflwIndex, readAflwSample } from "./aflw.ts";
+ * const index = readAflwIndex("/data/aflw");
+ * const sample = await readAflwSample(index.root, index.faces[0]!);
+ * console.log(sample.id, sample.box); // face39341 { x: …, y: …, width: …, height: … }
+ * ```
+ */
+export async function readAflwSample(root: string, face: AflwFace): Promise<Sample> {
+  if (face.filepath === null) {
+    throw new Error(
+      `Cannot read AFLW face ${face.faceId}: its image "${face.fileId}" has no FaceImages row`,
+    );
+  }
+  if (!face.rect) {
+    throw new Error(`Cannot read AFLW face ${face.faceId}: it has no FaceRect`);
+  }
+  const path = join(root, "data", "flickr", face.filepath);
+  const image = await readAflwImage(path, face.faceId);
+  const keypoints: Keypoint[] = face.landmarks.map((p) =>
+    p ? [p[0] + 0.5, p[1] + 0.5, 1] : [0, 0, 0]
+  );
+  const box: Box = { x: face.rect.x, y: face.rect.y, width: face.rect.w, height: face.rect.h };
+  return { id: `face${face.faceId}`, image, keypoints, box };
+}
+
+/** Reads and decodes one AFLW JPEG; errors name the file and, when given, the face. */
+async function readAflwImage(
+  path: string,
+  faceId?: number,
+  decode = true,
+): Promise<RgbImage> {
+  const of = faceId === undefined ? "" : ` (image of face ${faceId})`;
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new Error(`Cannot read AFLW image "${path}"${of}: the file does not exist`);
+    }
+    throw new Error(`Cannot read AFLW image "${path}"${of}: ${message(e)}`);
+  }
+  const kind = faceId === undefined ? "AFLW image" : `AFLW image of face ${faceId}`;
+  if (!decode) {
+    const info = jpegInfo(bytes, path, kind);
+    return { data: new Uint8Array(0), width: info.width, height: info.height };
+  }
+  return await decodeRgb(bytes, path, kind);
+}
+
+/**
+ * Opens one split of AFLW. The database is read once (see the module doc for the join
+ * and the handling of invisible landmarks, rect-less faces and extra feature ids);
+ * images are decoded on demand by `get`. The split comes from the split file
+ * (`splitFile`, default `root/clvm-split-seed<seed>.json`) when it exists, and is made
+ * and written there otherwise, so every run and every user of the root share it.
+ * Sample ids are `face<face_id>`, in ascending face_id order.
+ *
+ * @example
+ * ```ts ignore
+ * import { openAflw } from "./aflw.ts";
+ * const test = await openAflw({ root: "/data/aflw", split: "test" });
+ * const sample = await test.get(0);
+ * console.log(test.ids.length, sample.keypoints?.length); // 1000 21
+ * ```
+ */
+export async function openAflw(options: AflwOptions): Promise<Dataset> {
+  const { root, split: which } = options;
+  if (!["train", "val", "test"].includes(which)) {
+    throw new Error(`Cannot open AFLW split "${which}": expected "train", "val" or "test"`);
+  }
+  const index = readAflwIndex(root);
+  const seed = options.seed ?? AFLW_DEFAULT_SEED;
+  const splitFile = options.splitFile ?? defaultAflwSplitFile(root, seed);
+  const { split } = await loadOrMakeSplit(usableIds(index), splitFile, options.seed, true);
+  const byId = new Map(index.faces.map((f) => [f.faceId, f]));
+  const faces = split[which].map((id) => byId.get(id)!);
+  const ids = Object.freeze(faces.map((f) => `face${f.faceId}`));
+  const get = (i: number): Promise<Sample> => {
+    const face = faces[i];
+    if (!Number.isInteger(i) || !face) {
+      return Promise.reject(
+        new RangeError(
+          `Cannot get AFLW ${which} sample ${i}: expected an index in 0..${faces.length - 1}`,
+        ),
+      );
+    }
+    return readAflwSample(root, face);
+  };
+  return {
+    name: "aflw",
+    split: which,
+    ids,
+    keypointNames: AFLW_LANDMARKS,
+    get,
+    async *[Symbol.asyncIterator](): AsyncGenerator<Sample> {
+      for (let i = 0; i < faces.length; i++) yield await get(i);
+    },
+  };
+}
+
+/** {@link CheckReport} with AFLW's counts and its handled irregularities. */
+export interface AflwCheckReport extends CheckReport {
+  /** Handled irregularities (faces without a rect, duplicate rows): listed, not problems. */
+  notes: DataProblem[];
+  /** Rows and files: faces (all `Faces` rows), usable faces (with a rect), images, visible landmarks, ignored landmark rows (ids outside 1..21). */
+  counts: {
+    faces: number;
+    usableFaces: number;
+    facesWithoutRect: number;
+    images: number;
+    landmarks: number;
+    ignoredLandmarks: number;
+  };
+  /** The split file the splits come from, or null when they were computed (not written). */
+  splitFile: string | null;
+}
+
+/** Options of {@link checkAflw}. */
+export interface AflwCheckOptions {
+  /** Seed of the split to count (default {@link AFLW_DEFAULT_SEED}). */
+  seed?: number;
+  /** The split file to read if it exists (default `root/clvm-split-seed<seed>.json`). */
+  splitFile?: string;
+  /**
+   * Decode every image (default true); false only reads each JPEG's header and checks
+   * that it ends with the end-of-image marker (much faster on the full dataset).
+   */
+  decode?: boolean;
+}
+
+/**
+ * Validates an AFLW root: the database join, every image file (exists, decodes, matches
+ * `FaceImages` width/height), every visible landmark (not outside the image by more than
+ * the face rect's size), the `FeatureCoordTypes` dictionary, and the split file when
+ * present (otherwise the split is computed without writing it). Throws only when the
+ * database cannot be read at all; everything else is a problem in the report.
+ *
+ * @example
+ * ```ts ignore
+ * import { checkAflw } from "./aflw.ts";
+ * const report = await checkAflw("/data/aflw");
+ * console.log(JSON.stringify(report.splits)); // {"train":22386,"val":1000,"test":1000}
+ * ```
+ */
+export async function checkAflw(
+  root: string,
+  options: AflwCheckOptions = {},
+): Promise<AflwCheckReport> {
+  const index = readAflwIndex(root);
+  const problems = [...index.problems];
+  const notes = [...index.notes];
+  const usable = usableIds(index);
+  const seed = options.seed ?? AFLW_DEFAULT_SEED;
+  const splitPath = options.splitFile ?? defaultAflwSplitFile(root, seed);
+  let splits = { train: 0, val: 0, test: 0 };
+  let splitFile: string | null = null;
+  try {
+    const { split, fromFile } = await loadOrMakeSplit(usable, splitPath, options.seed, false);
+    splits = { train: split.train.length, val: split.val.length, test: split.test.length };
+    splitFile = fromFile ? splitPath : null;
+  } catch (e) {
+    problems.push({ file: splitPath, message: message(e) });
+  }
+
+  const decode = options.decode ?? true;
+  const imageSizes = new Map<string, { width: number; height: number } | null>();
+  let landmarks = 0;
+  let visible = 0;
+  for (const face of index.faces) {
+    if (!face.rect || face.filepath === null) continue;
+    const path = join(root, "data", "flickr", face.filepath);
+    if (!imageSizes.has(path)) {
+      let size: { width: number; height: number } | null = null;
+      try {
+        const img = await readAflwImage(path, undefined, decode);
+        size = { width: img.width, height: img.height };
+        if (img.width !== face.imageWidth || img.height !== face.imageHeight) {
+          problems.push({
+            file: path,
+            message: `image size ${img.width}×${img.height} differs from FaceImages ` +
+              `${face.imageWidth}×${face.imageHeight}`,
+          });
+        }
+      } catch (e) {
+        const missing = e instanceof Deno.errors.NotFound || /does not exist/.test(message(e));
+        problems.push({
+          file: path,
+          message: missing
+            ? `image of face ${face.faceId} does not exist`
+            : `image of face ${face.faceId} cannot be read: ${message(e)}`,
+        });
+      }
+      imageSizes.set(path, size);
+    }
+    const size = imageSizes.get(path) ?? { width: face.imageWidth, height: face.imageHeight };
+    const margin = Math.max(face.rect.w, face.rect.h);
+    face.landmarks.forEach((p, k) => {
+      landmarks++;
+      if (!p) return;
+      visible++;
+      if (size.width === null || size.height === null) return;
+      const x = p[0] + 0.5;
+      const y = p[1] + 0.5;
+      if (x < -margin || y < -margin || x > size.width + margin || y > size.height + margin) {
+        problems.push({
+          file: index.sqlitePath,
+          message: `face ${face.faceId} landmark ${k + 1} (${AFLW_LANDMARKS[k]}) at ` +
+            `(${p[0]}, ${p[1]}) lies outside the ${size.width}×${size.height} image ` +
+            `by more than the face rect's size ${margin}`,
+        });
+      }
+    });
+  }
+  return {
+    dataset: "aflw",
+    root,
+    splits,
+    keypoints: { names: [...AFLW_LANDMARKS], visibleFraction: landmarks ? visible / landmarks : 0 },
+    problems,
+    notes,
+    counts: {
+      faces: index.faces.length,
+      usableFaces: usable.length,
+      facesWithoutRect: index.faces.length - usable.length,
+      images: new Set(index.faces.map((f) => f.fileId)).size,
+      landmarks: visible,
+      ignoredLandmarks: index.ignoredLandmarks,
+    },
+    splitFile,
+  };
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
