@@ -225,13 +225,16 @@ interface Tag {
 /** Parsing state for one buffer (the file, or one inflated compressed element). */
 class Cursor {
   readonly view: DataView;
+  readonly bytes: Uint8Array;
   constructor(
-    readonly bytes: Uint8Array,
+    bytes: Uint8Array,
     readonly le: boolean,
     readonly file: string,
     /** How to name an offset in errors (file offsets, or offsets inside an inflated element). */
     readonly where: (offset: number) => string,
   ) {
+    // A plain view (node:zlib returns Buffers, whose slice() does not copy).
+    this.bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -892,7 +895,11 @@ export function matString(value: MatValue, label = "MAT value"): string {
   if (c.data.length > 0 && c.dims.some((d, i) => i !== 1 && d !== 1)) {
     expected(label, "a char row vector", value);
   }
-  return String.fromCharCode(...c.data);
+  let text = "";
+  for (let i = 0; i < c.data.length; i += 4096) {
+    text += String.fromCharCode(...c.data.subarray(i, i + 4096));
+  }
+  return text;
 }
 
 /**
