@@ -16,3 +16,16 @@
  */
 export { tf } from "./src/deps.ts";
 export * from "./src/backend.ts";
+export * from "./src/clvm/config.ts";
+export * from "./src/clvm/variants.ts";
+export { CLVM, createCLVM, weightNames } from "./src/clvm/model.ts";
+export type { BatchStats, ForwardOptions, HeadOutputs, WeightMap } from "./src/clvm/model.ts";
+export * from "./src/clvm/heads.ts";
+export {
+  loadCheckpoint,
+  readCheckpointFile,
+  restoreWeights,
+  saveCheckpoint,
+  writeCheckpointFile,
+} from "./src/clvm/checkpoint.ts";
+export type { CheckpointContents, StoredTensor } from "./src/clvm/checkpoint.ts";

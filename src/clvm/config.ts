@@ -209,6 +209,12 @@ export function resolveOptions(
     const head = givenHeads[task];
     if (!head) continue;
     checkKeys(`${task} head field`, head, ["layer", "channels"]);
+    if (head.layer === undefined) {
+      fail(
+        `The ${task} head needs a layer in 1..${spec.layers.length}` +
+          (merged.variant ? ` (variant "${merged.variant}" has no ${task} head)` : ""),
+      );
+    }
     const layer = positiveInteger(`${task} head layer`, head.layer);
     if (layer > spec.layers.length) {
       fail(

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../deps.ts";
 import { assertAllClose, forEachBackend, values } from "../_testing.ts";
 import { gaussian } from "./params.ts";
-import { type ArchitectureSpec, type Feedback, FEEDBACK_MODES } from "./config.ts";
+import { type ArchitectureSpec, FEEDBACK_MODES } from "./config.ts";
 import { type CLVM, createCLVM } from "./model.ts";
 import { VARIANT_NAMES, VARIANTS } from "./variants.ts";
 import * as ref from "./_reference.ts";
