@@ -369,9 +369,17 @@ export interface LfwPartsInput {
   /**
    * The dataset's superpixels (`parts_lfw_funneled_superpixels_mat`, 0-based ids) and,
    * when given, their labels (`parts_lfw_funneled_gt`); without labels the majority of
-   * mask pixels is used. Omit to use SLIC on `image`.
+   * mask pixels is used. Omit to run SLIC on `image`; or pass SLIC superpixels computed
+   * once and cached (`slic(image).labels`, `.count`) with `source: "slic"`, so that
+   * several models are scored on the same superpixels without recomputing them.
    */
-  superpixels?: { map: ArrayLike<number>; count: number; labels?: ArrayLike<number> };
+  superpixels?: {
+    map: ArrayLike<number>;
+    count: number;
+    labels?: ArrayLike<number>;
+    /** Where the map came from (default `"dataset"`); `"slic"` marks the result approximate. */
+    source?: SuperpixelSource;
+  };
   /** The RGB image, needed for SLIC when `superpixels` is absent. */
   image?: RgbImage;
 }
@@ -435,7 +443,7 @@ export class LfwPartsEvaluator {
     let gtLabels: ArrayLike<number>;
     let source: SuperpixelSource;
     if (input.superpixels) {
-      source = "dataset";
+      source = input.superpixels.source ?? "dataset";
       map = input.superpixels.map;
       count = input.superpixels.count;
       gtLabels = input.superpixels.labels ??

@@ -16,6 +16,7 @@ import {
   superpixelMajority,
   superpixelPredictions,
 } from "./segmentation.ts";
+import { slic } from "./superpixels.ts";
 
 Deno.test("pixelCounts() ignores 255 and scores only pixels centred in the window", async (t) => {
   // 4×3 ground truth and prediction (x →, y ↓):
@@ -178,6 +179,18 @@ Deno.test("LfwPartsEvaluator falls back to SLIC and labels the result approximat
     /mix superpixel sources/,
   );
   assert.throws(() => new LfwPartsEvaluator().result(), /no image/);
+  // Cached SLIC maps passed in are labelled approximate too, and score the same.
+  const cached = new LfwPartsEvaluator();
+  const sp = slic(image, { segments: 36 });
+  cached.add({
+    probabilities: oneHot(new Uint8Array(w * h).fill(1), 3),
+    width: w,
+    height: h,
+    mask,
+    superpixels: { map: sp.labels, count: sp.count, source: "slic" },
+  });
+  assert.equal(cached.result().superpixel.approximate, true);
+  assert.equal(cached.result().superpixel.percent, s.superpixel.percent);
 });
 
 Deno.test("evaluatePascalSegmentation() scores inside each window, pooled and per instance", () => {
