@@ -187,7 +187,8 @@ Deno.test("resampleImage() of a constant image is constant, pad regions are the 
 
 Deno.test("resampleImage() matches tf.image.resizeBilinear (half-pixel centres) on a whole image", async () => {
   const { tf } = await import("../deps.ts");
-  await tf.setBackend("cpu");
+  const { initBackend } = await import("../backend.ts");
+  await initBackend("cpu");
   const img = randomImage(250, 250, 2);
   const got = resampleImage(
     img,
