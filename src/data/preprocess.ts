@@ -17,8 +17,11 @@
  * GPU): separable, with per-axis index/weight tables built once per call and no
  * per-pixel allocation. Bilinear uses half-pixel centres (as `tf.image.resizeBilinear`
  * with `halfPixelCenters`); with `antialias` a downscale widens the tent filter to the
- * source spacing (like PIL/MATLAB `imresize`). Labels use nearest neighbour, 255 outside
- * the image. Image values are `byte/255 − mean[c]`, NHWC-ready (`size·size·3` floats).
+ * source spacing (like PIL/MATLAB `imresize`). The image is treated as lying on a canvas
+ * of the pad colour, so an output sample within one source pixel of the image edge
+ * blends with the pad ("zero"/"mean"); "edge" clamps, which equals tfjs's resize of the
+ * whole image. Labels use nearest neighbour, 255 outside the image. Image values are
+ * `byte/255 − mean[c]`, NHWC-ready (`size·size·3` floats).
  *
  * @module
  */
