@@ -90,72 +90,14 @@ const file = (...parts: number[][]): Uint8Array => new Uint8Array(parts.flat());
 
 Deno.test("readMat() reads a fully literal little-endian file", () => {
   // A = [1 2 3; 4 5 6] as a double array stored as miUINT8 (as MATLAB narrows it).
+  // deno-fmt-ignore
   const bytes = new Uint8Array([
     ...header("IM"),
-    14,
-    0,
-    0,
-    0,
-    56,
-    0,
-    0,
-    0, // miMATRIX, 56 bytes
-    6,
-    0,
-    0,
-    0,
-    8,
-    0,
-    0,
-    0,
-    6,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0, // flags: class 6 (double), nzmax 0
-    5,
-    0,
-    0,
-    0,
-    8,
-    0,
-    0,
-    0,
-    2,
-    0,
-    0,
-    0,
-    3,
-    0,
-    0,
-    0, // dims [2 3]
-    1,
-    0,
-    1,
-    0,
-    0x41,
-    0,
-    0,
-    0, // small element: name "A"
-    2,
-    0,
-    0,
-    0,
-    6,
-    0,
-    0,
-    0,
-    1,
-    4,
-    2,
-    5,
-    3,
-    6,
-    0,
-    0, // miUINT8 ×6, column-major
+    14, 0, 0, 0, 56, 0, 0, 0, // miMATRIX, 56 bytes
+    6, 0, 0, 0, 8, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, // flags: class 6 (double), nzmax 0
+    5, 0, 0, 0, 8, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, // dims [2 3]
+    1, 0, 1, 0, 0x41, 0, 0, 0, // small element: name "A"
+    2, 0, 0, 0, 6, 0, 0, 0, 1, 4, 2, 5, 3, 6, 0, 0, // miUINT8 ×6, column-major
   ]);
   const mat = readMat(bytes, "literal.mat");
   assert.equal(mat.littleEndian, true);
@@ -317,33 +259,17 @@ Deno.test("readMat() reads a file written by scipy.io.savemat", () => {
   const seg = matUint8Map(matLookup(mat, "GTinst.Segmentation"));
   assert.deepEqual([seg.width, seg.height], [4, 3]);
   assert.deepEqual([...seg.data], [0, 1, 1, 0, 2, 2, 1, 0, 2, 0, 0, 255]);
+  // deno-fmt-ignore
   assert.deepEqual([...matUint8Map(matLookup(mat, "GTinst.Boundaries{1}")).data], [
-    0,
-    1,
-    1,
-    0,
-    0,
-    0,
-    1,
-    0,
-    0,
-    0,
-    0,
-    0,
+    0, 1, 1, 0,
+    0, 0, 1, 0,
+    0, 0, 0, 0,
   ]);
+  // deno-fmt-ignore
   assert.deepEqual([...matUint8Map(matLookup(mat, "GTinst.Boundaries{2}")).data], [
-    0,
-    0,
-    0,
-    0,
-    1,
-    1,
-    0,
-    0,
-    1,
-    0,
-    0,
-    0,
+    0, 0, 0, 0,
+    1, 1, 0, 0,
+    1, 0, 0, 0,
   ]);
   assert.deepEqual(matNumbers(matLookup(mat, "GTinst.Categories")), [15, 9]);
   assert.deepEqual(matStrings(matLookup(mat, "names")), ["Nose", "LeftEar"]);
