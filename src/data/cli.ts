@@ -45,7 +45,9 @@ class UsageError extends Error {}
 
 /** Output sinks, so tests can capture what the CLI prints. */
 export interface CliIo {
+  /** Receives what goes to standard output (the JSON reports). */
   stdout: (text: string) => void;
+  /** Receives messages and errors. */
   stderr: (text: string) => void;
 }
 

@@ -17,6 +17,8 @@ export class ImageFormatError extends Error {
   /** What was expected and what was found, without the file name. */
   readonly reason: string;
   /**
+   * An error naming the file and what was wrong with it.
+   *
    * @param kind What was being read, e.g. `"PPM"`, `"image"`, `"LFW-Parts mask"`.
    * @example
    * ```ts
@@ -184,7 +186,9 @@ export async function writePpm(path: string, image: RgbImage): Promise<void> {
 
 /** The size and colour components read from a JPEG's frame header. */
 export interface JpegInfo {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
   /** 1 (gray), 3 (YCbCr) or 4 (CMYK). */
   components: number;

@@ -43,7 +43,9 @@ const SPLITS: readonly Split[] = ["train", "val", "test"];
 
 /** A superpixel map (id per pixel, 0-based, row-major) and the label of each superpixel. */
 export interface LfwPartsSuperpixels {
+  /** Superpixel id of each pixel (`width·height`, row-major, 0-based). */
   map: Int32Array;
+  /** Class of each superpixel (0 hair, 1 skin, 2 background). */
   labels: Uint8Array;
 }
 
@@ -54,15 +56,21 @@ export type LfwPartsSample = Sample & { superpixels?: LfwPartsSuperpixels };
 export interface LfwPartsDataset extends Dataset {
   /** True when both superpixel folders exist, so every sample has `superpixels`. */
   readonly hasSuperpixels: boolean;
+  /** Decodes sample `index` (0-based, into `ids`). */
   get(index: number): Promise<LfwPartsSample>;
+  /** Iterates the split in `ids` order, decoding one sample ahead. */
   [Symbol.asyncIterator](): AsyncIterator<LfwPartsSample>;
 }
 
 /** The files of one sample, under `root`. */
 export interface LfwPartsPaths {
+  /** `lfw_funneled/<Name>/<id>.jpg` */
   image: string;
+  /** `parts_lfw_funneled_gt_images/<id>.ppm` */
   mask: string;
+  /** `parts_lfw_funneled_superpixels_mat/<Name>/<id>.dat` */
   superpixels: string;
+  /** `parts_lfw_funneled_gt/<Name>/<id>.dat` */
   labels: string;
 }
 
@@ -318,6 +326,7 @@ async function readSuperpixels(
 export interface OpenLfwPartsOptions {
   /** The extracted dataset (see the module doc). */
   root: string;
+  /** Which split file to read. */
   split: Split;
   /** The dataset name reported on the result (default `"lfw-parts"`). */
   name?: string;
@@ -627,10 +636,13 @@ async function checkSample(
 export interface PrepareProgress {
   /** The archive being extracted. */
   archive: string;
+  /** Compressed bytes of the archive read so far. */
   bytesRead: number;
+  /** The archive's size in bytes. */
   bytesTotal: number;
   /** Files written so far from this archive. */
   files: number;
+  /** True once for each archive, when it is finished. */
   done: boolean;
 }
 
@@ -646,6 +658,7 @@ export interface PrepareLfwPartsOptions {
 
 /** What {@link prepareLfwParts} did. */
 export interface PrepareLfwPartsResult {
+  /** The folder that was prepared. */
   root: string;
   /** Files written per archive (0 when it was already extracted and unchanged). */
   extracted: Record<string, number>;

@@ -35,6 +35,7 @@ export interface OpenDatasetOptions {
    * (default `.cache/synthetic/<name>-seed<N>` under the current directory).
    */
   root?: string;
+  /** Which split to open. */
   split: Split;
   /** Synthetic: generation seed (default 1). AFLW and Pascal Person: split seed. */
   seed?: number;

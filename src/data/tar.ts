@@ -16,6 +16,7 @@ import { createGunzip } from "node:zlib";
 export interface TarEntry {
   /** Path inside the archive, `/`-separated, without a leading `./` or trailing `/`. */
   name: string;
+  /** What the member is (`other`: devices, FIFOs, unknown type flags). */
   type: "file" | "directory" | "symlink" | "hardlink" | "other";
   /** Size of the contents in bytes (0 for directories and links). */
   size: number;
@@ -29,6 +30,7 @@ export interface TarEntry {
 
 /** A member and, when it was selected, its contents. */
 export interface TarMember {
+  /** The member's header. */
   entry: TarEntry;
   /** The contents of a selected file member; null when not selected or not a file. */
   data: Uint8Array | null;
@@ -45,6 +47,8 @@ export interface ReadTarOptions {
 /** A malformed, truncated or unreadable archive. */
 export class TarError extends Error {
   /**
+   * An error naming the archive and what was wrong with it.
+   *
    * @example
    * ```ts
    * import { TarError } from "./tar.ts";
