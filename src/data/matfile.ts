@@ -49,6 +49,7 @@ export type MatNumericData =
 
 /** A numeric or logical array. Logical arrays have class `uint8` and `logical: true`. */
 export interface MatNumeric {
+  /** The MATLAB class (`uint8` for logical arrays). */
   class: MatNumericClass;
   /** MATLAB's dimensions (at least two). */
   dims: number[];
@@ -56,26 +57,35 @@ export interface MatNumeric {
   data: MatNumericData;
   /** Imaginary part (complex arrays only). */
   imag?: MatNumericData;
+  /** True for MATLAB `logical` arrays (class `uint8`, values 0/1). */
   logical: boolean;
 }
 
 /** A char array: UTF-16 code units, column-major (a 1×N row is just the string). */
 export interface MatChar {
+  /** Always `"char"`. */
   class: "char";
+  /** MATLAB's dimensions (a string is 1×N). */
   dims: number[];
+  /** UTF-16 code units, column-major. */
   data: Uint16Array;
 }
 
 /** A cell array: `prod(dims)` values, column-major. */
 export interface MatCell {
+  /** Always `"cell"`. */
   class: "cell";
+  /** MATLAB's dimensions. */
   dims: number[];
+  /** The elements, column-major. */
   data: MatValue[];
 }
 
 /** A struct array (or an old-style object, which adds `className`). */
 export interface MatStruct {
+  /** `"struct"`, or `"object"` for old-style MATLAB objects. */
   class: "struct" | "object";
+  /** MATLAB's dimensions (1×1 for a scalar struct). */
   dims: number[];
   /** Field names in file order. */
   fieldNames: string[];
@@ -87,9 +97,11 @@ export interface MatStruct {
 
 /** A 2-D sparse matrix in compressed-column form (as MATLAB stores it). */
 export interface MatSparse {
+  /** Always `"sparse"`. */
   class: "sparse";
   /** `[rows, columns]`. */
   dims: number[];
+  /** True for logical sparse matrices (values stored as 1s). */
   logical: boolean;
   /** Row index (0-based) of each stored value. */
   ir: Int32Array;
@@ -123,6 +135,10 @@ export class MatFileError extends Error {
   /** What was expected and what was found, without the file name. */
   readonly reason: string;
   /**
+   * An error naming the file and what was wrong with it.
+   *
+   * @param file The file (or the name the caller gave the bytes).
+   * @param reason What was expected and what was found.
    * @example
    * ```ts
    * import { MatFileError } from "./matfile.ts";

@@ -104,11 +104,17 @@ const SPLIT_FORMAT = 1;
 
 /** One `<keypoint>` of a Bourdev keypoint file, as written (1-based pixel coordinates). */
 export interface BourdevKeypoint {
+  /** One of {@link PASCAL_PERSON_KEYPOINTS} for persons. */
   name: string;
+  /** 1 visible, 0 not (the position is then an estimate). */
   visible: number;
+  /** Column, 1-based pixel-centre coordinates as written. */
   x: number;
+  /** Row, 1-based pixel-centre coordinates as written. */
   y: number;
+  /** Relative depth from the 3-D annotation tool (0 for face points). */
   z: number;
+  /** Depth order 0, 1 or 2. */
   zorder: number;
 }
 
@@ -116,8 +122,11 @@ export interface BourdevKeypoint {
 export interface BourdevAnnotation {
   /** The root element's `id` attribute, when present. */
   entryId?: number;
+  /** The VOC image id, e.g. `2008_000008`. */
   image: string;
+  /** The VOC category (`person`). */
   category: string;
+  /** `Male` or `Female` for persons, when present. */
   subcategory?: string;
   /** `visible_bounds` as written: 1-based, `xmax = xmin + width`. */
   visibleBounds: { xmin: number; ymin: number; width: number; height: number };
@@ -129,18 +138,25 @@ export interface BourdevAnnotation {
 
 /** One `<object>` of a VOC annotation. */
 export interface VocObject {
+  /** The VOC class name (`person`, `chair`, …). */
   name: string;
   /** 1-based inclusive pixel indices, as written. */
   bndbox: { xmin: number; ymin: number; xmax: number; ymax: number };
+  /** The `truncated` flag, when present. */
   truncated?: number;
+  /** The `difficult` flag, when present. */
   difficult?: number;
 }
 
 /** A parsed VOC annotation file. */
 export interface VocAnnotation {
+  /** The `<filename>` (the JPEG's name). */
   filename: string;
+  /** Image width in pixels (`<size>`). */
   width: number;
+  /** Image height in pixels. */
   height: number;
+  /** Colour channels (3). */
   depth: number;
   /** In file order (other annotation sets index into it). */
   objects: VocObject[];
@@ -150,6 +166,7 @@ export interface VocAnnotation {
 export interface PascalPersonOptions {
   /** The dataset root (layout in the module doc). */
   root: string;
+  /** Which split to open. */
   split: Split;
   /** Split seed (default 0). */
   seed?: number;
@@ -161,7 +178,9 @@ export interface PascalPersonOptions {
 
 /** One joined instance as stored in the split file. */
 export interface PascalPersonEntry {
+  /** The sample id, `<image>_p<n>`. */
   id: string;
+  /** The VOC image id. */
   image: string;
   /** File name in `annotations/person/`. */
   keypointFile: string;
@@ -173,15 +192,21 @@ export interface PascalPersonEntry {
 
 /** The split file's content. */
 export interface PascalPersonSplitFile {
+  /** Always `"pascal-person"`. */
   dataset: "pascal-person";
+  /** The file format version (1). */
   format: number;
+  /** The split seed. */
   seed: number;
+  /** The target instance fractions. */
   fractions: { train: number; val: number; test: number };
+  /** The instances of each split, sorted by id. */
   splits: Record<Split, PascalPersonEntry[]>;
 }
 
 /** The Pascal Person {@link CheckReport}, plus how many annotations the join left out. */
 export interface PascalPersonCheckReport extends CheckReport {
+  /** Annotations the join left out, by reason. */
   excluded: {
     /** Keypoint files whose visible box matches no VOC person box. */
     noVocMatch: number;
