@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  checkDataset,
+  DATASET_NAMES,
+  openDataset,
+  SYNTHETIC_DATASET_NAMES,
+  syntheticRoot,
+} from "./open_dataset.ts";
+
+Deno.test("DATASET_NAMES lists the three datasets and their synthetic stand-ins", () => {
+  assert.deepEqual([...DATASET_NAMES].sort(), [
+    "aflw",
+    "lfw-parts",
+    "pascal-person",
+    "synthetic-aflw",
+    "synthetic-lfw-parts",
+    "synthetic-pascal-person",
+  ]);
+});
+
+Deno.test("openDataset() rejects unknown names listing the valid ones, and real names without root", async () => {
+  await assert.rejects(
+    () => openDataset("lfw", { split: "train" }),
+    /Unknown dataset "lfw": expected one of aflw, lfw-parts, pascal-person, synthetic-aflw, synthetic-lfw-parts, synthetic-pascal-person/,
+  );
+  for (const name of ["aflw", "lfw-parts", "pascal-person"]) {
+    await assert.rejects(
+      () => openDataset(name, { split: "train" }),
+      new RegExp(`Cannot open dataset "${name}": expected a root folder`),
+    );
+  }
+  await assert.rejects(
+    () => openDataset("lfw-parts", { root: "/nonexistent/lfw", split: "train" }),
+    /Cannot open LFW-Parts at "\/nonexistent\/lfw": directory not found/,
+  );
+});
+
+Deno.test("openDataset() generates each synthetic dataset once and reads it with the real loader", async (t) => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    for (const name of SYNTHETIC_DATASET_NAMES) {
+      await t.step(name, async () => {
+        const root = join(tmp, name);
+        const train = await openDataset(name, { root, split: "train" });
+        assert.equal(train.name, name);
+        assert.ok(train.ids.length > 0);
+        const s = await train.get(0);
+        assert.equal(s.id, train.ids[0]);
+        assert.equal(s.image.data.length, s.image.width * s.image.height * 3);
+        if (name === "synthetic-lfw-parts") {
+          assert.deepEqual(train.classes, ["hair", "skin", "background"]);
+          assert.equal(s.segmentation!.length, 250 * 250);
+        }
+        if (name === "synthetic-pascal-person") {
+          assert.deepEqual(train.classes, ["background", "person"]);
+          assert.ok(train.keypointNames!.length > 0);
+          assert.equal(s.segmentation!.length, s.image.width * s.image.height);
+        }
+        if (name === "synthetic-aflw") {
+          assert.equal(train.keypointNames!.length, 21);
+          assert.equal(s.keypoints!.length, 21);
+        }
+        // A second open reuses the folder: a file we add survives, ids are the same.
+        await Deno.writeTextFile(join(root, "sentinel"), "x");
+        const again = await openDataset(name, { root, split: "train" });
+        assert.deepEqual(again.ids, train.ids);
+        assert.equal(await Deno.readTextFile(join(root, "sentinel")), "x");
+        // Asking the same folder for another seed is an error, not a silent mix.
+        await assert.rejects(
+          () => openDataset(name, { root, split: "train", seed: 2 }),
+          new RegExp(`it holds ${name} with seed 1`),
+        );
+        const report = await checkDataset(name, { root });
+        assert.equal(report.dataset, name);
+        assert.deepEqual(report.problems, []);
+        assert.equal(report.splits.train, train.ids.length);
+      });
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("syntheticRoot() writes under .cache/synthetic by default, never reads a half-written folder", async () => {
+  const tmp = await Deno.makeTempDir();
+  const cwd = Deno.cwd();
+  try {
+    Deno.chdir(tmp);
+    // A leftover temporary folder from an interrupted run is ignored.
+    const cacheDir = join(tmp, ".cache", "synthetic");
+    await Deno.mkdir(join(cacheDir, "synthetic-aflw-seed4.tmp-1-abcd"), { recursive: true });
+    const [a, b] = await Promise.all([
+      syntheticRoot("synthetic-aflw", { seed: 4 }),
+      syntheticRoot("synthetic-aflw", { seed: 4 }), // a racing second process
+    ]);
+    assert.equal(a, join(tmp, ".cache/synthetic/synthetic-aflw-seed4"));
+    assert.equal(b, a);
+    const ds = await openDataset("synthetic-aflw", { split: "test", seed: 4 });
+    assert.ok(ds.ids.length > 0);
+    const leftovers = [];
+    for await (const e of Deno.readDir(cacheDir)) leftovers.push(e.name);
+    assert.deepEqual(leftovers.sort(), [
+      "synthetic-aflw-seed4",
+      "synthetic-aflw-seed4.tmp-1-abcd",
+    ]);
+    // An existing folder that is not a synthetic dataset is not overwritten.
+    await Deno.mkdir(join(tmp, "mine"));
+    await Deno.writeTextFile(join(tmp, "mine", "keep.txt"), "mine");
+    await assert.rejects(
+      () => syntheticRoot("synthetic-lfw-parts", { root: join(tmp, "mine") }),
+      /the folder exists and is not a synthetic dataset/,
+    );
+    assert.equal(await Deno.readTextFile(join(tmp, "mine", "keep.txt")), "mine");
+    await assert.rejects(() => syntheticRoot("lfw-parts"), /it is not a synthetic one/);
+  } finally {
+    Deno.chdir(cwd);
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
