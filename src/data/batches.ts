@@ -24,7 +24,9 @@ export type PreprocessFn = (
 
 /** Options of `batches`. */
 export interface BatchOptions {
+  /** Samples per batch (the last batch may be smaller unless `dropLast`). */
   batchSize: number;
+  /** Decoded sample → network input (e.g. `createPreprocessor(config)`). */
   preprocess: PreprocessFn;
   /** Seed of the shuffle and of the augmentation (default 0). */
   seed?: number;
@@ -42,15 +44,19 @@ export interface BatchOptions {
 
 /** One batch, NHWC-ready. */
 export interface Batch {
+  /** Sample ids, in batch order. */
   ids: string[];
   /** Indices into `dataset.ids`. */
   indices: Int32Array;
+  /** The epoch this batch belongs to. */
   epoch: number;
   /** Position of this batch in the epoch (0-based). */
   batch: number;
   /** Number of samples N (the last batch can be smaller than `batchSize`). */
   size: number;
+  /** Network input height H. */
   height: number;
+  /** Network input width W. */
   width: number;
   /** `N·H·W·3` floats. */
   images: Float32Array;

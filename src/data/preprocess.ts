@@ -81,15 +81,21 @@ export const PREPROCESS: Readonly<
  * `v = y·scale + offsetY`, then `u → width − u` when `flip`. Plain data (serializable).
  */
 export interface Transform {
+  /** Network pixels per source pixel (input size / crop side). */
   scale: number;
+  /** u = x·scale + offsetX (before the flip). */
   offsetX: number;
+  /** v = y·scale + offsetY. */
   offsetY: number;
+  /** Whether the input is mirrored horizontally (u → width − u). */
   flip: boolean;
-  /** Network input size. */
+  /** Network input width. */
   width: number;
+  /** Network input height. */
   height: number;
-  /** Source image size. */
+  /** Source image width. */
   sourceWidth: number;
+  /** Source image height. */
   sourceHeight: number;
   /** The pairs swapped when `flip` (0-based keypoint indices), if any. */
   flipPairs?: readonly (readonly [number, number])[];
@@ -97,15 +103,19 @@ export interface Transform {
 
 /** A sample ready for the network, with the transform that produced it. */
 export interface Preprocessed {
+  /** The sample's id. */
   id: string;
   /** `height·width·3` floats (NHWC without the batch axis). */
   image: Float32Array;
+  /** Network input width. */
   width: number;
+  /** Network input height. */
   height: number;
   /** Class per network-input pixel, nearest neighbour; 255 outside the image or ignored. */
   segmentation?: Uint8Array;
   /** `K·3`: u, v, visible in network-input pixels (channels swapped when flipped). */
   keypoints?: Float32Array;
+  /** The map from the sample's frame to the input, for mapping predictions back. */
   transform: Transform;
 }
 

@@ -13,7 +13,9 @@
 
 /** A cumulative error curve: `fractions[i]` = fraction of errors ≤ `thresholds[i]`. */
 export interface ErrorCurve {
+  /** The error thresholds x, ascending as given. */
   thresholds: Float64Array;
+  /** Fraction (0..1) of instances with error ≤ the threshold. */
   fractions: Float64Array;
   /** Number of instances (the denominator), failures included. */
   count: number;
@@ -143,6 +145,7 @@ export function curveArea(curve: ErrorCurve): number {
 
 /** Summary of a set of normalized errors: curve, fractions at thresholds, mean/median. */
 export interface ErrorSummary {
+  /** The cumulative error curve on the default grid (0 … 0.2). */
   curve: ErrorCurve;
   /** `threshold → fraction` (with the inclusiveness the caller asked for). */
   below: Record<string, number>;

@@ -214,8 +214,11 @@ function evaluate(
 
 /** One AFLW test face: prediction (null = missed), GT landmarks, optional face rect. */
 export interface AflwItem {
+  /** Predicted keypoints in the image frame; null/undefined = missed face (error ∞). */
   pred: Keypoints | null | undefined;
+  /** Ground-truth landmarks; only visible ones are scored. */
   gt: Keypoints;
+  /** The face rectangle, needed with `normalize: "face-rect"`. */
   faceRect?: Box;
 }
 
@@ -251,8 +254,11 @@ export function evaluateAflw(
 
 /** One Pascal Person test instance: prediction (null = missed), GT keypoints, visible box. */
 export interface PascalKeypointItem {
+  /** Predicted keypoints in the image frame; null/undefined = missed (error ∞). */
   pred: Keypoints | null | undefined;
+  /** Ground-truth keypoints; only visible ones are scored. */
   gt: Keypoints;
+  /** The visible bounding box; the error is divided by its longest side. */
   box: Box;
 }
 

@@ -26,7 +26,9 @@ export const GLOC_ACCURACY = 94.95;
 
 /** Correct and scored pixel counts of one image (sum them to pool over a set). */
 export interface PixelCounts {
+  /** Pixels whose prediction equals the ground truth. */
   correct: number;
+  /** Pixels scored (ground truth not 255, inside the window). */
   total: number;
 }
 
@@ -261,7 +263,9 @@ export function superpixelPredictions(
 
 /** Wrong and scored superpixel counts of one image. */
 export interface SuperpixelCounts {
+  /** Scored superpixels whose predicted label differs from the ground truth. */
   wrong: number;
+  /** Superpixels scored (ground truth not 255). */
   total: number;
 }
 
@@ -338,9 +342,11 @@ export type SuperpixelSource = "dataset" | "slic";
 
 /** The LFW-Parts scores over the images added to an `LfwPartsEvaluator`. */
 export interface LfwPartsResult {
+  /** Number of images added. */
   images: number;
   /** Pixel accuracy (%) pooled over all pixels of all images (255 ignored). */
   pixel: { percent: number; correct: number; total: number };
+  /** Superpixel accuracy and what it was computed over. */
   superpixel: {
     /** Pooled superpixel accuracy (%). */
     percent: number;
@@ -362,7 +368,9 @@ export interface LfwPartsResult {
 export interface LfwPartsInput {
   /** `height·width·C` class probabilities in the dataset's 250×250 frame. */
   probabilities: ArrayLike<number>;
+  /** Image width (250 for LFW-Parts). */
   width: number;
+  /** Image height (250 for LFW-Parts). */
   height: number;
   /** Ground-truth class per pixel (0 hair, 1 skin, 2 background; 255 ignored). */
   mask: ArrayLike<number>;
@@ -400,9 +408,13 @@ export interface LfwPartsInput {
  * ```
  */
 export class LfwPartsEvaluator {
+  /** Number of classes (3: hair, skin, background). */
   readonly numClasses: number;
+  /** How pixel probabilities become a superpixel label. */
   readonly vote: SuperpixelVote;
+  /** SLIC options used when the dataset's superpixels are absent. */
   readonly slicOptions: SlicOptions;
+  /** Accuracy (%) that the error reduction is measured against. */
   readonly baseline: number;
   #pixel: PixelCounts = { correct: 0, total: 0 };
   #sp: SuperpixelCounts = { wrong: 0, total: 0 };
@@ -517,6 +529,7 @@ export interface PascalSegmentationItem {
   pred: ArrayLike<number>;
   /** Ground truth: 1 = this instance, 0 = everything else (other people too), 255 = ignore. */
   gt: ArrayLike<number>;
+  /** Image width (row length of `pred` and `gt`). */
   width: number;
   /**
    * The evaluated window in image pixels (continuous coordinates), clipped to the image.
@@ -557,7 +570,9 @@ export function evaluatePascalSegmentation(
 export interface OracleSegmentation {
   /** Label per cell, `cellsX·cellsY`. */
   cells: Uint8Array;
+  /** Number of cells per row: ceil(width / stride). */
   cellsX: number;
+  /** Number of cell rows: ceil(height / stride). */
   cellsY: number;
   /** The cell labels at input resolution (`width·height`), nearest upsampling. */
   labels: Uint8Array;

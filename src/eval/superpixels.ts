@@ -32,9 +32,13 @@ export interface SlicOptions {
 
 /** A superpixel segmentation: `labels[y·width + x]` ∈ 0..count−1. */
 export interface Superpixels {
+  /** Superpixel id per pixel, row-major. */
   labels: Int32Array;
+  /** Number of superpixels (ids are 0..count−1). */
   count: number;
+  /** Image width. */
   width: number;
+  /** Image height. */
   height: number;
 }
 
@@ -68,8 +72,11 @@ function labF(t: number): number {
 
 /** CIELAB as three planes of `width·height` floats. */
 export interface LabPlanes {
+  /** Lightness L*, 0..100. */
   l: Float32Array;
+  /** Green–red axis a*. */
   a: Float32Array;
+  /** Blue–yellow axis b*. */
   b: Float32Array;
 }
 
