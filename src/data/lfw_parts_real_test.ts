@@ -1,5 +1,6 @@
 // Tests on the real LFW Part Labels download in ../shared/data/lfw-parts (skipped when it is
-// absent). The tarballs are extracted once per run into a temp dir (about 5 s here).
+// absent). The tarballs are extracted once per run into a temp dir (about 5 s here), in
+// /dev/shm when it exists: deleting the 2,927 extracted files from a disk takes seconds more.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { sharedData } from "../_testing.ts";
@@ -15,7 +16,11 @@ Deno.test({
   }`,
   ignore: !shared,
   async fn(t) {
-    const root = await Deno.makeTempDir({ prefix: "lfw_real_" });
+    const shm = await Deno.stat("/dev/shm").then((s) => s.isDirectory, () => false);
+    const root = await Deno.makeTempDir({
+      prefix: "lfw_real_",
+      ...(shm ? { dir: "/dev/shm" } : {}),
+    });
     try {
       const prepared = await prepareLfwParts({ from, root });
       assert.deepEqual(prepared.extracted, {
