@@ -337,6 +337,12 @@ export function errorReduction(accuracy: number, baseline: number = CRF_BASELINE
   return (100 * (accuracy - baseline)) / (100 - baseline);
 }
 
+function maxId(map: ArrayLike<number>): number {
+  let m = -1;
+  for (let p = 0; p < map.length; p++) if (map[p]! > m) m = map[p]!;
+  return m;
+}
+
 /** Where the superpixels of an LFW-Parts evaluation came from. */
 export type SuperpixelSource = "dataset" | "slic";
 
@@ -383,7 +389,8 @@ export interface LfwPartsInput {
    */
   superpixels?: {
     map: ArrayLike<number>;
-    count: number;
+    /** Number of superpixels (default: `labels.length` when given, else max id + 1). */
+    count?: number;
     labels?: ArrayLike<number>;
     /** Where the map came from (default `"dataset"`); `"slic"` marks the result approximate. */
     source?: SuperpixelSource;
@@ -457,7 +464,7 @@ export class LfwPartsEvaluator {
     if (input.superpixels) {
       source = input.superpixels.source ?? "dataset";
       map = input.superpixels.map;
-      count = input.superpixels.count;
+      count = input.superpixels.count ?? input.superpixels.labels?.length ?? maxId(map) + 1;
       gtLabels = input.superpixels.labels ??
         superpixelMajority(mask, map, count, this.numClasses);
       if (gtLabels.length !== count) {

@@ -109,15 +109,16 @@ Deno.test("LfwPartsEvaluator pools images over the dataset's superpixels", () =>
     width: 2,
     height: 2,
     mask: [0, 0, 2, 2],
-    superpixels: { map: [0, 0, 1, 1], count: 2 },
+    superpixels: { map: [0, 0, 1, 1] }, // count implied: max id + 1 = 2
   });
   // Image B: 4 superpixels with official labels (1 1 2 0), prediction exact; pixel 3 is 255.
+  // Given as the LFW-Parts loader yields them: map and labels, the count implied.
   ev.add({
     probabilities: oneHot([1, 1, 2, 0], 3),
     width: 4,
     height: 1,
     mask: [1, 1, 2, 255],
-    superpixels: { map: [0, 1, 2, 3], count: 4, labels: [1, 1, 2, 0] },
+    superpixels: { map: Int32Array.from([0, 1, 2, 3]), labels: Uint8Array.from([1, 1, 2, 0]) },
   });
   const r = ev.result();
   // Superpixels: 1 wrong of 6 → 83.33 %; pixels: 3/4 + 3/3 → 6/7.
