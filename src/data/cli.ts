@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
 import { prepareLfwParts, progressBars } from "./lfw_parts.ts";
 import { checkDataset, DATASET_NAMES, openDataset } from "./open_dataset.ts";
@@ -29,7 +30,7 @@ Commands:
       Exits 1 when there are problems. --decode decodes every image (slower).
   time <dataset> [--root DIR] [--split S] [--limit N] [--seed N]
       Load --limit samples (default 500) of a split (default train), one after another,
-      and print images per second as JSON.
+      and print images per second (wall clock and per CPU second) as JSON.
   list
       Print the dataset names.
 
@@ -174,9 +175,13 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
         const ds = await openDataset(name, options);
         const n = Math.min(limit, ds.ids.length);
         await ds.get(0); // warm-up (module compilation, first file reads)
+        const c0 = cpuUsage();
         const t0 = performance.now();
         for (let i = 0; i < n; i++) await ds.get(i);
         const seconds = (performance.now() - t0) / 1000;
+        const c1 = cpuUsage(c0);
+        // CPU time says what one free core would do when other work shares the machine.
+        const cpuSeconds = (c1.user + c1.system) / 1e6;
         io.stdout(
           `${
             JSON.stringify({
@@ -185,6 +190,8 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
               images: n,
               seconds: Math.round(seconds * 1000) / 1000,
               imagesPerSecond: Math.round((n / seconds) * 10) / 10,
+              cpuSeconds: Math.round(cpuSeconds * 1000) / 1000,
+              imagesPerCpuSecond: Math.round((n / cpuSeconds) * 10) / 10,
             })
           }\n`,
         );
