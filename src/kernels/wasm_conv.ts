@@ -1,0 +1,411 @@
+/**
+ * Fast convolution gradients for the tfjs `wasm` backend.
+ *
+ * tfjs-backend-wasm 4.22 computes `Conv2DBackpropInput` (the transposed convolution, used by
+ * the CLVM's top-down pass and by every conv2d gradient) with a scalar loop about 10× slower
+ * than its XNNPACK `Conv2D`, and has no `Conv2DBackpropFilter` at all, so nothing trains on
+ * wasm. {@link registerWasmConvKernels} registers both, built on wasm's own XNNPACK kernels:
+ *
+ * - `Conv2DBackpropInput` (stride 1) is a `Conv2D` of `dy` with the spatially flipped filter
+ *   whose in/out channels are swapped, padded by `filterSize − 1 − pad` on each side. Other
+ *   strides go to the original kernel.
+ * - `Conv2DBackpropFilter` (stride 1, NHWC) is one XNNPACK matrix product (wasm `BatchMatMul`)
+ *   of the input shifted by each filter tap, `[fh·fw·inC, N·H·W]`, with `dy` as `[N·H·W, outC]`,
+ *   chunked over output rows to bound memory. Other strides and NCHW use a `Conv2D` of `x`
+ *   transposed to `[inC, H, W, N]` with `dy` transposed to `[outH, outW, N, outC]` as its
+ *   filter (dilated by the stride), 2–3× slower than the product but general.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+
+type TensorInfo = tf.TensorInfo;
+type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
+type Shape4 = [number, number, number, number];
+
+/** The parts of tfjs-backend-wasm's `BackendWasm` these kernels use. */
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  disposeData(dataId: tf.DataId, force?: boolean): boolean;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+interface KernelArgs {
+  inputs: Record<string, TensorInfo>;
+  backend: WasmBackend;
+  attrs: Record<string, unknown>;
+}
+type WasmKernelFunc = (args: KernelArgs) => TensorInfo;
+
+interface BackpropInputAttrs {
+  strides: number | [number, number];
+  pad: Pad;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+  inputShape: Shape4;
+}
+
+interface BackpropFilterAttrs {
+  strides: number | [number, number];
+  pad: Pad;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+  filterShape: Shape4;
+}
+
+const BACKEND = "wasm";
+const CONV2D = "Conv2D";
+const BACKPROP_INPUT = "Conv2DBackpropInput";
+const BACKPROP_FILTER = "Conv2DBackpropFilter";
+
+/**
+ * Most floats of the shifted-input matrix built at once by the filter gradient (64 MiB); larger
+ * batches are processed in chunks of output rows and summed.
+ */
+const IM2COL_FLOATS = 1 << 24;
+
+/** The kernel `Conv2DBackpropInput` had on wasm before ours replaced it. */
+let originalBackpropInput: tf.KernelConfig | null = null;
+
+function wasmKernel(name: string): WasmKernelFunc {
+  const config = tf.getKernel(name, BACKEND);
+  if (!config) {
+    throw new Error(`Cannot find the wasm kernel "${name}": is tfjs-backend-wasm loaded?`);
+  }
+  return config.kernelFunc as unknown as WasmKernelFunc;
+}
+
+function transpose(backend: WasmBackend, x: TensorInfo, perm: number[]): TensorInfo {
+  return wasmKernel("Transpose")({ inputs: { x }, backend, attrs: { perm } });
+}
+
+function conv2d(
+  backend: WasmBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  pad: tf.backend_util.ExplicitPadding,
+  dilations: [number, number] = [1, 1],
+): TensorInfo {
+  return wasmKernel(CONV2D)({
+    inputs: { x, filter },
+    backend,
+    attrs: { strides: [1, 1], pad, dataFormat: "NHWC", dilations, dimRoundingMode: undefined },
+  });
+}
+
+/**
+ * Writes `[fh, fw, a, b]` → `[fh, fw, b, a]` with both spatial axes reversed into a new
+ * wasm buffer (the filter of the convolution that equals the transposed one).
+ */
+function flipSwapFilter(backend: WasmBackend, filter: TensorInfo): TensorInfo {
+  const [fh, fw, a, b] = filter.shape as Shape4;
+  const out = backend.makeOutput([fh, fw, b, a], "float32");
+  // Views taken after makeOutput: allocating may grow (and so detach) the wasm heap.
+  const src = backend.typedArrayFromHeap(filter);
+  const dst = backend.typedArrayFromHeap(out);
+  const plane = a * b;
+  for (let i = 0; i < fh; i++) {
+    for (let j = 0; j < fw; j++) {
+      const s0 = (i * fw + j) * plane;
+      const d0 = ((fh - 1 - i) * fw + (fw - 1 - j)) * plane;
+      for (let p = 0; p < a; p++) {
+        const sp = s0 + p * b;
+        let d = d0 + p;
+        for (let q = 0; q < b; q++, d += a) dst[d] = src[sp + q]!;
+      }
+    }
+  }
+  return out;
+}
+
+function convInfoOf(
+  inShape: number[],
+  filterShape: Shape4,
+  strides: number | [number, number],
+  pad: Pad,
+  dimRoundingMode: "floor" | "round" | "ceil" | undefined,
+  dataFormat: "NHWC" | "NCHW",
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    inShape as Shape4,
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    tf.backend_util.convertConv2DDataFormat(dataFormat),
+  );
+}
+
+function backpropInputViaConv2D(args: KernelArgs): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = args.attrs as unknown as BackpropInputAttrs;
+  const dy = inputs.dy!;
+  const filter = inputs.filter!;
+  const info = convInfoOf(
+    attrs.inputShape,
+    filter.shape as Shape4,
+    attrs.strides,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    attrs.dataFormat,
+  );
+  const { filterHeight: fh, filterWidth: fw, padInfo } = info;
+  const top = fh - 1 - padInfo.top, bottom = fh - 1 - padInfo.bottom;
+  const left = fw - 1 - padInfo.left, right = fw - 1 - padInfo.right;
+  const fast = info.strideHeight === 1 && info.strideWidth === 1 &&
+    info.dataFormat === "channelsLast" && dy.dtype === "float32" && filter.dtype === "float32" &&
+    Math.min(top, bottom, left, right) >= 0;
+  if (!fast) {
+    return (originalBackpropInput!.kernelFunc as unknown as WasmKernelFunc)(args);
+  }
+  const flipped = flipSwapFilter(backend, filter);
+  try {
+    return conv2d(backend, dy, flipped, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  } finally {
+    backend.disposeData(flipped.dataId);
+  }
+}
+
+/**
+ * Fills `rows` output rows (starting at `r0` of `n · outH`) of the shifted-input matrix at float
+ * offset `dst` of `heap`: for each tap `(i, j)` and channel `ci` in that order, row `y` holds
+ * `x[n, y + i − padTop, x + j − padLeft, ci]` for every output column (zero outside the image),
+ * read from the `[inC, N, H, W]` transpose of `x` at float offset `src`.
+ */
+function shiftedRows(
+  heap: Float32Array,
+  dst: number,
+  src: number,
+  [n, h, w, ci]: Shape4,
+  info: tf.backend_util.Conv2DInfo,
+  r0: number,
+  rows: number,
+): void {
+  const { filterHeight: fh, filterWidth: fw, outHeight: oh, outWidth: ow } = info;
+  const pt = info.padInfo.top, pl = info.padInfo.left;
+  let d = dst;
+  for (let i = 0; i < fh; i++) {
+    for (let j = 0; j < fw; j++) {
+      // Output columns whose source column (column + j − padLeft) lies inside the image.
+      const c0 = Math.max(0, Math.min(ow, pl - j));
+      const c1 = Math.max(c0, Math.min(ow, w + pl - j));
+      for (let c = 0; c < ci; c++) {
+        const plane = src + c * n * h * w;
+        for (let r = r0; r < r0 + rows; r++) {
+          const img = Math.floor(r / oh);
+          const yy = r - img * oh + i - pt;
+          if (yy < 0 || yy >= h || c1 === c0) {
+            heap.fill(0, d, d + ow);
+          } else {
+            if (c0 > 0) heap.fill(0, d, d + c0);
+            const s = plane + (img * h + yy) * w + (c0 + j - pl);
+            heap.copyWithin(d + c0, s, s + (c1 - c0));
+            if (c1 < ow) heap.fill(0, d + c1, d + ow);
+          }
+          d += ow;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Filter gradient as one GEMM per chunk (stride 1, NHWC): `dw[(i,j,ci), co] = Σ_k A[(i,j,ci), k] ·
+ * dy[k, co]` over `k = (n, y, x)`, where row `(i, j, ci)` of `A` is channel `ci` of `x` shifted by
+ * the tap `(i, j)`. `A` is built by row copies from `x` transposed to `[inC, N, H, W]`, in chunks
+ * of whole output rows so that it stays under {@link IM2COL_FLOATS}; XNNPACK's fully connected
+ * operator (wasm `BatchMatMul` without transposes) multiplies it with the matching rows of `dy`.
+ */
+function backpropFilterGemm(
+  backend: WasmBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const [n, h, w, ci] = x.shape as Shape4;
+  const { filterHeight: fh, filterWidth: fw, outHeight: oh, outWidth: ow, outChannels: co } = info;
+  const taps = fh * fw * ci;
+  const totalRows = n * oh;
+  const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(IM2COL_FLOATS / (taps * ow))));
+  const xt = transpose(backend, x, [3, 0, 1, 2]); // [ci, n, h, w]
+  let acc: TensorInfo | null = null;
+  try {
+    for (let r0 = 0; r0 < totalRows; r0 += rowsPerChunk) {
+      const rows = Math.min(rowsPerChunk, totalRows - r0);
+      const k = rows * ow;
+      // dy's rows are copied even when whole: BatchMatMul caches its packed weights under the
+      // weight's data id, which a reshape of dy elsewhere could share with another shape.
+      const a = backend.makeOutput([1, taps, k], "float32");
+      const b = backend.makeOutput([1, k, co], "float32");
+      let part: TensorInfo;
+      try {
+        // Views after this chunk's allocations: allocating may grow (and detach) the heap.
+        const aView = backend.typedArrayFromHeap(a);
+        const heap = new Float32Array(aView.buffer);
+        const xOff = backend.typedArrayFromHeap(xt).byteOffset >> 2;
+        const dyOff = backend.typedArrayFromHeap(dy).byteOffset >> 2;
+        const bOff = backend.typedArrayFromHeap(b).byteOffset >> 2;
+        heap.copyWithin(bOff, dyOff + r0 * ow * co, dyOff + (r0 + rows) * ow * co);
+        shiftedRows(heap, aView.byteOffset >> 2, xOff, [n, h, w, ci], info, r0, rows);
+        part = wasmKernel("BatchMatMul")({
+          inputs: { a, b },
+          backend,
+          attrs: { transposeA: false, transposeB: false },
+        });
+      } finally {
+        backend.disposeData(a.dataId);
+        backend.disposeData(b.dataId);
+      }
+      if (acc === null) {
+        acc = part;
+      } else {
+        const prev: TensorInfo = acc;
+        acc = null;
+        try {
+          acc = wasmKernel("Add")({ inputs: { a: prev, b: part }, backend, attrs: {} });
+        } finally {
+          backend.disposeData(prev.dataId);
+          backend.disposeData(part.dataId);
+        }
+      }
+    }
+  } catch (error) {
+    if (acc) backend.disposeData(acc.dataId);
+    throw error;
+  } finally {
+    backend.disposeData(xt.dataId);
+  }
+  // Rows are ordered (i, j, ci) and columns co: already the [fh, fw, ci, co] layout.
+  return { dataId: acc!.dataId, shape: [fh, fw, ci, co], dtype: "float32" };
+}
+
+/**
+ * Filter gradient as a convolution (any stride, NHWC or NCHW): `x` transposed to
+ * `[inC, H, W, N]` convolved with `dy` transposed to `[outH, outW, N, outC]` as the filter,
+ * dilated by the forward stride, gives `[inC, fh, fw, outC]`.
+ */
+function backpropFilterConv(
+  backend: WasmBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const { filterHeight: fh, filterWidth: fw, padInfo } = info;
+  const last = info.dataFormat === "channelsLast";
+  const temps: TensorInfo[] = [];
+  try {
+    const xt = transpose(backend, x, last ? [3, 1, 2, 0] : [1, 2, 3, 0]);
+    temps.push(xt);
+    const dyt = transpose(backend, dy, last ? [1, 2, 0, 3] : [2, 3, 0, 1]);
+    temps.push(dyt);
+    const pad: tf.backend_util.ExplicitPadding = [
+      [0, 0],
+      [padInfo.top, padInfo.bottom],
+      [padInfo.left, padInfo.right],
+      [0, 0],
+    ];
+    let r = conv2d(backend, xt, dyt, pad, [info.strideHeight, info.strideWidth]);
+    temps.push(r);
+    const [, rh, rw] = r.shape as Shape4;
+    if (rh !== fh || rw !== fw) {
+      // Rows the forward convolution never reached (floor rounding of a stride) come out extra.
+      r = wasmKernel("Slice")({
+        inputs: { x: r },
+        backend,
+        attrs: { begin: [0, 0, 0, 0], size: [info.inChannels, fh, fw, info.outChannels] },
+      });
+      temps.push(r);
+    }
+    return transpose(backend, r, [1, 2, 0, 3]);
+  } finally {
+    for (const t of temps) backend.disposeData(t.dataId);
+  }
+}
+
+function backpropFilter(args: KernelArgs): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = args.attrs as unknown as BackpropFilterAttrs;
+  const x = inputs.x!;
+  const dy = inputs.dy!;
+  if (x.dtype !== "float32" || dy.dtype !== "float32") {
+    throw new Error(
+      `Cannot compute Conv2DBackpropFilter on wasm for dtypes ${x.dtype}/${dy.dtype}: ` +
+        "expected float32",
+    );
+  }
+  const info = convInfoOf(
+    x.shape,
+    attrs.filterShape,
+    attrs.strides,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    attrs.dataFormat,
+  );
+  const gemm = info.strideHeight === 1 && info.strideWidth === 1 &&
+    info.dataFormat === "channelsLast";
+  return gemm ? backpropFilterGemm(backend, x, dy, info) : backpropFilterConv(backend, x, dy, info);
+}
+
+/**
+ * Registers the fast `Conv2DBackpropInput` and the missing `Conv2DBackpropFilter` for the
+ * `wasm` backend. Idempotent; works before or after the wasm backend is set, since tfjs
+ * looks kernels up on every call.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { registerWasmConvKernels } from "./wasm_conv.ts";
+ * registerWasmConvKernels();
+ * await tf.setBackend("wasm");
+ * const w = tf.ones([3, 3, 2, 4]);
+ * const g = tf.grad((f: tf.Tensor4D) => tf.conv2d(tf.ones([1, 5, 5, 2]), f, 1, "same").sum())(w);
+ * console.log(g.shape); // [3, 3, 2, 4]
+ * ```
+ */
+export function registerWasmConvKernels(): void {
+  const current = tf.getKernel(BACKPROP_INPUT, BACKEND);
+  if (!current) {
+    throw new Error(
+      `Cannot register wasm convolution kernels: "${BACKPROP_INPUT}" is not registered for ` +
+        "wasm (import tfjs-backend-wasm first)",
+    );
+  }
+  if (current.kernelFunc !== (backpropInputViaConv2D as unknown as tf.KernelFunc)) {
+    originalBackpropInput = current;
+    tf.unregisterKernel(BACKPROP_INPUT, BACKEND);
+    const replacement: tf.KernelConfig = {
+      kernelName: BACKPROP_INPUT,
+      backendName: BACKEND,
+      kernelFunc: backpropInputViaConv2D as unknown as tf.KernelFunc,
+    };
+    // The original's setup binds its wasm function; it still serves the fallback.
+    if (current.setupFunc) replacement.setupFunc = current.setupFunc;
+    tf.registerKernel(replacement);
+  }
+  const filterKernel = tf.getKernel(BACKPROP_FILTER, BACKEND);
+  if (filterKernel?.kernelFunc !== (backpropFilter as unknown as tf.KernelFunc)) {
+    if (filterKernel) tf.unregisterKernel(BACKPROP_FILTER, BACKEND);
+    tf.registerKernel({
+      kernelName: BACKPROP_FILTER,
+      backendName: BACKEND,
+      kernelFunc: backpropFilter as unknown as tf.KernelFunc,
+    });
+  }
+}
+
+/**
+ * The kernel config `Conv2DBackpropInput` had on wasm before {@link registerWasmConvKernels}
+ * replaced it (null before the first registration); for benchmarks and fallbacks.
+ *
+ * @example
+ * ```ts
+ * import { originalWasmBackpropInput, registerWasmConvKernels } from "./wasm_conv.ts";
+ * registerWasmConvKernels();
+ * console.log(originalWasmBackpropInput()?.kernelName); // "Conv2DBackpropInput"
+ * ```
+ */
+export function originalWasmBackpropInput(): tf.KernelConfig | null {
+  return originalBackpropInput;
+}
