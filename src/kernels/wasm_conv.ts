@@ -59,10 +59,10 @@ const BACKPROP_INPUT = "Conv2DBackpropInput";
 const BACKPROP_FILTER = "Conv2DBackpropFilter";
 
 /**
- * Most floats of the shifted-input matrix built at once by the filter gradient (64 MiB); larger
- * batches are processed in chunks of output rows and summed.
+ * Most floats of the shifted-input matrix built at once by the filter gradient (default 2²⁴,
+ * 64 MiB); larger batches are processed in chunks of output rows and summed.
  */
-const IM2COL_FLOATS = 1 << 24;
+let im2colFloats = 1 << 24;
 
 /** The kernel `Conv2DBackpropInput` had on wasm before ours replaced it. */
 let originalBackpropInput: tf.KernelConfig | null = null;
@@ -215,7 +215,7 @@ function shiftedRows(
  * Filter gradient as one GEMM per chunk (stride 1, NHWC): `dw[(i,j,ci), co] = Σ_k A[(i,j,ci), k] ·
  * dy[k, co]` over `k = (n, y, x)`, where row `(i, j, ci)` of `A` is channel `ci` of `x` shifted by
  * the tap `(i, j)`. `A` is built by row copies from `x` transposed to `[inC, N, H, W]`, in chunks
- * of whole output rows so that it stays under {@link IM2COL_FLOATS}; XNNPACK's fully connected
+ * of whole output rows so that it stays under the chunk size set by {@link setWasmConvChunkFloats}; XNNPACK's fully connected
  * operator (wasm `BatchMatMul` without transposes) multiplies it with the matching rows of `dy`.
  */
 function backpropFilterGemm(
@@ -228,7 +228,7 @@ function backpropFilterGemm(
   const { filterHeight: fh, filterWidth: fw, outHeight: oh, outWidth: ow, outChannels: co } = info;
   const taps = fh * fw * ci;
   const totalRows = n * oh;
-  const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(IM2COL_FLOATS / (taps * ow))));
+  const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(im2colFloats / (taps * ow))));
   const xt = transpose(backend, x, [3, 0, 1, 2]); // [ci, n, h, w]
   let acc: TensorInfo | null = null;
   try {
@@ -408,4 +408,95 @@ export function registerWasmConvKernels(): void {
  */
 export function originalWasmBackpropInput(): tf.KernelConfig | null {
   return originalBackpropInput;
+}
+
+/**
+ * Sets how many floats the wasm filter gradient's shifted-input matrix may take at once (default
+ * 2²⁴ = 64 MiB; at least one output row is always taken). Smaller values bound wasm memory for
+ * large batches at a small cost in speed. Returns the previous value.
+ *
+ * @example
+ * ```ts
+ * import { setWasmConvChunkFloats } from "./wasm_conv.ts";
+ * const previous = setWasmConvChunkFloats(1 << 22);
+ * setWasmConvChunkFloats(previous);
+ * ```
+ */
+export function setWasmConvChunkFloats(floats: number): number {
+  if (!Number.isInteger(floats) || floats < 1) {
+    throw new Error(`Cannot set the wasm conv chunk to ${floats} floats: expected an integer ≥ 1`);
+  }
+  const previous = im2colFloats;
+  im2colFloats = floats;
+  return previous;
+}
+
+/** How {@link conv2dTransposeSame} computes a transposed convolution. */
+export type TransposeRoute = "auto" | "transpose" | "flipped";
+
+/**
+ * The route `auto` takes on each backend, from `benchmarks/wasm_conv_bench.ts` (forward and
+ * both gradients, 3×3 filters): on `wasm` the transposed-convolution kernel is the registered
+ * flipped-filter `Conv2D` already, so `tf.conv2dTranspose` costs one `Conv2D` and no extra ops;
+ * on `cpu` an explicit flipped-filter `conv2d` beats the backend's transposed convolution.
+ */
+const AUTO_ROUTE: Record<string, Exclude<TransposeRoute, "auto">> = {
+  wasm: "transpose",
+  cpu: "flipped",
+  webgpu: "transpose",
+};
+
+/**
+ * `tf.conv2dTranspose(x, w, [N, H, W, outC], 1, "same")` (the CLVM's top-down pass) by the
+ * fastest correct route on the active backend, differentiable in `x` and `w`.
+ *
+ * `w` has `tf.conv2dTranspose`'s layout `[fh, fw, outC, inC]`, where `inC` is `x`'s channel count.
+ * Routes: `transpose` calls `tf.conv2dTranspose`; `flipped` calls `tf.conv2d` with `w`
+ * spatially reversed and its channel axes swapped (the same map for stride 1), padded by
+ * `fh − 1 − pad` per side. `auto` (default) takes the faster one measured for the backend. On
+ * `wasm` the fast kernels are registered first (see {@link registerWasmConvKernels}).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { conv2dTransposeSame } from "./wasm_conv.ts";
+ * const x = tf.ones([1, 4, 4, 2]) as tf.Tensor4D;
+ * const w = tf.ones([3, 3, 5, 2]) as tf.Tensor4D;
+ * console.log(conv2dTransposeSame(x, w).shape); // [1, 4, 4, 5]
+ * ```
+ */
+export function conv2dTransposeSame(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  route: TransposeRoute = "auto",
+): tf.Tensor4D {
+  const [n, h, wd, inC] = x.shape;
+  const [fh, fw, outC, wIn] = w.shape;
+  if (wIn !== inC) {
+    throw new Error(
+      `Cannot apply conv2dTransposeSame: filter [${w.shape}] expects ${wIn} input channels ` +
+        `(its last axis), but x [${x.shape}] has ${inC}`,
+    );
+  }
+  const backend = tf.getBackend();
+  if (backend === BACKEND) registerWasmConvKernels();
+  const chosen = route === "auto" ? AUTO_ROUTE[backend] ?? "transpose" : route;
+  if (chosen === "transpose") return tf.conv2dTranspose(x, w, [n, h, wd, outC], 1, "same");
+  // The forward convolution this transposes maps [n, h, wd, outC] to x with 'same' padding.
+  const { padInfo } = tf.backend_util.computeConv2DInfo(
+    [n, h, wd, outC],
+    [fh, fw, outC, inC],
+    1,
+    1,
+    "same",
+  );
+  return tf.tidy(() => {
+    const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    return tf.conv2d(x, flipped, 1, [
+      [0, 0],
+      [fh - 1 - padInfo.top, fh - 1 - padInfo.bottom],
+      [fw - 1 - padInfo.left, fw - 1 - padInfo.right],
+      [0, 0],
+    ]);
+  });
 }
