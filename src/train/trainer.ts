@@ -1,0 +1,960 @@
+/**
+ * The trainer: epochs of SGD over a dataset with a seeded shuffle, validation every
+ * epoch, best-on-validation and last checkpoints, a progress bar, and a JSON-lines log.
+ *
+ * A run writes into its `out` folder:
+ *
+ * - `last.ckpt`: the state after the last finished epoch (and every `checkpointEvery`
+ *   steps within one): weights, SGD velocities, epoch and step, the shuffle generator's
+ *   state, and the resolved config. `resume` continues from it; the resumed run is the
+ *   continuous run, bit for bit (the shuffle of an epoch is regenerated from the saved
+ *   generator state, and batches already done in it are skipped).
+ * - `best.ckpt`: the same, of the epoch with the lowest validation loss so far.
+ * - `log.jsonl`: one JSON object per line — `start`/`resume` events, one `epoch` record
+ *   per epoch (train and validation losses, pixel accuracy and/or keypoint error,
+ *   images/s, `tf.memory()`), and a `diverged` event if the loss became NaN or infinite.
+ *
+ * Both checkpoints are ordinary CLVM checkpoints: `loadCheckpoint` opens them.
+ *
+ * A NaN or infinite loss stops the run before the step is applied, with a
+ * {@link TrainingDivergedError} naming the step; nothing written before is touched.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { tf } from "../deps.ts";
+import { type BackendChoice, type BackendName, initBackend } from "../backend.ts";
+import type { ArchitectureSpec, CLVMOptions } from "../clvm/config.ts";
+import { VARIANT_NAMES, type VariantName, VARIANTS } from "../clvm/variants.ts";
+import { type BatchStats, type CLVM, createCLVM } from "../clvm/model.ts";
+import {
+  type CheckpointContents,
+  readCheckpointFile,
+  restoreWeights,
+  type StoredTensor,
+  storeTensors,
+  writeCheckpointFile,
+} from "../clvm/checkpoint.ts";
+import { keypointCoordinates } from "../clvm/heads.ts";
+import { mixSeed } from "../data/_prng.ts";
+import { batchCount, batches } from "../data/batches.ts";
+import { createPreprocessor, type PreprocessConfig } from "../data/preprocess.ts";
+import type { Dataset } from "../data/types.ts";
+import { registerWasmConvKernels } from "../kernels/wasm_conv.ts";
+import { isDecayed, segmentationLoss, sigmoidLogLoss, upsampleBilinear } from "./losses.ts";
+import { type Recipe, type RecipeName, resolveRecipe } from "./recipes.ts";
+import { SGD } from "./sgd.ts";
+import { type Batch, type BatchSpec, disposeBatch, toTensors } from "./_inputs.ts";
+import { openTrainData, type TrainData } from "./_datasets.ts";
+import { createTrainProgress } from "./_progress_bar.ts";
+import { registerCpuConvGrad } from "./_cpu_conv_grad.ts";
+
+export type { TrainData } from "./_datasets.ts";
+
+/** Options of {@link train}. With `resume`, options left out come from the checkpoint. */
+export interface TrainOptions {
+  /** A variant of `VARIANTS` (DESIGN §4). */
+  variant?: VariantName | string;
+  /** `"tiny"` (default), `"paper"` or an explicit spec with the variants' 8 layers. */
+  architecture?: "tiny" | "paper" | ArchitectureSpec;
+  /** A dataset name (`openTrainData`), or the splits themselves. */
+  dataset?: string | TrainData;
+  /** Where the dataset lies on disk (real datasets). */
+  root?: string;
+  /** Total epochs (a resumed run trains until this many are done; default: the recipe's). */
+  epochs?: number;
+  /** Images per step (default: the recipe's). */
+  batchSize?: number;
+  /** Seed of the weights and of the shuffle (default 1). */
+  seed?: number;
+  /** The run's folder: `last.ckpt`, `best.ckpt`, `log.jsonl`. */
+  out: string;
+  /** Continue from `out/last.ckpt`. */
+  resume?: boolean;
+  /** tfjs backend (default `auto`: the fastest here; see `initBackend`). */
+  backend?: BackendChoice;
+  /** `paper`, `quick` or a custom recipe (default: `paper` for the paper architecture, else `quick`). */
+  recipe?: RecipeName | Recipe;
+  /** Overrides the recipe's learning rate. */
+  learningRate?: number;
+  /** Side of the square network input (default: the dataset's protocol size, DESIGN §4). */
+  inputSize?: number;
+  /** Also write `last.ckpt` every this many steps within an epoch (0: at epoch ends only). */
+  checkpointEvery?: number;
+  /** Stop (as if killed, writing nothing more) after this many steps of this call. */
+  stopAfterSteps?: number;
+  /** Draw a progress bar on stderr (default false). */
+  progress?: boolean;
+  /** Receives one line per epoch and notices (default: nothing). */
+  log?: (message: string) => void;
+}
+
+/** Everything that decides a run's trajectory: stored in its checkpoints. */
+export interface TrainConfig {
+  variant: VariantName;
+  architecture: "tiny" | "paper" | ArchitectureSpec;
+  dataset: string;
+  root: string | null;
+  /** How samples become network inputs (crop, `size`, normalization). */
+  preprocess: PreprocessConfig;
+  seed: number;
+  epochs: number;
+  recipe: Recipe;
+  /** Output channels per head: the dataset's classes and keypoints. */
+  heads: { segmentation?: number; keypoints?: number };
+  checkpointEvery: number;
+}
+
+/** Losses of one step or an average over steps. */
+export interface Losses {
+  /** Σ weight·loss over the heads. */
+  loss: number;
+  segmentation?: number;
+  keypoints?: number;
+}
+
+/** Validation results. */
+export interface Validation extends Losses {
+  images: number;
+  /** Fraction of labelled pixels classified right, at input resolution. */
+  pixelAccuracy?: number;
+  /** Mean distance of visible keypoints to their prediction, over the input side. */
+  keypointError?: number;
+  seconds: number;
+}
+
+/** One `epoch` line of `log.jsonl`. */
+export interface EpochRecord {
+  event: "epoch";
+  epoch: number;
+  step: number;
+  train: Losses & { images: number; seconds: number; imagesPerSecond: number };
+  val: Validation;
+  best: boolean;
+  learningRate: number;
+  memory: {
+    numTensors: number;
+    numBytes: number;
+    numBytesInGPU?: number;
+    rss: number;
+  };
+  time: string;
+}
+
+/** What {@link train} returns. */
+export interface TrainResult {
+  out: string;
+  backend: BackendName;
+  config: TrainConfig;
+  /** Epochs completed in total. */
+  epochs: number;
+  /** SGD steps taken in total. */
+  step: number;
+  /** The epochs completed by this call. */
+  history: EpochRecord[];
+  best: { epoch: number; validationLoss: number } | null;
+  checkpoints: { last: string; best: string; log: string };
+  /** `stop-after-steps` when `stopAfterSteps` ended the call early. */
+  stopped: "completed" | "stop-after-steps";
+}
+
+/** Thrown when the loss (or a weight) becomes NaN or infinite. */
+export class TrainingDivergedError extends Error {
+  /** The global step (1-based) whose loss was not finite. */
+  readonly step: number;
+  readonly epoch: number;
+  /** The last good checkpoint, kept as it was, or null when none was written. */
+  readonly checkpoint: string | null;
+
+  /** See the class doc. */
+  constructor(message: string, step: number, epoch: number, checkpoint: string | null) {
+    super(message);
+    this.name = "TrainingDivergedError";
+    this.step = step;
+    this.epoch = epoch;
+    this.checkpoint = checkpoint;
+  }
+}
+
+const FORMAT = "clvm-train/1";
+
+/** The training state stored in a checkpoint's `meta.train`. */
+interface TrainState {
+  format: typeof FORMAT;
+  config: TrainConfig;
+  /** Epochs completed. */
+  epoch: number;
+  /** Batches of epoch `epoch + 1` already done. */
+  batchInEpoch: number;
+  step: number;
+  /**
+   * Seed of the shuffle: epoch e's order is `Mulberry32(mixSeed(shuffleSeed, e − 1))`
+   * (`batches.ts`), so (shuffleSeed, epoch, batchInEpoch) is the whole generator state.
+   */
+  shuffleSeed: number;
+  /** Sums over the batches of the unfinished epoch. */
+  accum: Accum;
+  best: { epoch: number; validationLoss: number } | null;
+  optimizer: { iterations: number };
+}
+
+interface Accum {
+  loss: number;
+  segmentation: number;
+  keypoints: number;
+  batches: number;
+  images: number;
+  seconds: number;
+}
+
+const zeroAccum = (): Accum => ({
+  loss: 0,
+  segmentation: 0,
+  keypoints: 0,
+  batches: 0,
+  images: 0,
+  seconds: 0,
+});
+
+/** Registers the convolution gradients a backend needs to train fast (or at all). */
+export function prepareBackendForTraining(name: BackendName): void {
+  if (name === "wasm") registerWasmConvKernels();
+  if (name === "cpu") registerCpuConvGrad();
+}
+
+/** The model options of a training config. */
+export function modelOptions(config: TrainConfig): CLVMOptions {
+  const preset = VARIANTS[config.variant];
+  const heads: NonNullable<CLVMOptions["heads"]> = {};
+  for (const task of ["segmentation", "keypoints"] as const) {
+    if (preset.heads?.[task]) heads[task] = { channels: config.heads[task]! };
+  }
+  return {
+    variant: config.variant,
+    architecture: config.architecture,
+    seed: config.seed,
+    batchNorm: config.recipe.batchNorm,
+    weightStd: config.recipe.weightStd,
+    biasStd: config.recipe.biasStd,
+    heads,
+  };
+}
+
+/** The batch layout for a model and recipe at input side `size`. */
+export function batchSpec(clvm: CLVM, recipe: Recipe, size: number): BatchSpec {
+  const spec: BatchSpec = { size };
+  const { segmentation, keypoints } = clvm.options.heads;
+  if (segmentation) {
+    spec.segmentation = {
+      classes: segmentation.channels,
+      stride: clvm.stride(segmentation.layer),
+      target: recipe.segmentationTarget,
+    };
+  }
+  if (keypoints) {
+    spec.keypoints = {
+      count: keypoints.channels,
+      stride: clvm.stride(keypoints.layer),
+      dilation: recipe.keypointDilation,
+    };
+  }
+  return spec;
+}
+
+interface LossTensors {
+  loss: tf.Scalar;
+  segmentation?: tf.Scalar;
+  keypoints?: tf.Scalar;
+}
+
+/** The weighted multi-task loss of a batch (call inside a tidy or a gradient scope). */
+function batchLoss(
+  clvm: CLVM,
+  batch: Batch,
+  recipe: Recipe,
+  training: boolean,
+  stats: BatchStats | undefined,
+): LossTensors & { outputs: ReturnType<CLVM["forward"]> } {
+  const outputs = clvm.forward(
+    batch.x,
+    stats ? { training, batchStats: stats } : { training },
+  );
+  const parts: LossTensors = { loss: tf.scalar(0) };
+  let total: tf.Tensor = parts.loss;
+  if (outputs.segmentation && batch.lossLabels) {
+    parts.segmentation = segmentationLoss(
+      outputs.segmentation,
+      batch.lossLabels,
+      recipe.segmentationTarget,
+    );
+    total = tf.add(total, tf.mul(parts.segmentation, recipe.taskWeights.segmentation));
+  }
+  if (outputs.keypoints && batch.keypointTargets) {
+    parts.keypoints = sigmoidLogLoss(outputs.keypoints, batch.keypointTargets);
+    total = tf.add(total, tf.mul(parts.keypoints, recipe.taskWeights.keypoints));
+  }
+  parts.loss = total as tf.Scalar;
+  return { ...parts, outputs };
+}
+
+/** The outcome of {@link trainStep}. */
+export interface StepResult extends Losses {
+  /** False when the loss was NaN or infinite: nothing was updated. */
+  finite: boolean;
+}
+
+/**
+ * One SGD step on `batch`: forward in training mode, gradients of the weighted loss
+ * with respect to every trainable parameter (a tied top-down filter is the bottom-up
+ * filter itself, so it gets one gradient from both uses), the update, and the
+ * batch-norm running averages. When the loss is not finite nothing is changed.
+ *
+ * @example
+ * ```ts ignore
+ * const result = await trainStep(clvm, sgd, batch, recipe);
+ * console.log(result.loss);
+ * ```
+ */
+export async function trainStep(
+  clvm: CLVM,
+  sgd: SGD,
+  batch: Batch,
+  recipe: Recipe,
+): Promise<StepResult> {
+  const params = clvm.trainableVariables();
+  const byVariable = new Map([...params].map(([name, v]) => [v.name, name]));
+  const stats: BatchStats = new Map();
+  const kept: tf.Tensor[] = [];
+  let value: tf.Scalar | undefined;
+  let grads: tf.NamedTensorMap = {};
+  try {
+    const parts: { segmentation?: tf.Scalar; keypoints?: tf.Scalar } = {};
+    ({ value, grads } = tf.variableGrads(() => {
+      const { loss, segmentation, keypoints, outputs } = batchLoss(
+        clvm,
+        batch,
+        recipe,
+        true,
+        stats,
+      );
+      if (segmentation) kept.push(parts.segmentation = tf.keep(segmentation));
+      if (keypoints) kept.push(parts.keypoints = tf.keep(keypoints));
+      void outputs;
+      return loss;
+    }, [...params.values()]));
+    const read = async (t?: tf.Scalar) => t ? (await t.data())[0]! : undefined;
+    const result: StepResult = { finite: true, loss: (await read(value))! };
+    const seg = await read(parts.segmentation);
+    const kp = await read(parts.keypoints);
+    if (seg !== undefined) result.segmentation = seg;
+    if (kp !== undefined) result.keypoints = kp;
+    if (!Number.isFinite(result.loss)) return { ...result, finite: false };
+    const named = new Map<string, tf.Tensor>();
+    for (const [varName, g] of Object.entries(grads)) {
+      const name = byVariable.get(varName);
+      if (name) named.set(name, g);
+    }
+    sgd.step(named);
+    clvm.updateBatchNormAverages(stats, recipe.batchNormMomentum);
+    return result;
+  } finally {
+    tf.dispose([...kept, ...Object.values(grads), ...(value ? [value] : [])]);
+    for (const { mean, variance } of stats.values()) tf.dispose([mean, variance]);
+  }
+}
+
+/**
+ * Losses and the cheap task metrics of `clvm` (inference mode, batch norm from its
+ * running averages) over `dataset` in its own order, `batchSize` images at a time,
+ * preprocessed without augmentation.
+ *
+ * @example
+ * ```ts ignore
+ * const val = await evaluate(clvm, dataset, { size: 32, crop: "image" }, RECIPES.quick, 8);
+ * console.log(val.loss, val.pixelAccuracy);
+ * ```
+ */
+export async function evaluate(
+  clvm: CLVM,
+  dataset: Dataset,
+  preprocess: PreprocessConfig,
+  recipe: Recipe,
+  batchSize: number,
+): Promise<Validation> {
+  const start = performance.now();
+  const { heads } = clvm.options;
+  const spec = batchSpec(clvm, recipe, preprocess.size);
+  let loss = 0, seg = 0, kp = 0, images = 0;
+  let correct = 0, labelled = 0, distance = 0, visible = 0;
+  const pre = createPreprocessor({ ...preprocess, flipProbability: 0 });
+  for await (const data of batches(dataset, { batchSize, preprocess: pre, shuffle: false })) {
+    const batch = toTensors(data, spec);
+    try {
+      const r = tf.tidy(() => {
+        const { loss, segmentation, keypoints, outputs } = batchLoss(
+          clvm,
+          batch,
+          recipe,
+          false,
+          undefined,
+        );
+        const out: tf.Tensor[] = [loss, segmentation ?? tf.scalar(0), keypoints ?? tf.scalar(0)];
+        if (outputs.segmentation && batch.labels) {
+          const size = spec.size;
+          const predicted = tf.argMax(upsampleBilinear(outputs.segmentation, size, size), 3);
+          const mask = tf.notEqual(batch.labels, 255);
+          out.push(
+            tf.sum(tf.cast(tf.logicalAnd(tf.equal(predicted, batch.labels), mask), "int32")),
+          );
+          out.push(tf.sum(tf.cast(mask, "int32")));
+        }
+        if (outputs.keypoints) {
+          const { xy } = keypointCoordinates(outputs.keypoints, spec.keypoints!.stride);
+          out.push(xy);
+        }
+        return out;
+      });
+      try {
+        const values = await Promise.all(r.map((t) => t.data()));
+        const n = batch.count;
+        loss += values[0]![0]! * n;
+        seg += values[1]![0]! * n;
+        kp += values[2]![0]! * n;
+        images += n;
+        let next = 3;
+        if (batch.labels && heads.segmentation) {
+          correct += values[next++]![0]!;
+          labelled += values[next++]![0]!;
+        }
+        if (batch.keypoints && heads.keypoints) {
+          const xy = values[next++]!;
+          const k = spec.keypoints!.count;
+          batch.keypoints.forEach((points, i) => {
+            points.forEach(([x, y, v], j) => {
+              if (!v) return;
+              const px = xy[(i * k + j) * 2]!;
+              const py = xy[(i * k + j) * 2 + 1]!;
+              distance += Math.hypot(px - x, py - y);
+              visible++;
+            });
+          });
+        }
+      } finally {
+        tf.dispose(r);
+      }
+    } finally {
+      disposeBatch(batch);
+    }
+  }
+  const result: Validation = {
+    loss: loss / images,
+    images,
+    seconds: (performance.now() - start) / 1000,
+  };
+  if (heads.segmentation) {
+    result.segmentation = seg / images;
+    result.pixelAccuracy = labelled ? correct / labelled : NaN;
+  }
+  if (heads.keypoints) {
+    result.keypoints = kp / images;
+    result.keypointError = visible ? distance / visible / spec.size : NaN;
+  }
+  return result;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+function positiveInteger(what: string, value: unknown, min = 1): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw new Error(`Invalid ${what} ${JSON.stringify(value)}: expected an integer ≥ ${min}`);
+  }
+  return value;
+}
+
+function checkVariant(variant: unknown): VariantName {
+  if (typeof variant !== "string" || !(VARIANT_NAMES as readonly string[]).includes(variant)) {
+    throw new Error(
+      `Unknown variant ${JSON.stringify(variant)}: expected one of ${VARIANT_NAMES.join(", ")}`,
+    );
+  }
+  return variant as VariantName;
+}
+
+/** The heads' channel counts a dataset gives a variant, or an error naming what is missing. */
+function headChannels(variant: VariantName, data: TrainData): TrainConfig["heads"] {
+  const preset = VARIANTS[variant];
+  const heads: TrainConfig["heads"] = {};
+  if (preset.heads?.segmentation) {
+    const n = data.train.classes?.length;
+    if (!n) {
+      throw new Error(
+        `Variant "${variant}" needs segmentation labels, but dataset "${data.name}" has none ` +
+          `(keypoint-only variants: ${
+            VARIANT_NAMES.filter((v) => !VARIANTS[v].heads?.segmentation).join(", ")
+          })`,
+      );
+    }
+    heads.segmentation = n;
+  }
+  if (preset.heads?.keypoints) {
+    const n = data.train.keypointNames?.length;
+    if (!n) {
+      throw new Error(
+        `Variant "${variant}" needs keypoints, but dataset "${data.name}" has none ` +
+          `(segmentation-only variants: ${
+            VARIANT_NAMES.filter((v) => !VARIANTS[v].heads?.keypoints).join(", ")
+          })`,
+      );
+    }
+    heads.keypoints = n;
+  }
+  return heads;
+}
+
+function checkInputSize(size: number, architecture: TrainConfig["architecture"]): void {
+  positiveInteger("input size", size);
+  const layers = typeof architecture === "string" ? null : architecture.layers;
+  const nms = layers ? layers.filter((l) => l.nms).length : 2;
+  if (size % 2 ** nms !== 0) {
+    throw new Error(
+      `Invalid input size ${size}: expected a multiple of ${2 ** nms} (the architecture's ${nms} ` +
+        "NMS layers each halve it)",
+    );
+  }
+}
+
+function readState(contents: CheckpointContents, path: string): TrainState {
+  const state = contents.meta.train as TrainState | undefined;
+  if (!state || state.format !== FORMAT) {
+    throw new Error(
+      `Cannot resume from "${path}": it is not a training checkpoint (expected meta.train ` +
+        `in format "${FORMAT}"; a model-only checkpoint cannot be resumed)`,
+    );
+  }
+  return state;
+}
+
+/** Reads the JSON lines of a log, keeping those that belong before the checkpoint. */
+async function pruneLog(path: string, epoch: number): Promise<void> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  const kept = text.split("\n").filter((line) => {
+    if (!line.trim()) return false;
+    try {
+      const record = JSON.parse(line) as { event?: string; epoch?: number };
+      return !(record.event === "epoch" && (record.epoch ?? 0) > epoch);
+    } catch {
+      return false;
+    }
+  });
+  await Deno.writeTextFile(path, kept.map((l) => `${l}\n`).join(""));
+}
+
+async function appendLog(path: string, record: Record<string, unknown>): Promise<void> {
+  await Deno.writeTextFile(path, `${JSON.stringify(record)}\n`, { append: true });
+}
+
+function memoryRecord(): EpochRecord["memory"] {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+  const out: EpochRecord["memory"] = {
+    numTensors: m.numTensors,
+    numBytes: m.numBytes,
+    rss: Deno.memoryUsage().rss,
+  };
+  if (typeof m.numBytesInGPU === "number") out.numBytesInGPU = m.numBytesInGPU;
+  return out;
+}
+
+function fmt(v: number | undefined, digits = 4): string {
+  return v === undefined ? "-" : v.toFixed(digits);
+}
+
+/**
+ * Trains a variant on a dataset (see the module doc for what lands in `out`). With
+ * `resume`, continues `out/last.ckpt`; the options given must agree with it (except
+ * `epochs`, `backend`, `progress`, `log`, `checkpointEvery`, `stopAfterSteps`, `root`).
+ *
+ * @example
+ * ```ts ignore
+ * import { train } from "./trainer.ts";
+ * const result = await train({
+ *   variant: "M-CLVM2", architecture: "tiny", dataset: "toy-shapes",
+ *   epochs: 2, seed: 1, out: "results/run1", backend: "cpu",
+ * });
+ * console.log(result.best);
+ * ```
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  if (!options || typeof options.out !== "string" || !options.out) {
+    throw new Error("Cannot train: options.out (the run's folder) is required");
+  }
+  const out = options.out;
+  const paths = {
+    last: join(out, "last.ckpt"),
+    best: join(out, "best.ckpt"),
+    log: join(out, "log.jsonl"),
+  };
+  const log = options.log ?? (() => {});
+
+  // 1. The saved state, when resuming.
+  let saved: { contents: CheckpointContents; state: TrainState } | null = null;
+  if (options.resume) {
+    if (!(await exists(paths.last))) {
+      throw new Error(
+        `Cannot resume: "${paths.last}" does not exist (start without --resume to begin a run)`,
+      );
+    }
+    const contents = await readCheckpointFile(paths.last);
+    saved = { contents, state: readState(contents, paths.last) };
+  } else if (await exists(paths.last)) {
+    throw new Error(
+      `Cannot start a run in "${out}": it already holds one ("${paths.last}"); pass --resume ` +
+        "to continue it, or choose another --out",
+    );
+  }
+
+  // 2. The config: the options, or the checkpoint's for what they leave out.
+  const prior = saved?.state.config;
+  const variant = checkVariant(options.variant ?? prior?.variant);
+  const architecture = options.architecture ?? prior?.architecture ?? "tiny";
+  const datasetOption = options.dataset ?? prior?.dataset;
+  if (datasetOption === undefined) {
+    throw new Error("Cannot train: options.dataset is required (a dataset name or its splits)");
+  }
+  const root = options.root ?? prior?.root ?? undefined;
+  const data = typeof datasetOption === "string"
+    ? await openTrainData(datasetOption, root)
+    : datasetOption;
+  const inputSize = options.inputSize ?? prior?.preprocess.size ?? data.preprocess.size;
+  checkInputSize(inputSize, architecture);
+  const preprocess: PreprocessConfig = { ...data.preprocess, size: inputSize };
+  const recipeBase = options.recipe ?? prior?.recipe ??
+    (architecture === "paper" ? "paper" : "quick");
+  const recipe = resolveRecipe(recipeBase, {
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
+  });
+  const config: TrainConfig = {
+    variant,
+    architecture,
+    dataset: data.name,
+    root: root ?? null,
+    preprocess,
+    seed: options.seed ?? prior?.seed ?? 1,
+    epochs: positiveInteger("epochs", options.epochs ?? prior?.epochs ?? recipe.epochs),
+    recipe,
+    heads: headChannels(variant, data),
+    checkpointEvery: positiveInteger(
+      "checkpointEvery",
+      options.checkpointEvery ?? prior?.checkpointEvery ?? 0,
+      0,
+    ),
+  };
+  if (!Number.isInteger(config.seed)) {
+    throw new Error(`Invalid seed ${config.seed}: expected an integer`);
+  }
+  if (options.stopAfterSteps !== undefined) {
+    positiveInteger("stopAfterSteps", options.stopAfterSteps);
+  }
+
+  // 3. Backend, model, optimizer.
+  const report = await initBackend(options.backend ?? "auto", log);
+  prepareBackendForTraining(report.name);
+  const clvm = createCLVM(modelOptions(config));
+  const sgd = new SGD(clvm.trainableVariables(), {
+    learningRate: recipe.learningRate,
+    momentum: recipe.momentum,
+    weightDecay: recipe.weightDecay,
+    decays: isDecayed,
+  });
+  try {
+    let state: TrainState = {
+      format: FORMAT,
+      config,
+      epoch: 0,
+      batchInEpoch: 0,
+      step: 0,
+      shuffleSeed: mixSeed(config.seed, 0x5af1e),
+      accum: zeroAccum(),
+      best: null,
+      optimizer: { iterations: 0 },
+    };
+    if (saved) {
+      restoreWeights(clvm, saved.contents, paths.last);
+      const conflicts = resumeConflicts(saved.state.config, config);
+      if (conflicts.length) {
+        throw new Error(
+          `Cannot resume "${paths.last}" with different settings: ${conflicts.join("; ")}. ` +
+            "Leave them out to use the checkpoint's, or start a new run in another folder",
+        );
+      }
+      sgd.setState(
+        { iterations: saved.state.optimizer.iterations, tensors: saved.contents.tensors },
+        `checkpoint "${paths.last}"`,
+      );
+      state = { ...saved.state, config };
+      await pruneLog(paths.log, state.epoch);
+      await appendLog(paths.log, {
+        event: "resume",
+        epoch: state.epoch,
+        batchInEpoch: state.batchInEpoch,
+        step: state.step,
+        epochs: config.epochs,
+        backend: report.name,
+        time: new Date().toISOString(),
+      });
+      log(
+        `Resuming "${out}" at epoch ${state.epoch + 1} batch ${state.batchInEpoch + 1} ` +
+          `(step ${state.step}) on ${report.name}`,
+      );
+    } else {
+      await Deno.mkdir(out, { recursive: true });
+      await Deno.writeTextFile(
+        paths.log,
+        `${
+          JSON.stringify({
+            event: "start",
+            config,
+            backend: report.name,
+            model: clvm.options,
+            time: new Date().toISOString(),
+          })
+        }\n`,
+      );
+      log(
+        `Training ${variant} (${typeof architecture === "string" ? architecture : "custom"}) ` +
+          `on ${data.name} (${data.train.ids.length} train / ${data.val.ids.length} val, ` +
+          `${inputSize}×${inputSize}) with recipe ${recipe.name} on ${report.name} into "${out}"`,
+      );
+    }
+    return await runEpochs(clvm, sgd, data, state, {
+      paths,
+      report,
+      options,
+      log,
+    });
+  } finally {
+    sgd.dispose();
+    clvm.dispose();
+  }
+}
+
+function resumeConflicts(saved: TrainConfig, now: TrainConfig): string[] {
+  const out: string[] = [];
+  const keys = ["variant", "architecture", "dataset", "preprocess", "seed", "heads"] as const;
+  for (const key of keys) {
+    const a = JSON.stringify(saved[key]);
+    const b = JSON.stringify(now[key]);
+    if (a !== b) out.push(`${key} ${b} (the checkpoint has ${a})`);
+  }
+  for (const key of Object.keys(saved.recipe) as (keyof Recipe)[]) {
+    const a = JSON.stringify(saved.recipe[key]);
+    const b = JSON.stringify(now.recipe[key]);
+    if (a !== b) out.push(`recipe ${key} ${b} (the checkpoint has ${a})`);
+  }
+  return out;
+}
+
+interface RunContext {
+  paths: { last: string; best: string; log: string };
+  report: { name: BackendName };
+  options: TrainOptions;
+  log: (message: string) => void;
+}
+
+async function runEpochs(
+  clvm: CLVM,
+  sgd: SGD,
+  data: TrainData,
+  start: TrainState,
+  ctx: RunContext,
+): Promise<TrainResult> {
+  const { config } = start;
+  const { recipe } = config;
+  const { paths, options, log } = ctx;
+  const spec = batchSpec(clvm, recipe, config.preprocess.size);
+  const preprocess = createPreprocessor(config.preprocess);
+  const batchSize = recipe.batchSize;
+  const batchesPerEpoch = batchCount(data.train.ids.length, batchSize);
+  const history: EpochRecord[] = [];
+  let state = start;
+  let stepsThisCall = 0;
+  // The checkpoint that a divergence leaves in place.
+  let lastGood: { path: string; epoch: number; step: number } | null = start.step > 0
+    ? { path: paths.last, epoch: start.epoch, step: start.step }
+    : null;
+  const lastGoodText = (): string =>
+    lastGood
+      ? `"${lastGood.path}" (epoch ${lastGood.epoch}, step ${lastGood.step})`
+      : "(none written yet)";
+
+  const save = async (next: TrainState, targets: string[]): Promise<void> => {
+    const tensors = await storeTensors(Object.entries(clvm.getWeights()));
+    for (const [name, t] of tensors) {
+      if (!t.data.every(Number.isFinite)) {
+        throw new TrainingDivergedError(
+          `Training diverged by step ${next.step}: weight "${name}" is not finite; ` +
+            `kept the last good checkpoint ${lastGoodText()}`,
+          next.step,
+          next.epoch,
+          lastGood?.path ?? null,
+        );
+      }
+    }
+    const opt = await sgd.state();
+    const all = new Map<string, StoredTensor>([...tensors, ...opt.tensors]);
+    const meta = {
+      train: { ...next, optimizer: { iterations: opt.iterations } },
+      clvm: clvm.options,
+    };
+    for (const path of targets) await writeCheckpointFile(path, { meta, tensors: all });
+    lastGood = { path: paths.last, epoch: next.epoch, step: next.step };
+  };
+
+  for (let epoch = state.epoch + 1; epoch <= config.epochs; epoch++) {
+    const accum = { ...state.accum };
+    const bar = options.progress
+      ? createTrainProgress(`epoch ${epoch}/${config.epochs}`, batchesPerEpoch, state.batchInEpoch)
+      : null;
+    const stream = batches(data.train, {
+      batchSize,
+      preprocess,
+      seed: state.shuffleSeed,
+      epoch: epoch - 1,
+      startBatch: state.batchInEpoch,
+    });
+    let t0 = performance.now();
+    for await (const data of stream) {
+      const b = data.batch;
+      const batch = toTensors(data, spec);
+      let result: StepResult;
+      try {
+        result = await trainStep(clvm, sgd, batch, recipe);
+      } finally {
+        disposeBatch(batch);
+      }
+      const step = state.step + 1;
+      if (!result.finite) {
+        bar?.done(`epoch ${epoch}/${config.epochs}: diverged at step ${step}`);
+        const message =
+          `Training diverged at step ${step} (epoch ${epoch}, batch ${
+            b + 1
+          } of ${batchesPerEpoch}): the loss is ${result.loss}. The step was not applied; ` +
+          (lastGood
+            ? `the last good checkpoint ${lastGoodText()} is kept as it was`
+            : "no checkpoint had been written yet") +
+          ". Try a lower learning rate (--lr)";
+        await appendLog(paths.log, {
+          event: "diverged",
+          epoch,
+          batch: b + 1,
+          step,
+          loss: String(result.loss),
+          losses: { segmentation: result.segmentation, keypoints: result.keypoints },
+          checkpoint: lastGood,
+          time: new Date().toISOString(),
+        });
+        throw new TrainingDivergedError(message, step, epoch, lastGood?.path ?? null);
+      }
+      accum.loss += result.loss;
+      accum.segmentation += result.segmentation ?? 0;
+      accum.keypoints += result.keypoints ?? 0;
+      accum.batches++;
+      accum.images += data.size;
+      accum.seconds += (performance.now() - t0) / 1000;
+      state = { ...state, step, batchInEpoch: b + 1, accum };
+      stepsThisCall++;
+      bar?.update(b + 1, accum.images, accum.loss / accum.batches);
+      if (
+        config.checkpointEvery > 0 && step % config.checkpointEvery === 0 &&
+        b + 1 < batchesPerEpoch
+      ) {
+        await save(state, [paths.last]);
+      }
+      if (options.stopAfterSteps !== undefined && stepsThisCall >= options.stopAfterSteps) {
+        bar?.done(`epoch ${epoch}/${config.epochs}: stopped after ${stepsThisCall} steps`);
+        return result_(ctx, state, history, "stop-after-steps");
+      }
+      t0 = performance.now();
+    }
+
+    // End of epoch: validation, log, checkpoints.
+    const val = await evaluate(clvm, data.val, config.preprocess, recipe, batchSize);
+    const improved = state.best === null || val.loss < state.best.validationLoss;
+    const best = improved ? { epoch, validationLoss: val.loss } : state.best;
+    const trainLosses: Losses = { loss: accum.loss / accum.batches };
+    if (clvm.options.heads.segmentation) {
+      trainLosses.segmentation = accum.segmentation / accum.batches;
+    }
+    if (clvm.options.heads.keypoints) trainLosses.keypoints = accum.keypoints / accum.batches;
+    const record: EpochRecord = {
+      event: "epoch",
+      epoch,
+      step: state.step,
+      train: {
+        ...trainLosses,
+        images: accum.images,
+        seconds: accum.seconds,
+        imagesPerSecond: accum.images / accum.seconds,
+      },
+      val,
+      best: improved,
+      learningRate: sgd.learningRate,
+      memory: memoryRecord(),
+      time: new Date().toISOString(),
+    };
+    const done: TrainState = {
+      ...state,
+      epoch,
+      batchInEpoch: 0,
+      accum: zeroAccum(),
+      best,
+    };
+    await appendLog(paths.log, record as unknown as Record<string, unknown>);
+    await save(done, improved ? [paths.best, paths.last] : [paths.last]);
+    state = done;
+    history.push(record);
+    const metrics = [
+      val.pixelAccuracy !== undefined ? `pixel acc ${(val.pixelAccuracy * 100).toFixed(1)}%` : "",
+      val.keypointError !== undefined ? `kp err ${(val.keypointError * 100).toFixed(1)}%` : "",
+    ].filter(Boolean).join(", ");
+    const summary = `epoch ${epoch}/${config.epochs}: train loss ${fmt(trainLosses.loss)} | ` +
+      `val loss ${fmt(val.loss)}${metrics ? `, ${metrics}` : ""}${improved ? " (best)" : ""} | ` +
+      `${record.train.imagesPerSecond.toFixed(1)} img/s, ${record.memory.numTensors} tensors`;
+    if (bar) bar.done(summary);
+    else log(summary);
+  }
+  return result_(ctx, state, history, "completed");
+}
+
+function result_(
+  ctx: RunContext,
+  state: TrainState,
+  history: EpochRecord[],
+  stopped: TrainResult["stopped"],
+): TrainResult {
+  return {
+    out: ctx.options.out,
+    backend: ctx.report.name,
+    config: state.config,
+    epochs: state.epoch,
+    step: state.step,
+    history,
+    best: state.best,
+    checkpoints: ctx.paths,
+    stopped,
+  };
+}
