@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { HELP, parseTrainArgs, UsageError } from "./cli.ts";
+
+const CLI = new URL("./cli.ts", import.meta.url).pathname;
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    // The permissions of the `train` task in deno.json.
+    args: [
+      "run",
+      ...["--allow-read", "--allow-write", "--allow-env", "--allow-sys", "--allow-ffi"],
+      CLI,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
+Deno.test("parseTrainArgs() maps flags to train() options", () => {
+  assert.deepEqual(
+    parseTrainArgs([
+      ...["--variant", "CLVM2-kp", "--arch", "paper", "--dataset", "synthetic-aflw"],
+      ...["--epochs", "3", "--batch", "4", "--seed", "7", "--out", "r", "--backend", "cpu"],
+      ...["--recipe", "paper", "--lr", "0.02", "--input-size", "56", "--checkpoint-every", "5"],
+      "--no-progress",
+    ]),
+    {
+      out: "r",
+      resume: false,
+      progress: false,
+      variant: "CLVM2-kp",
+      dataset: "synthetic-aflw",
+      architecture: "paper",
+      backend: "cpu",
+      recipe: "paper",
+      epochs: 3,
+      batchSize: 4,
+      seed: 7,
+      inputSize: 56,
+      checkpointEvery: 5,
+      learningRate: 0.02,
+    },
+  );
+  assert.deepEqual(parseTrainArgs(["--out", "r", "--resume"]), {
+    out: "r",
+    resume: true,
+    progress: true,
+    backend: "auto",
+  });
+  assert.equal(parseTrainArgs(["--help"]), null);
+});
+
+Deno.test("parseTrainArgs() rejects unknown flags and values, listing the valid ones", () => {
+  const base = ["--variant", "M-CLVM2", "--dataset", "toy-shapes", "--out", "r"];
+  const cases: [string[], RegExp][] = [
+    [[...base, "--lrate", "1"], /Unknown option --lrate: expected one of --variant, .*--lr, /],
+    [
+      ["--variant", "CLVM3", "--dataset", "aflw", "--out", "r"],
+      /"CLVM3": expected one of CLVM1-seg, .*M-CLVM2-untied/,
+    ],
+    [
+      ["--variant", "M-CLVM2", "--dataset", "celeba", "--out", "r"],
+      /"celeba": expected one of aflw, .*toy-shapes/,
+    ],
+    [[...base, "--arch", "huge"], /--arch "huge": expected one of tiny, paper/],
+    [[...base, "--backend", "cuda"], /--backend "cuda": expected one of webgpu, wasm, cpu, auto/],
+    [[...base, "--recipe", "fast"], /--recipe "fast": expected one of paper, quick/],
+    [[...base, "--epochs", "1.5"], /--epochs "1.5": expected an integer ≥ 1/],
+    [[...base, "--lr=-1"], /--lr "-1": expected a number > 0/],
+    [["--variant", "M-CLVM2", "--dataset", "aflw"], /Missing --out/],
+    [["--dataset", "aflw", "--out", "r"], /Missing --variant/],
+    [[...base, "extra"], /Unexpected argument "extra"/],
+  ];
+  for (const [args, pattern] of cases) {
+    assert.throws(
+      () => parseTrainArgs(args),
+      (e: Error) => e instanceof UsageError && pattern.test(e.message),
+      args.join(" "),
+    );
+  }
+});
+
+Deno.test("deno task train: --help, usage errors exit 2, and a short run writes its files", async () => {
+  const help = await run(["--help"]);
+  assert.equal(help.code, 0);
+  assert.equal(help.stdout.trim(), HELP.trim());
+  const bad = await run([
+    "--out",
+    "x",
+    "--variant",
+    "M-CLVM2",
+    "--dataset",
+    "toy-shapes",
+    "--bogus",
+  ]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Unknown option --bogus/);
+  const dir = await Deno.makeTempDir({ prefix: "clvm_train_cli_" });
+  try {
+    const args = [
+      ...["--variant", "CLVM1-seg", "--dataset", "toy-shapes", "--input-size", "16"],
+      ...["--epochs", "1", "--batch", "32", "--backend", "cpu", "--out", dir],
+    ];
+    const ok = await run(args);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /Done: 1 epochs, 3 steps on cpu/);
+    assert.match(ok.stderr, /epoch 1\/1: train loss [\d.]+ \| val loss [\d.]+, pixel acc/);
+    for (const f of ["last.ckpt", "best.ckpt", "log.jsonl"]) await Deno.stat(join(dir, f));
+    const again = await run(args);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already holds one.*--resume/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
