@@ -139,9 +139,7 @@ function keypointError(
 
 /** Per-pixel class probabilities (softmax of bilinearly upsampled logits), `N·H·W·C`. */
 async function segmentationProbabilities(logits: tf.Tensor4D, h: number, w: number) {
-  const probs = tf.tidy(() =>
-    tf.softmax(tf.image.resizeBilinear(logits, [h, w], false, true))
-  );
+  const probs = tf.tidy(() => tf.softmax(tf.image.resizeBilinear(logits, [h, w], false, true)));
   const data = await probs.data() as Float32Array;
   probs.dispose();
   return data;

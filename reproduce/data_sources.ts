@@ -1,0 +1,99 @@
+/**
+ * Which data each protocol uses: the real dataset when it is found (under `--data-root`,
+ * or `../shared/data` beside the checkout), else its synthetic stand-in. LFW-Parts
+ * tarballs are extracted once into a cache.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { prepareLfwParts } from "../src/data/lfw_parts.ts";
+import type { ProtocolName } from "./evaluate.ts";
+
+/** Where a protocol's data comes from. */
+export interface DataSource {
+  protocol: ProtocolName;
+  /** The `openDataset` name. */
+  dataset: string;
+  /** The dataset's root (null: the synthetic default cache). */
+  root: string | null;
+  kind: "real" | "synthetic";
+  /** One sentence for the report. */
+  description: string;
+}
+
+const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
+
+/** The default data root: `../shared/data` beside the checkout, when present. */
+export async function defaultDataRoot(repo: string): Promise<string | null> {
+  const dir = join(repo, "..", "shared", "data");
+  return (await exists(dir)) ? dir : null;
+}
+
+async function lfwRoot(dir: string, cache: string, log: (s: string) => void) {
+  if (await exists(join(dir, "parts_train.txt")) && await exists(join(dir, "lfw_funneled"))) {
+    return dir;
+  }
+  const tarballs = await exists(join(dir, "parts_lfw_funneled_gt_images.tgz"));
+  if (!tarballs) return null;
+  log(`Extracting the LFW-Parts tarballs of ${dir} into ${cache} (once)…`);
+  await prepareLfwParts({ from: dir, root: cache });
+  return cache;
+}
+
+/**
+ * Resolves each protocol's data. `dataRoot` holds `lfw-parts/` (extracted layout or
+ * the official tarballs), `aflw/` (`data/aflw.sqlite` + `data/flickr/`) and
+ * `pascal-person/` (`VOCdevkit/`, `benchmark_RELEASE/`, `annotations/`).
+ */
+export async function resolveData(
+  protocol: ProtocolName,
+  dataRoot: string | null,
+  cacheDir: string,
+  log: (s: string) => void,
+): Promise<DataSource> {
+  const synthetic = (why: string): DataSource => ({
+    protocol,
+    dataset: `synthetic-${protocol}`,
+    root: join(cacheDir, `synthetic-${protocol}`),
+    kind: "synthetic",
+    description: `synthetic stand-in written in the real ${protocol} format (${why})`,
+  });
+  if (!dataRoot) return synthetic("no data root");
+  if (protocol === "lfw-parts") {
+    const root = await lfwRoot(join(dataRoot, "lfw-parts"), join(cacheDir, "lfw-parts"), log);
+    if (root) {
+      return {
+        protocol,
+        dataset: "lfw-parts",
+        root,
+        kind: "real",
+        description: `real LFW Part Labels (official 1500/500/927 splits) from ${root}`,
+      };
+    }
+    return synthetic(`no LFW-Parts data in ${join(dataRoot, "lfw-parts")}`);
+  }
+  if (protocol === "aflw") {
+    const root = join(dataRoot, "aflw");
+    if (await exists(join(root, "data", "aflw.sqlite"))) {
+      return {
+        protocol,
+        dataset: "aflw",
+        root,
+        kind: "real",
+        description: `real AFLW from ${root}, seeded 1000/1000/rest split`,
+      };
+    }
+    return synthetic(`no ${join(root, "data", "aflw.sqlite")}`);
+  }
+  const root = join(dataRoot, "pascal-person");
+  if (await exists(join(root, "VOCdevkit")) && await exists(join(root, "benchmark_RELEASE"))) {
+    return {
+      protocol,
+      dataset: "pascal-person",
+      root,
+      kind: "real",
+      description: `real Pascal Person (VOC 2011 + SBD + Bourdev keypoints) from ${root}`,
+    };
+  }
+  return synthetic(`no VOCdevkit/ and benchmark_RELEASE/ in ${root}`);
+}

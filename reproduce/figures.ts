@@ -1,0 +1,155 @@
+/**
+ * The report's figures (PNG, with their SVG sources): cumulative error curves (Figs. 8,
+ * 10, 14), S over coordinate ascent (Fig. 15), z1 before and after feedback (Fig. 11),
+ * and qualitative results on test images (Figs. 7, 9, 13).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type CLVM, tf } from "../mod.ts";
+import type { RgbImage } from "../src/data/types.ts";
+import { writeFigure } from "../src/report/png.ts";
+import {
+  drawKeypoints,
+  heatmapToRgb,
+  imageGrid,
+  type ImageGridCell,
+  overlaySegmentation,
+  type Rgb,
+} from "../src/report/svg_images.ts";
+import { linePlot } from "../src/report/svg_plot.ts";
+import type { Example, ProtocolName } from "./evaluate.ts";
+import type { ConvergenceResult, ProtocolResult } from "./results.ts";
+
+const PALETTES: Record<string, (Rgb | null)[]> = {
+  "lfw-parts": [[230, 40, 40], [40, 200, 60], null],
+  "pascal-person": [null, [40, 120, 255]],
+};
+
+const FIGURE_NUMBER: Record<ProtocolName, string> = {
+  aflw: "fig8",
+  "lfw-parts": "fig10",
+  "pascal-person": "fig14",
+};
+
+/** Cumulative error curves of the first seed of each variant, and the oracle. */
+export async function curvesFigure(dir: string, r: ProtocolResult): Promise<string | null> {
+  const series = [];
+  for (const variant of r.variants) {
+    const run = r.runs.find((x) => x.variant === variant && x.scores.keypoints);
+    if (!run) continue;
+    const c = run.scores.keypoints!.curve;
+    series.push({ name: variant, x: c.thresholds, y: c.fractions.map((f) => 100 * f) });
+  }
+  if (series.length === 0) return null;
+  if (r.oracle?.keypoints) {
+    const c = r.oracle.keypoints.curve;
+    series.push({
+      name: "oracle",
+      x: c.thresholds,
+      y: c.fractions.map((f) => 100 * f),
+      dash: true,
+    });
+  }
+  const norm = r.protocol === "pascal-person" ? "longest side of the visible box" : "face size";
+  const name = `${FIGURE_NUMBER[r.protocol]}_${r.protocol}_keypoint_curves`;
+  await writeFigure(
+    join(dir, name),
+    linePlot({
+      title: `${r.protocol}: cumulative keypoint error (${r.data.kind} data)`,
+      xLabel: `mean error / ${norm}`,
+      yLabel: "% of test instances",
+      series,
+      yRange: [0, 100],
+    }),
+  );
+  return `${name}.png`;
+}
+
+/** S after each pass, per model (Fig. 15). */
+export async function convergenceFigure(dir: string, c: ConvergenceResult): Promise<string> {
+  const name = "fig15_score_over_passes";
+  await writeFigure(
+    join(dir, name),
+    linePlot({
+      title: "Score S over coordinate-ascent passes",
+      xLabel: "pass k",
+      yLabel: "mean S (symlog)",
+      yScale: "symlog",
+      series: c.series.map((s) => ({ name: s.name, x: c.passes, y: s.score, markers: true })),
+    }),
+  );
+  return `${name}.png`;
+}
+
+/** The first channels of z1 after pass 1 (bottom-up) and after pass 2 (with feedback). */
+export async function z1Figure(
+  dir: string,
+  clvm: CLVM,
+  input: tf.Tensor4D,
+  title: string,
+  channels = 4,
+): Promise<string> {
+  const before = clvm.latents(input, 1);
+  const after = clvm.latents(input, 2);
+  const [, h, w, c] = before[0]!.shape;
+  const b = await before[0]!.data() as Float32Array;
+  const a = await after[0]!.data() as Float32Array;
+  tf.dispose([...before, ...after]);
+  const cells: ImageGridCell[] = [];
+  const shown = Math.min(channels, c);
+  for (const [label, values] of [["before feedback", b], ["after feedback", a]] as const) {
+    for (let ch = 0; ch < shown; ch++) {
+      const plane = new Float32Array(h * w);
+      let hi = 0;
+      for (let p = 0; p < h * w; p++) {
+        plane[p] = values[p * c + ch]!;
+        hi = Math.max(hi, b[p * c + ch]!, a[p * c + ch]!);
+      }
+      cells.push({
+        label: `z1[${ch}] ${label}`,
+        image: heatmapToRgb(plane, w, h, "viridis", [0, hi || 1]),
+      });
+    }
+  }
+  const name = "fig11_z1_before_after_feedback";
+  await writeFigure(join(dir, name), await imageGrid({ title, cells, columns: shown }));
+  return `${name}.png`;
+}
+
+/** Test images with the ground truth and each variant's prediction overlaid. */
+export async function qualitativeFigure(
+  dir: string,
+  protocol: ProtocolName,
+  examples: Example[],
+  figure: string,
+): Promise<string | null> {
+  if (examples.length === 0) return null;
+  const palette = PALETTES[protocol];
+  const draw = (image: RgbImage, labels?: Uint8Array, points?: readonly (readonly number[])[]) => {
+    let out = labels && palette ? overlaySegmentation(image, labels, palette, 0.45) : image;
+    if (points) {
+      const visible = points.filter((p) => p[2]! > 0 && Number.isFinite(p[0]));
+      out = drawKeypoints(out, visible, [255, 220, 0], { radius: 2 });
+    }
+    return out;
+  };
+  const variants = Object.keys(examples[0]!.predictions);
+  const cells: ImageGridCell[] = [];
+  for (const ex of examples) {
+    cells.push({
+      label: `${ex.id}: ground truth`,
+      image: draw(ex.image, ex.segmentation, ex.keypoints),
+    });
+    for (const v of variants) {
+      const p = ex.predictions[v];
+      cells.push({ label: v, image: draw(ex.image, p?.labels, p?.keypoints) });
+    }
+  }
+  const name = `${figure}_${protocol}_qualitative`;
+  await writeFigure(
+    join(dir, name),
+    await imageGrid({ title: `${protocol}: test images`, cells, columns: variants.length + 1 }),
+  );
+  return `${name}.png`;
+}
