@@ -50,7 +50,7 @@ LFW-Parts uses the real data when --data-root (or ../shared/data) has it; AFLW a
 Pascal Person use their synthetic stand-ins unless real data is given.
 
 Options:
-  --profile quick|full|paper  settings bundle (default quick: ~20 min on 2 CPU cores)
+  --profile smoke|quick|full|paper  settings (default quick: ~20 min on 2 CPU cores)
   --variants A,B,…            only these variants (default: every one the paper reports)
   --data-root DIR             real data: DIR/lfw-parts (tarballs or extracted), DIR/aflw,
                               DIR/pascal-person (default: ../shared/data when present)

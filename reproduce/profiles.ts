@@ -7,7 +7,7 @@
 import type { ProtocolName } from "./evaluate.ts";
 
 /** The profiles. */
-export type ProfileName = "quick" | "full" | "paper";
+export type ProfileName = "smoke" | "quick" | "full" | "paper";
 
 /** How one protocol is run. */
 export interface ProtocolSettings {
@@ -43,6 +43,33 @@ export const PROTOCOL_VARIANTS: Readonly<Record<ProtocolName, readonly string[]>
 
 /** The profiles. */
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
+  smoke: {
+    name: "smoke",
+    description: "a pipeline check in about a minute: tiny inputs, 16 training samples, one " +
+      "epoch, 8 test samples (numbers mean nothing)",
+    architecture: "tiny",
+    recipe: "quick",
+    protocols: {
+      aflw: { inputSize: 32, epochs: 1, batchSize: 8, trainLimit: 16, valLimit: 8, testLimit: 8 },
+      "lfw-parts": {
+        inputSize: 32,
+        epochs: 1,
+        batchSize: 8,
+        trainLimit: 16,
+        valLimit: 8,
+        testLimit: 8,
+      },
+      "pascal-person": {
+        inputSize: 32,
+        epochs: 1,
+        batchSize: 8,
+        trainLimit: 16,
+        valLimit: 8,
+        testLimit: 8,
+      },
+    },
+    convergencePasses: 4,
+  },
   quick: {
     name: "quick",
     description: "a 2-core CPU in about 20 minutes: the tiny architecture, the quick recipe, " +
