@@ -8,6 +8,7 @@
  * @module
  */
 import { tf, WebGPUBackend } from "./deps.ts";
+import { registerWasmConvKernels } from "./kernels/wasm_conv.ts";
 
 /** A backend to ask for; `auto` picks the fastest one measured for this model here. */
 export type BackendChoice = "webgpu" | "wasm" | "cpu" | "auto";
@@ -99,6 +100,9 @@ async function activate(name: BackendName): Promise<boolean> {
       webgpuRegistered = true;
     }
   }
+  // wasm's own transposed convolution is ~10× slower than a flipped-filter convolution,
+  // and it has no filter gradient at all: replace and add both before first use.
+  if (name === "wasm") registerWasmConvKernels();
   const ok = await tf.setBackend(name);
   if (ok && name === "cpu") {
     // The cpu backend greets Node users once with advice that does not apply to Deno.
