@@ -29,3 +29,32 @@ export {
   writeCheckpointFile,
 } from "./src/clvm/checkpoint.ts";
 export type { CheckpointContents, StoredTensor } from "./src/clvm/checkpoint.ts";
+export type {
+  Box,
+  CheckReport,
+  DataProblem,
+  Dataset,
+  Keypoint,
+  RgbImage,
+  Sample,
+  Split,
+} from "./src/data/types.ts";
+export {
+  checkDataset,
+  DATASET_NAMES,
+  openDataset,
+  REAL_DATASET_NAMES,
+  SYNTHETIC_DATASET_NAMES,
+} from "./src/data/open_dataset.ts";
+export type { OpenDatasetOptions } from "./src/data/open_dataset.ts";
+export {
+  createPreprocessor,
+  fromNetwork,
+  mapKeypointsBack,
+  mapLabelsBack,
+  mapProbabilitiesBack,
+  preprocess,
+  PREPROCESS,
+  toNetwork,
+} from "./src/data/preprocess.ts";
+export type { PreprocessConfig, Preprocessed, Transform } from "./src/data/preprocess.ts";

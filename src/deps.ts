@@ -17,7 +17,16 @@ export { tf };
 export { WebGPUBackend } from "npm:@tensorflow/tfjs-backend-webgpu@4.22.0";
 export * as webgpu from "npm:@tensorflow/tfjs-backend-webgpu@4.22.0";
 export { setThreadsCount, setWasmPaths } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
-export { decode as decodeImage, Image } from "npm:imagescript@1.3.1";
+/** The imagescript module (JPEG/PNG codecs). */
+export type ImageScript = typeof import("npm:imagescript@1.3.1");
+let imagescriptModule: Promise<ImageScript> | undefined;
+/**
+ * imagescript, loaded on first use: it loads a native codec addon (which needs
+ * `--allow-ffi`), so code that never touches an image file needs no such permission.
+ */
+export function imagescript(): Promise<ImageScript> {
+  return imagescriptModule ??= import("npm:imagescript@1.3.1");
+}
 export { XMLParser } from "npm:fast-xml-parser@5.12.1";
 // Figures: resvg (MPL-2.0) rasterizes SVG in wasm, with DejaVu Sans (Bitstream Vera
 // licence) as its only font. The font package ships no module: importing its package.json

@@ -49,8 +49,6 @@ console.log(JSON.stringify({ seg: out.segmentation!.shape, kp: out.keypoints!.sh
           "--allow-env",
           "--allow-sys",
           "--allow-net=127.0.0.1",
-          // imagescript (image decoding) loads a native addon when deps.ts is imported.
-          "--allow-ffi",
           script,
         ],
         cwd: dir,

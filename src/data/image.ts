@@ -7,7 +7,9 @@
  *
  * @module
  */
-import { decodeImage, Image } from "../deps.ts";
+import { type ImageScript, imagescript } from "../deps.ts";
+
+type Image = InstanceType<ImageScript["Image"]>;
 import type { RgbImage } from "./types.ts";
 
 /** A malformed or unreadable image file; `file` names it and `reason` says what was wrong. */
@@ -270,9 +272,10 @@ export async function decodeRgb(
     const head = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
     throw new ImageFormatError(kind, name, `expected a JPEG or PNG, found bytes "${head}"`);
   }
+  const { decode, Image } = await imagescript();
   let decoded: unknown;
   try {
-    decoded = await decodeImage(bytes);
+    decoded = await decode(bytes);
   } catch (e) {
     const what = isJpeg ? "JPEG" : "PNG";
     throw new ImageFormatError(
@@ -317,7 +320,7 @@ export async function encodeJpeg(image: RgbImage, quality = 90): Promise<Uint8Ar
   if (!(q >= 1 && q <= 100)) {
     throw new Error(`Cannot encode JPEG: expected quality in 1..100, found ${quality}`);
   }
-  return await toImagescript(image).encodeJPEG(q as Parameters<Image["encodeJPEG"]>[0]);
+  return await (await toImagescript(image)).encodeJPEG(q as Parameters<Image["encodeJPEG"]>[0]);
 }
 
 /**
@@ -331,7 +334,7 @@ export async function encodeJpeg(image: RgbImage, quality = 90): Promise<Uint8Ar
  * ```
  */
 export async function encodePng(image: RgbImage): Promise<Uint8Array> {
-  return await toImagescript(image).encode();
+  return await (await toImagescript(image)).encode();
 }
 
 function checkRgb(image: RgbImage): void {
@@ -350,8 +353,9 @@ function checkRgb(image: RgbImage): void {
   }
 }
 
-function toImagescript(image: RgbImage): Image {
+async function toImagescript(image: RgbImage): Promise<Image> {
   checkRgb(image);
+  const { Image } = await imagescript();
   const out = new Image(image.width, image.height);
   const rgba = out.bitmap;
   const src = image.data;

@@ -12,7 +12,10 @@ import {
   writePpm,
 } from "./image.ts";
 import type { RgbImage } from "./types.ts";
-import { Image } from "../deps.ts";
+import { type ImageScript, imagescript } from "../deps.ts";
+
+const { Image } = await imagescript();
+type Image = InstanceType<ImageScript["Image"]>;
 
 const ascii = (s: string): number[] => [...new TextEncoder().encode(s)];
 

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { decodeImage, Image } from "../deps.ts";
+import { type ImageScript, imagescript } from "../deps.ts";
+
+const { decode: decodeImage, Image } = await imagescript();
+type Image = InstanceType<ImageScript["Image"]>;
 import { svgToPng, writeFigure } from "./png.ts";
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

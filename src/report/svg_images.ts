@@ -10,7 +10,7 @@
  * @module
  */
 import type { RgbImage } from "../data/types.ts";
-import { Image } from "../deps.ts";
+import { encodePng } from "../data/image.ts";
 import { escapeXml } from "./svg_plot.ts";
 
 export type { RgbImage };
@@ -73,16 +73,7 @@ function checkImage(image: RgbImage, what: string): void {
  */
 export async function rgbToPng(image: RgbImage): Promise<Uint8Array> {
   checkImage(image, "the image to encode");
-  const { width, height, data } = image;
-  const out = new Image(width, height);
-  const px = out.bitmap;
-  for (let i = 0, j = 0; i < width * height; i++, j += 3) {
-    px[4 * i] = data[j]!;
-    px[4 * i + 1] = data[j + 1]!;
-    px[4 * i + 2] = data[j + 2]!;
-    px[4 * i + 3] = 255;
-  }
-  return await out.encode();
+  return await encodePng(image);
 }
 
 /** Base64 of bytes, in chunks (spreading a large array into one call overflows the stack). */

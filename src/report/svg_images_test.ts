@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { decodeImage, Image, XMLParser } from "../deps.ts";
+import { type ImageScript, imagescript, XMLParser } from "../deps.ts";
+
+const { decode: decodeImage, Image } = await imagescript();
+type Image = InstanceType<ImageScript["Image"]>;
 import { svgToPng } from "./png.ts";
 import {
   colormapAt,
