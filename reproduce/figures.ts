@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type CLVM, tf } from "../mod.ts";
+import { type CLVM, segmentationLabels, tf } from "../mod.ts";
 import type { RgbImage } from "../src/data/types.ts";
 import { writeFigure } from "../src/report/png.ts";
 import {
@@ -153,3 +153,58 @@ export async function qualitativeFigure(
   );
   return `${name}.png`;
 }
+
+/** The network input (mean 0.5 subtracted) of image `index` as RGB bytes, for display. */
+export async function inputImage(x: tf.Tensor4D, index = 0): Promise<RgbImage> {
+  const [, h, w] = x.shape;
+  const t = tf.tidy(() =>
+    tf.cast(
+      tf.clipByValue(
+        tf.mul(tf.add(tf.slice(x, [index, 0, 0, 0], [1, -1, -1, -1]), 0.5), 255),
+        0,
+        255,
+      ),
+      "int32",
+    )
+  );
+  const data = Uint8Array.from(await t.data() as Int32Array);
+  t.dispose();
+  return { data, width: w, height: h };
+}
+
+/**
+ * Fig. 12: segmentations from the bottom-up part of z1 alone, the top-down part alone,
+ * and the full z1 (a two-pass model whose segmentation head reads z1).
+ */
+export async function partsFigure(
+  dir: string,
+  clvm: CLVM,
+  x: tf.Tensor4D,
+  palette: (Rgb | null)[],
+  title: string,
+): Promise<string> {
+  const [, h, w] = x.shape;
+  const image = await inputImage(x);
+  const { bottom, top } = clvm.signals(x, 1, 2);
+  const cells: ImageGridCell[] = [{ label: "input", image }];
+  const parts: [string, tf.Tensor[]][] = [
+    ["bottom-up part of z1", bottom ? [bottom] : []],
+    ["top-down part of z1", top ? [top] : []],
+    ["full z1", [bottom, top].filter((t): t is tf.Tensor4D => t !== null)],
+  ];
+  for (const [label, signals] of parts) {
+    if (signals.length === 0) continue;
+    const z1 = clvm.activate(1, signals);
+    const logits = clvm.head("segmentation", z1);
+    const labels = segmentationLabels(logits, h, w);
+    const data = Uint8Array.from(await labels.data() as Int32Array);
+    tf.dispose([z1, logits, labels]);
+    cells.push({ label, image: overlaySegmentation(image, data, palette, 0.5) });
+  }
+  tf.dispose([bottom, top].filter((t): t is tf.Tensor4D => t !== null));
+  const name = "fig12_segmentation_from_parts_of_z1";
+  await writeFigure(join(dir, name), await imageGrid({ title, cells, columns: cells.length }));
+  return `${name}.png`;
+}
+
+export { PALETTES };

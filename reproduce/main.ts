@@ -29,7 +29,14 @@ import {
   type Scored,
   scoreModels,
 } from "./evaluate.ts";
-import { convergenceFigure, curvesFigure, qualitativeFigure, z1Figure } from "./figures.ts";
+import {
+  convergenceFigure,
+  curvesFigure,
+  PALETTES,
+  partsFigure,
+  qualitativeFigure,
+  z1Figure,
+} from "./figures.ts";
 import { type JobOutcome, runJobs } from "./jobs.ts";
 import { type ProfileName, PROFILES, PROTOCOL_VARIANTS } from "./profiles.ts";
 import type { ConvergenceResult, ProtocolResult, Results, RunRecord } from "./results.ts";
@@ -445,6 +452,22 @@ async function main(): Promise<number> {
           "z1 channels before and after top-down feedback (LFW-Parts test image)",
         );
         figures.push(z1);
+        const partsCkpt = trained.get("lfw-parts/M-CLVM2") ?? trained.get("lfw-parts/CLVM2-seg");
+        if (partsCkpt) {
+          const two = await loadCheckpoint(partsCkpt);
+          const first = tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
+          figures.push(
+            await partsFigure(
+              out,
+              two,
+              first,
+              PALETTES["lfw-parts"]!,
+              `Segmentation from the parts of z1 (${partsCkpt.split("/").slice(-2)[0]})`,
+            ),
+          );
+          first.dispose();
+          two.dispose();
+        }
         plain.dispose();
         learned.dispose();
       }

@@ -58,6 +58,7 @@ Deno.test({
     }
     assert.ok(results.figures.some((f) => f.startsWith("fig15")), "the convergence figure");
     assert.ok(results.figures.some((f) => f.startsWith("fig11")), "the z1 figure");
+    assert.ok(results.figures.some((f) => f.startsWith("fig12")), "the parts-of-z1 figure");
     assert.ok(results.figures.some((f) => f.startsWith("fig14")), "the Pascal curves");
     // Table 1: our column is the mean superpixel accuracy of results.json.
     const lfw = results.protocols["lfw-parts"]!;

@@ -194,3 +194,28 @@ Deno.test("a head added to a variant without one must name its layer", () => {
     /The keypoints head needs a layer in 1..8 \(variant "CLVM1-seg" has no keypoints head\)/,
   );
 });
+
+Deno.test("signals(), activate() and head() take z1 apart and put it back together", async (t) => {
+  await forEachBackend(t, async () => {
+    const clvm = createCLVM({
+      variant: "CLVM2-seg",
+      architecture: "tiny",
+      batchNorm: true,
+      weightStd: 0.3,
+    });
+    const x = tf.randomNormal([1, 16, 16, 3], 0, 1, "float32", 4) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const { bottom, top } = clvm.signals(x, 1, 2);
+    assert.ok(bottom && top, "layer 1 has both signals in pass 2");
+    const z1 = clvm.activate(1, [bottom, top]);
+    const z = clvm.latents(x, 2);
+    assertAllClose(await values(z1), await values(z[0]!), 1e-5, 1e-5, "z1");
+    const seg = clvm.head("segmentation", z1);
+    const predicted = clvm.predict(x).segmentation!;
+    assertAllClose(await values(seg), await values(predicted), 1e-4, 1e-4, "segmentation");
+    tf.dispose([bottom, top, z1, ...z, seg, predicted]);
+    assert.equal(tf.memory().numTensors, before);
+    x.dispose();
+    clvm.dispose();
+  });
+});

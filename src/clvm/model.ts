@@ -143,6 +143,7 @@ export class CLVM {
     training: boolean,
     stats: BatchStats | undefined,
     afterEach?: (z: (T4 | null)[]) => void,
+    onSignals?: (layer: number, bottom: T4 | null, top: T4 | null) => void,
   ): (T4 | null)[] {
     const { layers } = this.options.architecture;
     const { tied, feedback, batchNorm } = this.options;
@@ -155,11 +156,13 @@ export class CLVM {
         const below = i === 1 ? x : z[i - 1];
         const isNms = layers[i - 1]!.nms;
         const parts: T4[] = [];
+        let bottom: T4 | null = null, topDown: T4 | null = null;
         if (below) {
           const input = i > 1 && layers[i - 2]!.nms ? sumPool2x2(below) : below;
           let bot = tf.conv2d(input, this.#param(`conv${i}/kernel`) as tf.Tensor4D, 1, "same");
           if (batchNorm) bot = this.#batchNorm(bot, `bn${i}/bottom`, training, stats);
           parts.push(bot);
+          bottom = bot;
         }
         const above = i < L ? z[i + 1] : null;
         if (above) {
@@ -174,7 +177,9 @@ export class CLVM {
           if (isNms) top = unpool(top, feedback, winners[i] ?? undefined);
           if (batchNorm) top = this.#batchNorm(top, `bn${i}/top`, training, stats);
           parts.push(top);
+          topDown = top;
         }
+        onSignals?.(i, bottom, topDown);
         const bias = this.#param(`conv${i}/bias`);
         const a = parts.length === 0
           ? tf.add(tf.zeros([x.shape[0], 1, 1, layers[i - 1]!.channels]), bias) as T4
@@ -195,6 +200,56 @@ export class CLVM {
     }
     for (const w of winners) w?.dispose();
     return z;
+  }
+
+  /**
+   * The bottom-up and top-down signals into `layer` at its last update within `passes`
+   * passes, after batch norm and before the bias (null where a signal is absent), as new
+   * tensors the caller disposes: the parts of z_i that Fig. 12 takes apart.
+   */
+  signals(
+    x: tf.Tensor,
+    layer: number,
+    passes: number = this.options.passes,
+  ): { bottom: T4 | null; top: T4 | null } {
+    this.checkInput(x);
+    checkPasses(passes);
+    if (!Number.isInteger(layer) || layer < 1 || layer > this.layerCount) {
+      throw new Error(`Invalid layer ${layer}: this model has layers 1..${this.layerCount}`);
+    }
+    let found: { bottom: T4 | null; top: T4 | null } = { bottom: null, top: null };
+    const schedule = updateSchedule(this.layerCount, passes);
+    const z = this.#sweep(x, schedule, false, undefined, undefined, (i, bottom, top) => {
+      if (i !== layer) return;
+      tf.dispose([found.bottom, found.top].filter((t): t is T4 => t !== null));
+      found = { bottom: bottom && tf.keep(tf.clone(bottom)), top: top && tf.keep(tf.clone(top)) };
+    });
+    z.forEach((t) => t?.dispose());
+    return found;
+  }
+
+  /**
+   * z_i from given signals: `relu(b_i + Σ signals)`, or its NMS (layer `layer`'s update
+   * rule applied to a chosen part of its input).
+   */
+  activate(layer: number, signals: readonly tf.Tensor[]): T4 {
+    if (signals.length === 0) throw new Error("activate() needs at least one signal");
+    return tf.tidy(() => {
+      const bias = this.#param(`conv${layer}/bias`);
+      const a = tf.add(tf.addN([...signals]), bias) as T4;
+      return this.options.architecture.layers[layer - 1]!.nms ? nmsRelu(a) : tf.relu(a);
+    });
+  }
+
+  /** A head's logits read from `input` (a map of the layer the head reads). */
+  head(task: "segmentation" | "keypoints", input: tf.Tensor): T4 {
+    if (!this.options.heads[task]) throw new Error(`This CLVM has no ${task} head`);
+    return tf.tidy(() =>
+      tf.add(
+        tf.conv2d(input as T4, this.#param(`head/${task}/kernel`) as tf.Tensor4D, 1, "same"),
+        this.#param(`head/${task}/bias`),
+      ) as T4
+    );
   }
 
   #headLayers(): HeadLayers | undefined {
