@@ -1,0 +1,29 @@
+// Kernel names and attributes shared by the fused kernels' public functions, their WGSL
+// programs and their cpu twins (kept apart so that registration imports no public API).
+
+/** `relu(b + bot + top)`, with 2×2 NMS when `nms` (inputs `bot`, `bias`, optional `top`). */
+export const FUSED_UPDATE = "ClvmFusedUpdate";
+/** The 2×2 sum-pool with stride 2 (input `x`). */
+export const SUM_POOL = "ClvmSumPool2x2";
+/** A stride-1 'same' convolution or its transpose, plus optional `add` and `bias`, optional relu. */
+export const CONV_SAME = "ClvmConvSame";
+
+/** Attributes of {@link FUSED_UPDATE}. */
+export interface FusedUpdateAttrs {
+  /** NMS over 2×2 groups (ties: first in raster order). */
+  nms: boolean;
+  /** `top` is at half the resolution: each value is copied to its 2×2 group (replicate). */
+  topPooled: boolean;
+}
+
+/** Attributes of {@link CONV_SAME}. */
+export interface ConvSameAttrs {
+  /**
+   * False: `conv2d(x, filter, 1, 'same')` with `filter` `[k, k, C_in, C_out]`. True:
+   * `conv2dTranspose(x, filter, …, 1, 'same')` with `filter` `[k, k, C_out, C_in]` (the
+   * bottom-up layout of the layer above).
+   */
+  transposed: boolean;
+  /** Apply relu after adding `add` and `bias`. */
+  relu: boolean;
+}

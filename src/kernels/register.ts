@@ -1,0 +1,58 @@
+/**
+ * Registers the CLVM's fused kernels with tfjs: WGSL programs on `webgpu`, their cpu twins
+ * on `cpu`, and the cpu loops of the elementwise update on `wasm` (the fused convolution
+ * has no `wasm` kernel: there the public functions use wasm's own convolutions).
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { CONV_SAME, FUSED_UPDATE, SUM_POOL } from "./_names.ts";
+import { convSameWebGPU } from "./fused_topdown_webgpu.ts";
+import { convSameCpu } from "./fused_topdown_cpu.ts";
+import { fusedUpdateWebGPU, sumPoolWebGPU } from "./fused_update_webgpu.ts";
+import { fusedUpdateCpu, fusedUpdateWasm, sumPoolCpu, sumPoolWasm } from "./fused_update_cpu.ts";
+
+type AnyKernel = (args: never) => tf.TensorInfo;
+
+const KERNELS: readonly [string, string, AnyKernel][] = [
+  [FUSED_UPDATE, "webgpu", fusedUpdateWebGPU],
+  [SUM_POOL, "webgpu", sumPoolWebGPU],
+  [CONV_SAME, "webgpu", convSameWebGPU],
+  [FUSED_UPDATE, "cpu", fusedUpdateCpu],
+  [SUM_POOL, "cpu", sumPoolCpu],
+  [CONV_SAME, "cpu", convSameCpu],
+  [FUSED_UPDATE, "wasm", fusedUpdateWasm],
+  [SUM_POOL, "wasm", sumPoolWasm],
+];
+
+/**
+ * Registers every fused kernel (idempotent). The public functions of `fused_update.ts` and
+ * `fused_topdown.ts` call it themselves; call it directly to run the kernels through
+ * `tf.engine().runKernel`.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { registerFusedKernels } from "./register.ts";
+ * registerFusedKernels();
+ * console.log(tf.getKernel("ClvmFusedUpdate", "cpu") !== undefined); // true
+ * ```
+ */
+export function registerFusedKernels(): void {
+  for (const [kernelName, backendName, kernelFunc] of KERNELS) {
+    const current = tf.getKernel(kernelName, backendName);
+    if (current?.kernelFunc === (kernelFunc as unknown as tf.KernelFunc)) continue;
+    if (current) tf.unregisterKernel(kernelName, backendName);
+    tf.registerKernel({
+      kernelName,
+      backendName,
+      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    });
+  }
+}
+
+/** Whether the active backend has a fused kernel named `kernelName`. */
+export function hasFusedKernel(kernelName: string): boolean {
+  registerFusedKernels();
+  return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
+}
