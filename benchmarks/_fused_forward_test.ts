@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { type CLVM, createCLVM, tf, VARIANT_NAMES } from "../mod.ts";
+import { assertAllClose, forEachBackend, values } from "../src/_testing.ts";
+import { fusedPredict } from "./_fused_forward.ts";
+
+async function assertSameOutputs(clvm: CLVM, x: tf.Tensor4D, what: string): Promise<void> {
+  const before = tf.memory().numTensors;
+  const want = clvm.predict(x);
+  const got = fusedPredict(clvm, x);
+  assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort(), what);
+  for (const task of ["segmentation", "keypoints"] as const) {
+    if (!want[task]) continue;
+    assert.deepEqual(got[task]!.shape, want[task]!.shape);
+    assertAllClose(
+      await values(got[task]!),
+      await values(want[task]!),
+      1e-4,
+      1e-4,
+      `${what} ${task}`,
+    );
+  }
+  tf.dispose([...Object.values(want), ...Object.values(got)]);
+  assert.equal(tf.memory().numTensors, before, `${what}: tensors left behind`);
+}
+
+Deno.test("fusedPredict() equals clvm.predict() for the tied variants and k = 1..3 (tiny)", async (t) => {
+  await forEachBackend(t, async () => {
+    const x = tf.randomUniform([2, 16, 24, 3], 0, 1, "float32", 5) as tf.Tensor4D;
+    for (const variant of VARIANT_NAMES.filter((v) => !v.endsWith("untied"))) {
+      for (const passes of [1, 2, 3]) {
+        const clvm = createCLVM({ variant, passes, architecture: "tiny", seed: 3, weightStd: 0.1 });
+        await assertSameOutputs(clvm, x, `${variant} k=${passes}`);
+        clvm.dispose();
+      }
+    }
+    x.dispose();
+  });
+});
+
+Deno.test("fusedPredict() equals clvm.predict() for the paper architecture at 16×16", async (t) => {
+  await forEachBackend(t, async () => {
+    const x = tf.randomUniform([1, 16, 16, 3], 0, 1, "float32", 6) as tf.Tensor4D;
+    for (const variant of ["CLVM2-seg", "M-CLVM2"]) {
+      const clvm = createCLVM({ variant, architecture: "paper", seed: 4 });
+      await assertSameOutputs(clvm, x, variant);
+      clvm.dispose();
+    }
+    x.dispose();
+  });
+});
+
+Deno.test("fusedPredict() refuses what it does not compute", async () => {
+  await tf.setBackend("cpu");
+  const x = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D;
+  for (
+    const options of [{ variant: "M-CLVM2-untied" }, {
+      feedback: "switches" as const,
+      variant: "CLVM2-seg",
+    }]
+  ) {
+    const clvm = createCLVM({ ...options, architecture: "tiny" });
+    assert.throws(
+      () => fusedPredict(clvm, x),
+      /expected replicate feedback, tied weights, no batch norm/,
+    );
+    clvm.dispose();
+  }
+  x.dispose();
+});
