@@ -436,15 +436,17 @@ export function setWasmConvChunkFloats(floats: number): number {
 export type TransposeRoute = "auto" | "transpose" | "flipped";
 
 /**
- * The route `auto` takes on each backend, from `benchmarks/wasm_conv_bench.ts` on a 2-core Xeon
- * (forward and forward + both gradients, 3×3 filters, 180×180×8 batch 8 and 45×45×64 batch 1):
+ * The route `auto` takes on each backend, from two runs of `benchmarks/wasm_conv_bench.ts` on a
+ * shared 2-core Xeon (forward, and forward + both gradients; 3×3 filters; 180×180×8 batch 8 and
+ * 45×45×64 batch 1):
  * - `wasm`: `tf.conv2dTranspose` already runs the registered flipped-filter `Conv2D` and needs
- *   no reverse/transpose ops: 1.02–1.22× faster than `flipped`.
- * - `cpu`: `flipped` trains 1.16–1.52× faster (its forward pass is 1.39× faster at 8 channels
- *   and 1.36× slower at 64; training dominates).
- * - `webgpu` (llvmpipe): `flipped` is 1.54× faster forward at 64 channels (1.27× slower at 8),
- *   equal with gradients; tfjs's transposed convolution there is a direct loop while its conv2d
- *   is a tiled matrix product, so the wide layers of the `paper` architecture decide.
+ *   no reverse/transpose ops: 1.02–1.22× faster than `flipped` in every case.
+ * - `cpu`: `flipped` was faster in 6 of the 8 comparisons (forward 1.2–2.1×); with gradients
+ *   both take 13–40 s, dominated by the cpu filter gradient, and the runs disagree within noise.
+ * - `webgpu` (llvmpipe): `flipped` is 1.54–1.57× faster forward at 64 channels (1.27–1.31×
+ *   slower at 8), equal with gradients; tfjs's transposed convolution there is a direct loop
+ *   while its conv2d is a tiled matrix product, so the wide layers of the `paper` architecture
+ *   decide. Not measured on a hardware GPU.
  */
 const AUTO_ROUTE: Record<string, Exclude<TransposeRoute, "auto">> = {
   wasm: "transpose",
