@@ -50,9 +50,12 @@ function compare(
     protocol,
     claim,
     held,
-    evidence: `${better} ${ma.toFixed(2)} vs ${worse} ${
-      mb.toFixed(2)
-    } (${task}, mean of ${a.length}/${b.length} seed(s))`,
+    evidence: task === "keypoints"
+      ? `mean error ${better} ${(-ma).toFixed(4)} vs ${worse} ${(-mb).toFixed(4)} ` +
+        `(mean of ${a.length}/${b.length} seed(s))`
+      : `${better} ${ma.toFixed(2)} vs ${worse} ${
+        mb.toFixed(2)
+      } (mean of ${a.length}/${b.length} seed(s))`,
   };
 }
 

@@ -35,7 +35,10 @@ async function lfwRoot(dir: string, cache: string, log: (s: string) => void) {
   }
   const tarballs = await exists(join(dir, "parts_lfw_funneled_gt_images.tgz"));
   if (!tarballs) return null;
-  log(`Extracting the LFW-Parts tarballs of ${dir} into ${cache} (once)…`);
+  // Idempotent: a second call checks the extracted files and extracts nothing.
+  if (!(await exists(join(cache, "parts_train.txt")))) {
+    log(`Extracting the LFW-Parts tarballs of ${dir} into ${cache} (once)…`);
+  }
   await prepareLfwParts({ from: dir, root: cache });
   return cache;
 }

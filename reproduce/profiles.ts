@@ -80,7 +80,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     protocols: {
       aflw: {
         inputSize: 64,
-        epochs: 6,
+        epochs: 15,
         batchSize: 8,
         trainLimit: null,
         valLimit: null,
@@ -88,15 +88,15 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
       },
       "lfw-parts": {
         inputSize: 96,
-        epochs: 3,
+        epochs: 4,
         batchSize: 8,
-        trainLimit: 240,
-        valLimit: 96,
+        trainLimit: 600,
+        valLimit: 100,
         testLimit: null,
       },
       "pascal-person": {
         inputSize: 64,
-        epochs: 6,
+        epochs: 12,
         batchSize: 8,
         trainLimit: null,
         valLimit: null,
