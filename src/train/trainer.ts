@@ -843,6 +843,17 @@ async function runEpochs(
       let result: StepResult;
       try {
         result = await trainStep(clvm, sgd, batch, recipe);
+      } catch (error) {
+        const message = (error as Error).message;
+        if (ctx.report.name === "wasm" && /out of bounds|abort|out of memory/i.test(message)) {
+          throw new Error(
+            `Training step ${state.step + 1} failed on the wasm backend (${message}): a batch ` +
+              `of ${data.size} at ${config.preprocess.size}×${config.preprocess.size} most likely ` +
+              "needs more than the wasm heap holds; use a smaller --batch or --input-size, or " +
+              "another --backend",
+          );
+        }
+        throw error;
       } finally {
         disposeBatch(batch);
       }
