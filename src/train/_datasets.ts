@@ -8,7 +8,9 @@ import { openToyDataset, TOY_DATASET, TOY_SIZE } from "./toy_dataset.ts";
 export interface TrainData {
   /** The dataset's name (stored in checkpoints; a resumed run must name the same). */
   name: string;
+  /** The split trained on. */
   train: Dataset;
+  /** The split validated on after every epoch. */
   val: Dataset;
   /** Crop, size and normalization of the network input (`preprocess.ts`). */
   preprocess: PreprocessConfig;

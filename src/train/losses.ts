@@ -21,8 +21,6 @@
 import { tf } from "../deps.ts";
 import type { Keypoint } from "../data/types.ts";
 
-type T4 = tf.Tensor4D;
-
 /** The label value that marks a pixel with no label. */
 export const IGNORE_LABEL = 255;
 
@@ -76,7 +74,7 @@ export function bilinearMatrix(outSize: number, inSize: number): Float32Array {
  * y.dispose();
  * ```
  */
-export function upsampleBilinear(x: T4, height: number, width: number): T4 {
+export function upsampleBilinear(x: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   if (h === height && w === width) return x;
   return tf.tidy(() => {
@@ -87,7 +85,7 @@ export function upsampleBilinear(x: T4, height: number, width: number): T4 {
     // Columns: [w, N·height·C] → [width, N·height·C].
     const b = tf.transpose(tf.reshape(a, [height, n, w, c]), [2, 1, 0, 3]);
     const d = tf.matMul(cols, tf.reshape(b, [w, n * height * c]));
-    return tf.transpose(tf.reshape(d, [width, n, height, c]), [1, 2, 0, 3]) as T4;
+    return tf.transpose(tf.reshape(d, [width, n, height, c]), [1, 2, 0, 3]) as tf.Tensor4D;
   });
 }
 
@@ -105,7 +103,7 @@ export function upsampleBilinear(x: T4, height: number, width: number): T4 {
  * console.log(await loss.data()); // [log 2 ≈ 0.693]
  * ```
  */
-export function softmaxCrossEntropy(logits: T4, labels: tf.Tensor3D): tf.Scalar {
+export function softmaxCrossEntropy(logits: tf.Tensor4D, labels: tf.Tensor3D): tf.Scalar {
   return tf.tidy(() => {
     const classes = logits.shape[3];
     const mask = tf.cast(tf.notEqual(labels, IGNORE_LABEL), "float32");
@@ -123,7 +121,7 @@ export function softmaxCrossEntropy(logits: T4, labels: tf.Tensor3D): tf.Scalar 
  * resolution `[N, h, w]`.
  */
 export function segmentationLoss(
-  logits: T4,
+  logits: tf.Tensor4D,
   labels: tf.Tensor3D,
   mode: SegmentationTarget,
 ): tf.Scalar {
@@ -264,7 +262,7 @@ export function keypointTargets(
  * console.log(await loss.data()); // [log 2 ≈ 0.693]
  * ```
  */
-export function sigmoidLogLoss(logits: T4, targets: T4): tf.Scalar {
+export function sigmoidLogLoss(logits: tf.Tensor4D, targets: tf.Tensor4D): tf.Scalar {
   if (!tf.util.arraysEqual(logits.shape, targets.shape)) {
     throw new Error(
       `Cannot compare keypoint logits of shape [${logits.shape.join(", ")}] with targets of ` +

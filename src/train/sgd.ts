@@ -19,8 +19,11 @@ import type { StoredTensor } from "../clvm/checkpoint.ts";
 
 /** Hyper-parameters of {@link SGD}. */
 export interface SGDOptions {
+  /** η. */
   learningRate: number;
+  /** μ in [0, 1). */
   momentum: number;
+  /** λ ≥ 0. */
   weightDecay: number;
   /** Which parameters weight decay applies to (default: all). */
   decays?: (name: string) => boolean;
@@ -60,7 +63,9 @@ function checkHyper(what: string, value: number, max = Infinity): void {
 export class SGD {
   /** The learning rate η (may be changed between steps). */
   learningRate: number;
+  /** μ. */
   readonly momentum: number;
+  /** λ. */
   readonly weightDecay: number;
   readonly #decays: (name: string) => boolean;
   readonly #params: Map<string, tf.Variable>;

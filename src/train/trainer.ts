@@ -50,6 +50,7 @@ import { createTrainProgress } from "./_progress_bar.ts";
 import { registerCpuConvGrad } from "./_cpu_conv_grad.ts";
 
 export type { TrainData } from "./_datasets.ts";
+export type { Batch, BatchSpec } from "./_inputs.ts";
 
 /** Options of {@link train}. With `resume`, options left out come from the checkpoint. */
 export interface TrainOptions {
@@ -91,17 +92,25 @@ export interface TrainOptions {
 
 /** Everything that decides a run's trajectory: stored in its checkpoints. */
 export interface TrainConfig {
+  /** The variant trained. */
   variant: VariantName;
+  /** The architecture's name or spec. */
   architecture: "tiny" | "paper" | ArchitectureSpec;
+  /** The dataset's name. */
   dataset: string;
+  /** The dataset's folder (null: the default, or a synthetic dataset's cache). */
   root: string | null;
   /** How samples become network inputs (crop, `size`, normalization). */
   preprocess: PreprocessConfig;
+  /** Seed of the initial weights and of the shuffle. */
   seed: number;
+  /** Epochs to train in total. */
   epochs: number;
+  /** The resolved recipe (overrides applied). */
   recipe: Recipe;
   /** Output channels per head: the dataset's classes and keypoints. */
   heads: { segmentation?: number; keypoints?: number };
+  /** Steps between mid-epoch `last.ckpt` writes (0: epoch ends only). */
   checkpointEvery: number;
 }
 
@@ -109,42 +118,58 @@ export interface TrainConfig {
 export interface Losses {
   /** Σ weight·loss over the heads. */
   loss: number;
+  /** The segmentation loss (softmax cross-entropy), unweighted. */
   segmentation?: number;
+  /** The keypoint loss (sigmoid log-loss), unweighted. */
   keypoints?: number;
 }
 
 /** Validation results. */
 export interface Validation extends Losses {
+  /** Images evaluated. */
   images: number;
   /** Fraction of labelled pixels classified right, at input resolution. */
   pixelAccuracy?: number;
   /** Mean distance of visible keypoints to their prediction, over the input side. */
   keypointError?: number;
+  /** Wall time of the validation. */
   seconds: number;
 }
 
 /** One `epoch` line of `log.jsonl`. */
 export interface EpochRecord {
+  /** The record type. */
   event: "epoch";
+  /** The epoch (1-based). */
   epoch: number;
+  /** SGD steps done after it. */
   step: number;
+  /** Mean training losses over the epoch's steps, images and time spent in steps. */
   train: Losses & { images: number; seconds: number; imagesPerSecond: number };
+  /** Validation after the epoch. */
   val: Validation;
+  /** Whether this epoch set a new lowest validation loss (and was saved as best.ckpt). */
   best: boolean;
+  /** The learning rate used. */
   learningRate: number;
+  /** `tf.memory()` (and the process RSS) at the end of the epoch. */
   memory: {
     numTensors: number;
     numBytes: number;
     numBytesInGPU?: number;
     rss: number;
   };
+  /** ISO date and time the record was written. */
   time: string;
 }
 
 /** What {@link train} returns. */
 export interface TrainResult {
+  /** The run's folder. */
   out: string;
+  /** The backend that trained. */
   backend: BackendName;
+  /** The run's resolved config. */
   config: TrainConfig;
   /** Epochs completed in total. */
   epochs: number;
@@ -152,7 +177,9 @@ export interface TrainResult {
   step: number;
   /** The epochs completed by this call. */
   history: EpochRecord[];
+  /** The epoch with the lowest validation loss so far (null before the first epoch ends). */
   best: { epoch: number; validationLoss: number } | null;
+  /** Paths of the run's files. */
   checkpoints: { last: string; best: string; log: string };
   /** `stop-after-steps` when `stopAfterSteps` ended the call early. */
   stopped: "completed" | "stop-after-steps";
@@ -162,6 +189,7 @@ export interface TrainResult {
 export class TrainingDivergedError extends Error {
   /** The global step (1-based) whose loss was not finite. */
   readonly step: number;
+  /** The epoch of that step. */
   readonly epoch: number;
   /** The last good checkpoint, kept as it was, or null when none was written. */
   readonly checkpoint: string | null;
