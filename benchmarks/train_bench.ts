@@ -1,0 +1,203 @@
+/**
+ * Training throughput (images/s): one SGD step — forward in training mode, gradients,
+ * update, batch-norm averages — on 112×112 inputs (the AFLW/Pascal input size), for the
+ * `tiny` and `paper` architectures, CLVM₁ and CLVM₂ (segmentation head, 3 classes),
+ * batch 8 and 32, on each backend here (cpu, wasm, and webgpu when an adapter exists).
+ *
+ * `deno bench benchmarks/train_bench.ts` registers one group per backend × architecture
+ * × variant (baseline: batch 8). Cases slower than ~20 s a step on a 2-core CPU (`paper`,
+ * batch 32 off wasm) run only with `CLVM_BENCH_FULL=1`; cases that exhaust the wasm heap
+ * are never run on wasm.
+ *
+ * `deno run -A benchmarks/train_bench.ts [--paper] [--steps N] [--backends cpu,wasm]`
+ * prints the same cases as a Markdown table of images/s (median of N steps after one
+ * warm-up step).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { tf } from "../src/deps.ts";
+import { type BackendName, initBackend } from "../src/backend.ts";
+import { type CLVM, createCLVM } from "../src/clvm/model.ts";
+import { isDecayed } from "../src/train/losses.ts";
+import { RECIPES, resolveRecipe } from "../src/train/recipes.ts";
+import { SGD } from "../src/train/sgd.ts";
+import { prepareBackendForTraining, trainStep } from "../src/train/trainer.ts";
+import type { Batch } from "../src/train/_inputs.ts";
+
+const SIZE = 112;
+const CLASSES = 3;
+const VARIANTS = ["CLVM1-seg", "CLVM2-seg"] as const;
+const ARCHS = ["tiny", "paper"] as const;
+const BATCHES = [8, 32] as const;
+
+interface Case {
+  backend: BackendName;
+  arch: (typeof ARCHS)[number];
+  variant: (typeof VARIANTS)[number];
+  batch: number;
+}
+
+interface Fixture {
+  key: string;
+  clvm: CLVM;
+  sgd: SGD;
+  batch: Batch;
+}
+
+let current: Fixture | null = null;
+
+function release(): void {
+  if (!current) return;
+  current.sgd.dispose();
+  current.clvm.dispose();
+  tf.dispose([current.batch.x, current.batch.labels!]);
+  current = null;
+}
+
+/** The model, optimizer and a random batch of a case, built once and kept while used. */
+async function fixture(c: Case): Promise<Fixture> {
+  const key = JSON.stringify(c);
+  if (current?.key === key) return current;
+  release();
+  const report = await initBackend(c.backend);
+  if (report.name !== c.backend) throw new Error(`Backend ${c.backend} is not available here`);
+  prepareBackendForTraining(c.backend);
+  const recipe = RECIPES.paper;
+  const clvm = createCLVM({
+    variant: c.variant,
+    architecture: c.arch,
+    batchNorm: recipe.batchNorm,
+    heads: { segmentation: { channels: CLASSES } },
+  });
+  const sgd = new SGD(clvm.trainableVariables(), {
+    learningRate: recipe.learningRate,
+    momentum: recipe.momentum,
+    weightDecay: recipe.weightDecay,
+    decays: isDecayed,
+  });
+  const x = tf.randomUniform([c.batch, SIZE, SIZE, 3], -0.5, 0.5, "float32", 1) as tf.Tensor4D;
+  const labels = tf.randomUniform([c.batch, SIZE, SIZE], 0, CLASSES, "int32", 2) as tf.Tensor3D;
+  current = { key, clvm, sgd, batch: { count: c.batch, x, labels, lossLabels: labels } };
+  return current;
+}
+
+const recipeFor = (batch: number) => resolveRecipe("paper", { batchSize: batch });
+
+async function availableBackends(): Promise<BackendName[]> {
+  const names: BackendName[] = ["cpu", "wasm"];
+  if (typeof navigator !== "undefined" && navigator.gpu && await navigator.gpu.requestAdapter()) {
+    names.push("webgpu");
+  }
+  return names;
+}
+
+/** Cases of more than ~20 s a step here (2-core CPU): run only with CLVM_BENCH_FULL=1. */
+function slow(c: Case): boolean {
+  return c.arch === "paper" || (c.batch === 32 && c.backend !== "wasm");
+}
+
+/**
+ * Cases measured to exhaust the wasm heap (the module aborts and is unusable after):
+ * CLVM₂ at batch 32 (tiny) and every paper CLVM₂ step.
+ */
+function exceedsWasmHeap(c: Case): boolean {
+  return c.backend === "wasm" && c.variant === "CLVM2-seg" &&
+    (c.batch === 32 || c.arch === "paper");
+}
+
+function cases(backends: BackendName[], paper: boolean): Case[] {
+  const out: Case[] = [];
+  for (const backend of backends) {
+    for (const arch of ARCHS) {
+      if (arch === "paper" && !paper) continue;
+      for (const variant of VARIANTS) {
+        for (const batch of BATCHES) out.push({ backend, arch, variant, batch });
+      }
+    }
+  }
+  return out;
+}
+
+if (!import.meta.main) {
+  const full = Deno.env.get("CLVM_BENCH_FULL") === "1";
+  for (const c of cases(await availableBackends(), true)) {
+    Deno.bench({
+      name: `${c.backend} ${c.arch} ${c.variant} batch ${c.batch}`,
+      group: `train ${c.backend} ${c.arch} ${c.variant}`,
+      baseline: c.batch === 8,
+      ignore: !full && slow(c) || exceedsWasmHeap(c),
+      n: c.arch === "paper" || c.batch === 32 ? 1 : 3,
+      warmup: 1,
+      async fn(b) {
+        const f = await fixture(c);
+        const recipe = recipeFor(c.batch);
+        b.start();
+        await trainStep(f.clvm, f.sgd, f.batch, recipe);
+        b.end();
+      },
+    });
+  }
+} else {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      paper: { type: "boolean" },
+      steps: { type: "string" },
+      backends: { type: "string" },
+      archs: { type: "string" },
+      variants: { type: "string" },
+      batches: { type: "string" },
+    },
+  });
+  const steps = Number(values.steps ?? 3);
+  const backends = values.backends
+    ? values.backends.split(",") as BackendName[]
+    : await availableBackends();
+  const keep = (list: string | undefined, value: string | number) =>
+    list === undefined || list.split(",").includes(String(value));
+  const rows: string[] = [
+    "| backend | arch | variant | batch | s/step | images/s |",
+    "|---|---|---|---:|---:|---:|",
+  ];
+  const all = cases(
+    backends,
+    Boolean(values.paper) || keep(values.archs, "paper") && !!values.archs,
+  )
+    .filter((c) =>
+      keep(values.archs, c.arch) && keep(values.variants, c.variant) &&
+      keep(values.batches, c.batch)
+    );
+  const broken = new Set<BackendName>();
+  for (const c of all) {
+    const head = `| ${c.backend} | ${c.arch} | ${c.variant} | ${c.batch} |`;
+    let row: string;
+    if (broken.has(c.backend)) {
+      row = `${head} – | skipped (${c.backend} failed earlier) |`;
+    } else {
+      try {
+        const f = await fixture(c);
+        const recipe = recipeFor(c.batch);
+        await trainStep(f.clvm, f.sgd, f.batch, recipe); // warm-up (kernel setup, pipelines)
+        const times: number[] = [];
+        for (let i = 0; i < steps; i++) {
+          const t0 = performance.now();
+          await trainStep(f.clvm, f.sgd, f.batch, recipe);
+          times.push((performance.now() - t0) / 1000);
+        }
+        times.sort((a, b) => a - b);
+        const median = times[Math.floor(times.length / 2)]!;
+        row = `${head} ${median.toFixed(3)} | ${(c.batch / median).toFixed(1)} |`;
+      } catch (error) {
+        // A wasm heap exhausted mid-step leaves the module unusable: skip its other cases.
+        if (c.backend === "wasm") broken.add(c.backend);
+        current = null;
+        row = `${head} – | failed: ${(error as Error).message.split("\n")[0]} |`;
+      }
+    }
+    rows.push(row);
+    console.error(row);
+  }
+  release();
+  console.log(rows.join("\n"));
+}
