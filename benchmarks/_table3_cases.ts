@@ -99,18 +99,7 @@ export function median(values: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Times `runs` calls of `f` after `warmup` untimed ones (pipeline compilation, caches). */
-export async function timeRuns(
-  f: () => Promise<void>,
-  runs: number,
-  warmup = 1,
-): Promise<Timing> {
-  for (let i = 0; i < warmup; i++) await f();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await f();
-    samples.push(performance.now() - t0);
-  }
-  return { medianMs: median(samples), minMs: Math.min(...samples), runs };
+/** The timing of a list of samples (milliseconds). */
+export function summarize(samples: readonly number[]): Timing {
+  return { medianMs: median(samples), minMs: Math.min(...samples), runs: samples.length };
 }

@@ -15,10 +15,10 @@ import {
   type Ratios,
   ratiosOf,
   structureChecks,
+  summarize,
   TABLE3,
   table3Model,
   type Table3Row,
-  timeRuns,
 } from "./_table3_cases.ts";
 
 const HELP = `deno task table3 [options]
@@ -199,52 +199,76 @@ async function main(): Promise<void> {
       `row after one warm-up, paths: ${paths.join(", ")}${onnxRuns ? ", onnxruntime-node" : ""}`,
   );
 
-  const results: Row[] = [];
+  // Set-up and one warm-up run per row and path (pipelines, caches); the warm-up outputs
+  // serve the equality checks. Timed runs then go round-robin over the rows, so that a
+  // change of load on this shared machine falls on every row alike.
   const checks: Record<string, { fusedVsGeneric?: number; onnxVsTfjs?: number; scale: number }> =
     {};
   const x = tf.randomUniform([1, size, size, 3], 0, 1, "float32", 11) as tf.Tensor4D;
+  const predict = (clvm: ReturnType<typeof table3Model>, kernels: Kernels) =>
+    kernels === "fused" ? fusedPredict(clvm, x) : clvm.predict(x);
+  const cases = [];
   for (const row of rows) {
     const clvm = table3Model(row.model);
     const outputs: Partial<Record<Kernels, PeerOutputs>> = {};
-    for (const kernels of paths) {
-      // The warm-up run compiles pipelines; its outputs serve the equality checks.
-      outputs[kernels] = await arraysOf(
-        kernels === "fused" ? fusedPredict(clvm, x) : clvm.predict(x),
-      );
-      const timing = await timeRuns(
-        async () => {
-          const out = kernels === "fused" ? fusedPredict(clvm, x) : clvm.predict(x);
-          const tensors = Object.values(out) as tf.Tensor[];
-          for (const t of tensors) await t.data();
-          tf.dispose(tensors);
-        },
-        runs,
-        0,
-      );
-      results.push({ ...rowKeys(row), backend: report.name, kernels, ...timing });
-      console.error(`  ${row.model} ${kernels}: median ${fmt(timing.medianMs)} ms`);
-    }
+    for (const kernels of paths) outputs[kernels] = await arraysOf(predict(clvm, kernels));
     const reference = outputs.generic ?? outputs.fused!;
     const check: (typeof checks)[string] = { scale: maxDiff(reference, reference).scale };
     if (outputs.generic && outputs.fused) {
       check.fusedVsGeneric = maxDiff(outputs.fused, outputs.generic).diff;
     }
+    let onnx = null;
     if (onnxRuns > 0) {
       const peer = await createOnnxPeer(clvm, [1, size, size], threads);
       environment.onnxruntime = peer.version;
       check.onnxVsTfjs = maxDiff(await peer.run(x), reference).diff;
-      const nchw = await peer.toNchw(x);
-      const timing = await timeRuns(() => peer.runNchw(nchw), onnxRuns, 1);
+      onnx = { peer, input: await peer.toNchw(x) };
+    }
+    checks[row.model] = check;
+    cases.push({ row, clvm, onnx });
+    console.error(`  ${row.model}: warmed up`);
+  }
+  const samples = new Map<string, number[]>();
+  const timeOnce = async (key: string, f: () => Promise<void>) => {
+    const t0 = performance.now();
+    await f();
+    const ms = performance.now() - t0;
+    samples.set(key, [...(samples.get(key) ?? []), ms]);
+  };
+  for (let r = 0; r < Math.max(runs, onnxRuns); r++) {
+    for (const { row, clvm, onnx } of cases) {
+      for (const kernels of r < runs ? paths : []) {
+        await timeOnce(`${row.model}/${kernels}`, async () => {
+          const tensors = Object.values(predict(clvm, kernels)) as tf.Tensor[];
+          for (const t of tensors) await t.data();
+          tf.dispose(tensors);
+        });
+      }
+      if (onnx && r < onnxRuns) {
+        await timeOnce(`${row.model}/onnx`, () => onnx.peer.runNchw(onnx.input));
+      }
+    }
+    console.error(`  round ${r + 1} of ${Math.max(runs, onnxRuns)} done`);
+  }
+  const results: Row[] = [];
+  for (const { row, clvm, onnx } of cases) {
+    for (const kernels of paths) {
+      results.push({
+        ...rowKeys(row),
+        backend: report.name,
+        kernels,
+        ...summarize(samples.get(`${row.model}/${kernels}`)!),
+      });
+    }
+    if (onnx) {
       results.push({
         ...rowKeys(row),
         backend: "onnxruntime-node (cpu)",
         kernels: "onnx",
-        ...timing,
+        ...summarize(samples.get(`${row.model}/onnx`)!),
       });
-      console.error(`  ${row.model} onnxruntime: median ${fmt(timing.medianMs)} ms`);
-      await peer.release();
+      await onnx.peer.release();
     }
-    checks[row.model] = check;
     clvm.dispose();
   }
   x.dispose();
@@ -279,7 +303,9 @@ async function main(): Promise<void> {
     `load ${
       environment.loadAverage.map((v) => v.toFixed(1)).join(" ")
     }); medians of ${runs} runs after ` +
-    `a warm-up; ${environment.date}, commit ${environment.commit?.slice(0, 10) ?? "unknown"}.`,
+    `a warm-up, round-robin over the rows; ${environment.date}, commit ${
+      environment.commit?.slice(0, 10) ?? "unknown"
+    }.`,
     "",
     `| variant | task | paper K40c (ms) | ${cols.join(" | ")} |` +
     (fusedSpeedup ? " fused speed-up |" : "") +
