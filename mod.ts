@@ -53,8 +53,8 @@ export {
   mapKeypointsBack,
   mapLabelsBack,
   mapProbabilitiesBack,
-  preprocess,
   PREPROCESS,
+  preprocess,
   toNetwork,
 } from "./src/data/preprocess.ts";
 export type { PreprocessConfig, Preprocessed, Transform } from "./src/data/preprocess.ts";
