@@ -187,7 +187,8 @@ if (!import.meta.main) {
         }
         times.sort((a, b) => a - b);
         const median = times[Math.floor(times.length / 2)]!;
-        row = `${head} ${median.toFixed(3)} | ${(c.batch / median).toFixed(1)} |`;
+        const rate = c.batch / median;
+        row = `${head} ${median.toFixed(3)} | ${rate.toFixed(rate < 1 ? 3 : 1)} |`;
       } catch (error) {
         // A wasm heap exhausted mid-step leaves the module unusable: skip its other cases.
         if (c.backend === "wasm") broken.add(c.backend);
