@@ -58,3 +58,7 @@ export {
   toNetwork,
 } from "./src/data/preprocess.ts";
 export type { PreprocessConfig, Preprocessed, Transform } from "./src/data/preprocess.ts";
+export { train, TrainingDivergedError } from "./src/train/trainer.ts";
+export type { EpochRecord, TrainConfig, TrainOptions, TrainResult } from "./src/train/trainer.ts";
+export { RECIPE_NAMES, RECIPES, resolveRecipe } from "./src/train/recipes.ts";
+export type { Recipe, RecipeName } from "./src/train/recipes.ts";
