@@ -18,7 +18,7 @@ export { tf } from "./src/deps.ts";
 export * from "./src/backend.ts";
 export * from "./src/clvm/config.ts";
 export * from "./src/clvm/variants.ts";
-export { CLVM, createCLVM, weightNames } from "./src/clvm/model.ts";
+export { CLVM, createCLVM, setInferenceKernels, weightNames } from "./src/clvm/model.ts";
 export type { BatchStats, ForwardOptions, HeadOutputs, WeightMap } from "./src/clvm/model.ts";
 export * from "./src/clvm/heads.ts";
 export {

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { BACKEND_CHOICES, type BackendChoice, type HeadOutputs, initBackend, tf } from "../mod.ts";
-import { fusedPredict } from "./_fused_forward.ts";
+import { fusedPredict } from "../src/clvm/fused_predict.ts";
 import { createOnnxPeer, type PeerOutputs } from "./onnx_peer.ts";
 import {
   type Kernels,
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
     {};
   const x = tf.randomUniform([1, size, size, 3], 0, 1, "float32", 11) as tf.Tensor4D;
   const predict = (clvm: ReturnType<typeof table3Model>, kernels: Kernels) =>
-    kernels === "fused" ? fusedPredict(clvm, x) : clvm.predict(x);
+    kernels === "fused" ? fusedPredict(clvm, x) : clvm.forward(x);
   const cases = [];
   for (const row of rows) {
     const clvm = table3Model(row.model);

@@ -12,6 +12,7 @@ import { type HeadLayers, type Update, updateSchedule } from "./passes.ts";
 import { checkGroupable, nmsRelu, nmsWinners } from "./nms.ts";
 import { sumPool2x2, unpool } from "./pooling.ts";
 import { convTransposeSame } from "./conv.ts";
+import { fusedPredict, isFusable } from "./fused_predict.ts";
 
 type T4 = tf.Tensor4D;
 
@@ -385,9 +386,17 @@ export class CLVM {
 
   /**
    * The heads' logits in inference mode: `{ segmentation?, keypoints? }`, each
-   * `[N, h, w, channels]` at the resolution of the layer the head reads.
+   * `[N, h, w, channels]` at the resolution of the layer the head reads. Models with
+   * replicate feedback, tied weights and no batch norm run on the fused kernels
+   * (src/kernels/; equal to `forward()` to 1e-4 and several times faster), unless
+   * {@link setInferenceKernels} says `"generic"`. Not differentiable: train through
+   * `forward()`.
    */
   predict(x: tf.Tensor): HeadOutputs {
+    if (inferenceKernels === "fused" && isFusable(this.options)) {
+      this.checkInput(x);
+      return fusedPredict(this, x);
+    }
     return this.forward(x);
   }
 
@@ -452,6 +461,22 @@ export class CLVM {
     this.#params.clear();
     this.#disposed = true;
   }
+}
+
+let inferenceKernels: "fused" | "generic" = "fused";
+
+/**
+ * Chooses the kernels `CLVM.predict()` uses where a model allows the fused path:
+ * `"fused"` (default, the fastest measured on every backend here) or `"generic"`
+ * (tfjs's own ops, as `forward()`). Returns the previous choice.
+ */
+export function setInferenceKernels(kernels: "fused" | "generic"): "fused" | "generic" {
+  if (kernels !== "fused" && kernels !== "generic") {
+    throw new Error(`Unknown inference kernels "${kernels}": expected fused or generic`);
+  }
+  const previous = inferenceKernels;
+  inferenceKernels = kernels;
+  return previous;
 }
 
 function checkPasses(passes: number): void {

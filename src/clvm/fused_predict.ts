@@ -1,15 +1,23 @@
 // The CLVM's inference sweep (DESIGN §1–§2: replicate feedback, tied weights, no batch norm,
-// lazy last pass) rebuilt on the fused kernels of src/kernels/, reading a model's weights
-// through its public API, so that it can be timed and compared with `clvm.predict()` before
-// the kernels are wired into the model.
-import { type CLVM, type HeadOutputs, tf } from "../mod.ts";
-import { updateSchedule } from "../src/clvm/passes.ts";
-import { conv2dAdd, convTransposeAdd } from "../src/kernels/fused_topdown.ts";
-import { fusedUpdate, fusedUpdatePooled } from "../src/kernels/fused_update.ts";
+// lazy last pass) on the fused kernels of src/kernels/: what `CLVM.predict()` runs when the
+// model allows it. `CLVM.forward()` keeps the generic, differentiable path.
+import { tf } from "../deps.ts";
+import type { CLVM, HeadOutputs } from "./model.ts";
+import type { ResolvedOptions } from "./config.ts";
+import { updateSchedule } from "./passes.ts";
+import { conv2dAdd, convTransposeAdd } from "../kernels/fused_topdown.ts";
+import { fusedUpdate, fusedUpdatePooled } from "../kernels/fused_update.ts";
 
 type T4 = tf.Tensor4D;
 
 /** Throws unless the fused sweep computes exactly what `clvm.predict` does for this model. */
+/** True when the fused inference sweep computes exactly this model's `forward()`. */
+export function isFusable(options: ResolvedOptions): boolean {
+  return options.feedback === "replicate" && options.tied && !options.batchNorm &&
+    Object.keys(options.heads).length > 0;
+}
+
+/** Throws unless the fused inference sweep applies to `clvm`. */
 export function checkFusable(clvm: CLVM): void {
   const { feedback, tied, batchNorm } = clvm.options;
   if (feedback !== "replicate" || !tied || batchNorm) {

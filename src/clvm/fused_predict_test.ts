@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { type CLVM, createCLVM, tf, VARIANT_NAMES } from "../mod.ts";
-import { assertAllClose, forEachBackend, values } from "../src/_testing.ts";
-import { fusedPredict } from "./_fused_forward.ts";
+import { type CLVM, createCLVM, tf, VARIANT_NAMES } from "../../mod.ts";
+import { assertAllClose, forEachBackend, values } from "../_testing.ts";
+import { fusedPredict } from "./fused_predict.ts";
 
 async function assertSameOutputs(clvm: CLVM, x: tf.Tensor4D, what: string): Promise<void> {
   const before = tf.memory().numTensors;
-  const want = clvm.predict(x);
+  const want = clvm.forward(x);
   const got = fusedPredict(clvm, x);
   assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort(), what);
   for (const task of ["segmentation", "keypoints"] as const) {
@@ -23,7 +23,7 @@ async function assertSameOutputs(clvm: CLVM, x: tf.Tensor4D, what: string): Prom
   assert.equal(tf.memory().numTensors, before, `${what}: tensors left behind`);
 }
 
-Deno.test("fusedPredict() equals clvm.predict() for the tied variants and k = 1..3 (tiny)", async (t) => {
+Deno.test("fusedPredict() equals the generic clvm.forward() for the tied variants and k = 1..3 (tiny)", async (t) => {
   await forEachBackend(t, async () => {
     const x = tf.randomUniform([2, 16, 24, 3], 0, 1, "float32", 5) as tf.Tensor4D;
     for (const variant of VARIANT_NAMES.filter((v) => !v.endsWith("untied"))) {
@@ -37,7 +37,7 @@ Deno.test("fusedPredict() equals clvm.predict() for the tied variants and k = 1.
   });
 });
 
-Deno.test("fusedPredict() equals clvm.predict() for the paper architecture at 16×16", async (t) => {
+Deno.test("fusedPredict() equals the generic clvm.forward() for the paper architecture at 16×16", async (t) => {
   await forEachBackend(t, async () => {
     const x = tf.randomUniform([1, 16, 16, 3], 0, 1, "float32", 6) as tf.Tensor4D;
     for (const variant of ["CLVM2-seg", "M-CLVM2"]) {
