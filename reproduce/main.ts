@@ -445,17 +445,18 @@ async function main(): Promise<number> {
           name: `trained (${ckpt.split("/").slice(-2)[0]}, batch norm dropped)`,
           score: await scoreByPass(plain, x, passes),
         });
+        // The first test image: shown before/after feedback, and taken apart (Figs. 11, 12).
+        const first = tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
         const z1 = await z1Figure(
           out,
           learned,
-          tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D,
+          first,
           "z1 channels before and after top-down feedback (LFW-Parts test image)",
         );
         figures.push(z1);
         const partsCkpt = trained.get("lfw-parts/M-CLVM2") ?? trained.get("lfw-parts/CLVM2-seg");
         if (partsCkpt) {
           const two = await loadCheckpoint(partsCkpt);
-          const first = tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
           figures.push(
             await partsFigure(
               out,
@@ -465,9 +466,9 @@ async function main(): Promise<number> {
               `Segmentation from the parts of z1 (${partsCkpt.split("/").slice(-2)[0]})`,
             ),
           );
-          first.dispose();
           two.dispose();
         }
+        first.dispose();
         plain.dispose();
         learned.dispose();
       }

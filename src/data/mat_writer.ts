@@ -11,6 +11,7 @@
  * @module
  */
 import { deflateSync } from "node:zlib";
+import { NUMERIC_ARRAYS } from "./matfile.ts";
 import type {
   MatCell,
   MatChar,
@@ -71,19 +72,6 @@ const STORAGE: Record<MatNumericClass, number> = {
   int64: 12,
   uint64: 13,
 };
-
-const NUMERIC_ARRAYS = {
-  double: Float64Array,
-  single: Float32Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-} as const;
 
 /** Growable byte sink with the file's byte order. */
 class Bytes {

@@ -211,7 +211,8 @@ const CLASS_NAMES: Record<number, string> = {
   17: "opaque (a MATLAB object such as string or table)",
 };
 
-const NUMERIC_ARRAYS = {
+/** The typed array each numeric class is read into (shared with the writer). */
+export const NUMERIC_ARRAYS = {
   double: Float64Array,
   single: Float32Array,
   int8: Int8Array,
