@@ -26,6 +26,7 @@ import {
   type PascalSegmentationItem,
 } from "../src/eval/segmentation.ts";
 import { slic } from "../src/eval/superpixels.ts";
+import { BASELINE_NAMES } from "../src/eval/baselines.ts";
 
 /** The protocols. */
 export type ProtocolName = "aflw" | "lfw-parts" | "pascal-person";
@@ -41,6 +42,21 @@ export interface KeypointScores {
   curve: { thresholds: number[]; fractions: number[] };
 }
 
+/**
+ * Per-image values on the test split, in the order of `ids` (the same for every model of
+ * one scoring pass), so that claims can be decided from paired differences. `null` marks
+ * an image with nothing to score (a keypoint error that is undefined).
+ */
+export interface PerImageScores {
+  ids: string[];
+  /** LFW-Parts superpixel accuracy (%) per image. */
+  superpixel?: (number | null)[];
+  /** Pixel accuracy (%) per image (LFW-Parts) or per instance (Pascal Person's window). */
+  pixel?: (number | null)[];
+  /** Normalized mean keypoint error per image or instance. */
+  keypointError?: (number | null)[];
+}
+
 /** What one model (or the oracle) scored on one protocol's test split. */
 export interface ProtocolScores {
   /** LFW-Parts: superpixel accuracy (%), error reduction vs the CRF, pixel accuracy. */
@@ -54,6 +70,24 @@ export interface ProtocolScores {
   /** Pascal Person: figure/ground pixel accuracy (%) in the evaluation window. */
   pascal?: { pixelAccuracy: number; meanPerInstance: number };
   keypoints?: KeypointScores;
+  perImage?: PerImageScores;
+}
+
+/**
+ * The trivial baselines of a protocol (src/eval/baselines.ts), computed on its training
+ * split in the network input frame, `width`×`height`.
+ */
+export interface TrainBaselines {
+  width: number;
+  height: number;
+  /** Training images they were computed from. */
+  images: number;
+  /** The background class (all-background baseline). */
+  background?: number;
+  /** The per-position majority label of the training masks, `height·width`. */
+  majority?: Uint8Array;
+  /** Each keypoint's mean training location, `K·3`. */
+  meanKeypoints?: Float32Array;
 }
 
 /** A model to score. */
@@ -77,6 +111,8 @@ export interface Example {
 export interface Scored {
   models: Record<string, ProtocolScores>;
   oracle: ProtocolScores;
+  /** The trivial baselines' scores, by row name (`BASELINE_NAMES`). */
+  baselines: Record<string, ProtocolScores>;
   examples: Example[];
   /** One sentence per metric on how it was computed. */
   protocolNotes: string[];
@@ -91,6 +127,31 @@ export interface ScoreOptions {
   /** How many test images to keep for figures. */
   examples?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Trivial baselines to score beside the models (their network frame must be the input's). */
+  baselines?: TrainBaselines;
+}
+
+/** The size in cells of a keypoint map of `stride` over a `width`×`height` input. */
+export function keypointMapSize(
+  width: number,
+  height: number,
+  stride: number,
+): { width: number; height: number } {
+  return { width: Math.ceil(width / stride), height: Math.ceil(height / stride) };
+}
+
+/**
+ * The keypoint oracle in network input pixels: each ground-truth keypoint (`K·3`, input
+ * pixels) at the centre of its cell of a map of `stride`, clamped to the map — whose size
+ * is in cells, so points past the crop's right or bottom edge land on the last cell.
+ */
+export function oracleInNetwork(
+  gt: ArrayLike<number>,
+  stride: number,
+  width: number,
+  height: number,
+): [number, number, number][] {
+  return oracleKeypoints(Array.from(gt), stride, keypointMapSize(width, height, stride));
 }
 
 const KP_THRESHOLDS: Record<ProtocolName, number[]> = {
@@ -178,7 +239,14 @@ export async function scoreModels(
   const data = limited(dataset, options.limit);
   const total = data.ids.length;
   const classes = dataset.classes?.length ?? 0;
-  const names = [...models.map((m) => m.name), "oracle"];
+  const base = options.baselines;
+  const baselineNames: string[] = [
+    ...(base?.background !== undefined && protocol !== "aflw" ? [BASELINE_NAMES.background] : []),
+    ...(base?.majority && protocol !== "aflw" ? [BASELINE_NAMES.majority] : []),
+    ...(base?.meanKeypoints && dataset.keypointNames?.length ? [BASELINE_NAMES.meanShape] : []),
+  ];
+  const names = [...models.map((m) => m.name), ...baselineNames, "oracle"];
+  const ids: string[] = [];
   const lfw = new Map(names.map((n) => [n, new LfwPartsEvaluator({ numClasses: classes })]));
   const pascal = new Map<string, PascalSegmentationItem[]>(names.map((n) => [n, []]));
   const kpErrors = new Map<string, number[]>(names.map((n) => [n, []]));
@@ -197,6 +265,12 @@ export async function scoreModels(
     })
   ) {
     const { size: n, height: H, width: W } = batch;
+    if (base && baselineNames.length > 0 && (base.width !== W || base.height !== H)) {
+      throw new Error(
+        `Cannot score baselines of a ${base.width}×${base.height} frame on ${W}×${H} inputs: ` +
+          "expected the network input size",
+      );
+    }
     const x = tf.tensor4d(batch.images, [n, H, W, 3]);
     const segProbs = new Map<string, Float32Array>();
     const kpXY = new Map<string, Float32Array>();
@@ -215,12 +289,30 @@ export async function scoreModels(
     }
     x.dispose();
     if (hasSeg) segProbs.set("oracle", oneHot(batch.segmentation!, classes));
+    if (baselineNames.includes(BASELINE_NAMES.majority)) {
+      const one = oneHot(base!.majority!, classes);
+      const all = new Float32Array(n * one.length);
+      for (let i = 0; i < n; i++) all.set(one, i * one.length);
+      segProbs.set(BASELINE_NAMES.majority, all);
+    }
+    if (baselineNames.includes(BASELINE_NAMES.meanShape)) {
+      const K = base!.meanKeypoints!.length / 3;
+      const all = new Float32Array(n * K * 2);
+      for (let i = 0; i < n; i++) {
+        for (let k = 0; k < K; k++) {
+          all[(i * K + k) * 2] = base!.meanKeypoints![3 * k]!;
+          all[(i * K + k) * 2 + 1] = base!.meanKeypoints![3 * k + 1]!;
+        }
+      }
+      kpXY.set(BASELINE_NAMES.meanShape, all);
+    }
     for (let i = 0; i < n; i++) {
       const sample = await data.get(batch.indices[i]!) as Sample & {
         superpixels?: { map: Int32Array; labels: Uint8Array };
       };
       const t: Transform = batch.transforms[i]!;
       const { width: sw, height: sh } = sample.image;
+      ids.push(sample.id);
       const example: Example | null = examples.length < keep
         ? { id: sample.id, image: sample.image, predictions: {} }
         : null;
@@ -231,10 +323,21 @@ export async function scoreModels(
         const sp = slic(sample.image);
         superpixels = { map: sp.labels, count: sp.count, source: "slic" };
       }
-      for (const [name, probs] of segProbs) {
+      const frames = [...segProbs.keys()];
+      if (hasSeg && baselineNames.includes(BASELINE_NAMES.background)) {
+        frames.push(BASELINE_NAMES.background);
+      }
+      for (const name of frames) {
         const per = H * W * classes;
-        const local = probs.subarray(i * per, (i + 1) * per);
-        const back = mapProbabilitiesBack(local, classes, t);
+        let back: Float32Array;
+        if (name === BASELINE_NAMES.background) {
+          // In the image frame: every pixel, inside the network's view or not.
+          back = new Float32Array(sw * sh * classes);
+          for (let p = 0; p < sw * sh; p++) back[p * classes + base!.background!] = 1;
+        } else {
+          const local = segProbs.get(name)!.subarray(i * per, (i + 1) * per);
+          back = mapProbabilitiesBack(local, classes, t);
+        }
         if (protocol === "lfw-parts") {
           lfw.get(name)!.add({
             probabilities: back,
@@ -255,7 +358,9 @@ export async function scoreModels(
             window: sourceWindow(t),
           });
         }
-        if (example && name !== "oracle") example.predictions[name] = { labels };
+        if (example && models.some((m) => m.name === name)) {
+          example.predictions[name] = { labels };
+        }
       }
       if (hasKp && sample.keypoints) {
         const K = sample.keypoints.length;
@@ -268,13 +373,12 @@ export async function scoreModels(
           }
           const pred = mapKeypointsBack(net, t);
           kpErrors.get(name)!.push(keypointError(protocol, pred, sample));
-          if (example) (example.predictions[name] ??= {}).keypoints = pred;
+          if (example && models.some((m) => m.name === name)) {
+            (example.predictions[name] ??= {}).keypoints = pred;
+          }
         }
         const gtNet = batch.keypoints!.subarray(i * K * 3, (i + 1) * K * 3);
-        const oracle = mapKeypointsBack(
-          oracleKeypoints(gtNet, oracleStride, { width: W, height: H }).flat(),
-          t,
-        );
+        const oracle = mapKeypointsBack(oracleInNetwork(gtNet, oracleStride, W, H).flat(), t);
         // Keypoints the crop pushed outside the input keep their own visibility here.
         kpErrors.get("oracle")!.push(keypointError(protocol, oracle, sample));
       }
@@ -285,10 +389,14 @@ export async function scoreModels(
   }
   const scores: Record<string, ProtocolScores> = {};
   const notes = new Set<string>();
+  const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
   for (const name of names) {
     const s: ProtocolScores = {};
+    const perImage: PerImageScores = { ids };
     if (protocol === "lfw-parts" && lfwImages(lfw.get(name)!) > 0) {
       const r: LfwPartsResult = lfw.get(name)!.result();
+      perImage.superpixel = r.perImage.superpixel.map(finiteOrNull);
+      perImage.pixel = r.perImage.pixel.map(finiteOrNull);
       s.lfw = {
         superpixelAccuracy: r.superpixel.percent,
         errorReduction: r.superpixel.errorReduction,
@@ -301,11 +409,38 @@ export async function scoreModels(
     if (protocol === "pascal-person" && pascal.get(name)!.length > 0) {
       const r = evaluatePascalSegmentation(pascal.get(name)!);
       s.pascal = { pixelAccuracy: r.pooled, meanPerInstance: r.meanPerInstance };
+      perImage.pixel = r.counts.map((c) =>
+        finiteOrNull(c.total > 0 ? (100 * c.correct) / c.total : NaN)
+      );
       notes.add(r.protocol);
     }
-    if (kpErrors.get(name)!.length > 0) s.keypoints = keypointScores(kpErrors.get(name)!, protocol);
+    if (kpErrors.get(name)!.length > 0) {
+      s.keypoints = keypointScores(kpErrors.get(name)!, protocol);
+      perImage.keypointError = kpErrors.get(name)!.map(finiteOrNull);
+    }
+    if (perImage.superpixel || perImage.pixel || perImage.keypointError) s.perImage = perImage;
     scores[name] = s;
   }
   const { oracle, ...rest } = scores;
-  return { models: rest, oracle: oracle!, examples, protocolNotes: [...notes], images: total };
+  const modelScores: Record<string, ProtocolScores> = {};
+  const baselineScores: Record<string, ProtocolScores> = {};
+  for (const [name, s] of Object.entries(rest)) {
+    if (baselineNames.includes(name)) baselineScores[name] = s;
+    else modelScores[name] = s;
+  }
+  if (base && baselineNames.length > 0) {
+    notes.add(
+      `Trivial baselines from ${base.images} training images: all background, the ` +
+        "per-position majority label of the training masks (in the network's input frame, " +
+        "mapped back like a model's prediction) and each keypoint at its mean training location.",
+    );
+  }
+  return {
+    models: modelScores,
+    oracle: oracle!,
+    baselines: baselineScores,
+    examples,
+    protocolNotes: [...notes],
+    images: total,
+  };
 }

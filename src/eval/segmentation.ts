@@ -366,6 +366,11 @@ export interface LfwPartsResult {
     superpixelSource: SuperpixelSource;
     vote: SuperpixelVote;
   };
+  /**
+   * Per image, in the order added: superpixel and pixel accuracy (%), NaN for an image
+   * with nothing scored. Paired comparisons between models are made on these.
+   */
+  perImage: { superpixel: number[]; pixel: number[] };
   /** The protocol in one sentence, for reports. */
   protocol: string;
 }
@@ -427,6 +432,8 @@ export class LfwPartsEvaluator {
   #sp: SuperpixelCounts = { wrong: 0, total: 0 };
   #images = 0;
   #source: SuperpixelSource | null = null;
+  #perSuperpixel: number[] = [];
+  #perPixel: number[] = [];
 
   /**
    * `numClasses` (default 3), the superpixel vote rule (default mean probability), SLIC
@@ -498,6 +505,8 @@ export class LfwPartsEvaluator {
     const c = superpixelCounts(pred, gtLabels);
     this.#sp.wrong += c.wrong;
     this.#sp.total += c.total;
+    this.#perPixel.push(pix.total > 0 ? (100 * pix.correct) / pix.total : NaN);
+    this.#perSuperpixel.push(c.total > 0 ? (100 * (c.total - c.wrong)) / c.total : NaN);
     this.#images++;
   }
 
@@ -520,6 +529,7 @@ export class LfwPartsEvaluator {
         superpixelSource: this.#source,
         vote: this.vote,
       },
+      perImage: { superpixel: [...this.#perSuperpixel], pixel: [...this.#perPixel] },
       protocol: approximate
         ? "LFW-Parts: APPROXIMATE superpixel accuracy over our own SLIC superpixels (the dataset's " +
           "superpixel files were absent), GT = majority of mask pixels, prediction = " +

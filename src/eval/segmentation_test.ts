@@ -250,3 +250,25 @@ Deno.test("oracleSegmentation() beats every other cell-constant labelling", () =
     assert.ok(pixelCounts(labels, gt).correct <= best);
   }
 });
+
+Deno.test("LfwPartsEvaluator keeps each image's superpixel and pixel accuracy", () => {
+  const ev = new LfwPartsEvaluator({ numClasses: 2 });
+  // Image 1: 2 pixels, both right. Image 2: 2 pixels, one right (two superpixels).
+  ev.add({
+    probabilities: [1, 0, 0, 1],
+    width: 2,
+    height: 1,
+    mask: [0, 1],
+    superpixels: { map: [0, 1], count: 2 },
+  });
+  ev.add({
+    probabilities: [1, 0, 1, 0],
+    width: 2,
+    height: 1,
+    mask: [0, 1],
+    superpixels: { map: [0, 1], count: 2 },
+  });
+  const r = ev.result();
+  assert.deepEqual(r.perImage, { superpixel: [100, 50], pixel: [100, 50] });
+  assert.equal(r.superpixel.percent, 75);
+});

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { initBackend, tf } from "../mod.ts";
+import type { Dataset, Keypoint, Sample } from "../src/data/types.ts";
+import { BASELINE_NAMES } from "../src/eval/baselines.ts";
+import { trainBaselines } from "./baselines.ts";
+import { keypointMapSize, oracleInNetwork, scoreModels } from "./evaluate.ts";
+
+await initBackend("cpu");
+
+Deno.test("oracleInNetwork() clamps with the map size in cells, not the input size in pixels", () => {
+  // Issue 9 §4: x = 120 on a 112-px input at stride 4 is past the right edge; the map has
+  // 28 cells, so the oracle is the last cell's centre, 27.5·4 = 110 (clamping with 112
+  // "cells" instead gave cell 30 → 122).
+  assert.deepEqual(keypointMapSize(112, 112, 4), { width: 28, height: 28 });
+  const [p] = oracleInNetwork([120, 130, 1], 4, 112, 112);
+  assert.deepEqual(p, [110, 110, 1]);
+  // Inside the map: the cell centre; left of it: the first cell.
+  assert.deepEqual(oracleInNetwork([9, -3, 1], 4, 112, 112)[0], [10, 2, 1]);
+});
+
+/** A hand-made dataset of 4×4 images with two classes and one keypoint. */
+function dataset(split: "train" | "test", samples: Sample[]): Dataset {
+  return {
+    name: "hand-made",
+    split,
+    ids: samples.map((s) => s.id),
+    classes: ["background", "person"],
+    keypointNames: ["a"],
+    get: (i) => Promise.resolve(samples[i]!),
+    async *[Symbol.asyncIterator]() {
+      yield* samples;
+    },
+  };
+}
+
+function sample(id: string, mask: number[], kp: Keypoint): Sample {
+  return {
+    id,
+    image: { data: new Uint8Array(4 * 4 * 3).fill(100), width: 4, height: 4 },
+    segmentation: Uint8Array.from(mask),
+    keypoints: [kp],
+    box: { x: 0, y: 0, width: 4, height: 4 },
+  };
+}
+
+Deno.test("scoreModels() scores the trivial baselines computed on train", async () => {
+  const pre = { size: 4, crop: "image" as const, pad: "zero" as const };
+  const sq = sample; // 4×4 images at a 4×4 input: the network frame is the image frame
+  const left = [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]; // left column person
+  const train = dataset("train", [
+    sq("t1", left, [1, 1, 1]),
+    sq("t2", left, [3, 3, 1]),
+    sq("t3", left.map((v, i) => (i === 1 ? 1 : v)), [2, 2, 0]), // invisible: not averaged
+  ]);
+  const base = await trainBaselines(train, pre);
+  assert.equal(base.images, 3);
+  assert.deepEqual([...base.majority!], left);
+  assert.deepEqual([...base.meanKeypoints!], [2, 2, 1]);
+  // Test: one image exactly the majority shape, one all person.
+  const test = dataset("test", [
+    sq("a", left, [2, 2, 1]),
+    sq("b", new Array(16).fill(1), [2, 6, 1]),
+  ]);
+  const before = tf.memory().numTensors;
+  const scored = await scoreModels("pascal-person", test, [], pre, 1, { baselines: base });
+  assert.equal(tf.memory().numTensors, before);
+  const bg = scored.baselines[BASELINE_NAMES.background]!;
+  const maj = scored.baselines[BASELINE_NAMES.majority]!;
+  const mean = scored.baselines[BASELINE_NAMES.meanShape]!;
+  // All background: 12/16 right on "a", 0/16 on "b" → pooled 37.5%.
+  assert.deepEqual(bg.perImage!.pixel, [75, 0]);
+  assert.equal(bg.pascal!.pixelAccuracy, 37.5);
+  // Majority: 16/16 on "a", 4/16 on "b".
+  assert.deepEqual(maj.perImage!.pixel, [100, 25]);
+  assert.deepEqual(maj.perImage!.ids, ["a", "b"]);
+  // Mean keypoint (2, 2): error 0 on "a", 4 px / side 4 = 1 on "b".
+  assert.deepEqual(mean.perImage!.keypointError, [0, 1]);
+  assert.deepEqual(Object.keys(scored.models), []);
+});
