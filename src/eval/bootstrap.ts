@@ -168,3 +168,24 @@ export function decideEquivalent(
   if (interval.low >= margin || interval.high <= -margin) return "did not hold";
   return "inconclusive";
 }
+
+/**
+ * The decision of "A performs as well as (or better than) B" — non-inferiority with
+ * `margin`: held when the interval of mean(A − B) lies above −margin, did not hold when it
+ * lies below −margin, inconclusive otherwise.
+ *
+ * @example
+ * ```ts
+ * console.assert(decideNonInferior({ low: -0.3, high: 0.9 }, 0.5) === "held");
+ * console.assert(decideNonInferior({ low: -1.3, high: -0.6 }, 0.5) === "did not hold");
+ * ```
+ */
+export function decideNonInferior(
+  interval: { low: number; high: number },
+  margin: number = EQUIVALENCE_MARGIN,
+): Decision {
+  if (!(margin > 0)) throw new Error(`Invalid non-inferiority margin ${margin}: expected > 0`);
+  if (interval.low > -margin) return "held";
+  if (interval.high < -margin) return "did not hold";
+  return "inconclusive";
+}

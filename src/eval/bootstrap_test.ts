@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   decideBetter,
   decideEquivalent,
+  decideNonInferior,
   EQUIVALENCE_MARGIN,
   MIN_RESAMPLES,
   pairedBootstrap,
@@ -103,4 +104,10 @@ Deno.test("quantile() interpolates between order statistics", () => {
   assert.equal(quantile([1, 2, 3, 4, 5], 0.5), 3);
   assert.equal(quantile([0, 10], 0.25), 2.5);
   assert.ok(Number.isNaN(quantile([], 0.5)));
+});
+
+Deno.test("decideNonInferior() holds above −margin, fails below it", () => {
+  assert.equal(decideNonInferior({ low: -0.4, high: 2 }, 0.5), "held");
+  assert.equal(decideNonInferior({ low: -0.6, high: 0.2 }, 0.5), "inconclusive");
+  assert.equal(decideNonInferior({ low: -2, high: -0.7 }, 0.5), "did not hold");
 });
