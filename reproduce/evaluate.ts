@@ -16,7 +16,7 @@ import {
   type Transform,
 } from "../src/data/preprocess.ts";
 import type { Dataset, Keypoint, RgbImage, Sample } from "../src/data/types.ts";
-import { type ErrorSummary, summarizeErrors } from "../src/eval/curves.ts";
+import { type ErrorSummary, summarizeErrors, thresholdGrid } from "../src/eval/curves.ts";
 import { aflwError, oracleKeypoints, pascalKeypointError } from "../src/eval/landmarks.ts";
 import {
   argmaxLabels,
@@ -173,10 +173,27 @@ function limited(dataset: Dataset, limit: number | undefined): Dataset {
   };
 }
 
-function keypointScores(errors: number[], protocol: ProtocolName): KeypointScores {
+/**
+ * The right end of the cumulative-error curves' grid: the paper's 0.2, widened (to a
+ * multiple of 0.05) to the 95th percentile of the errors when models do worse, so the
+ * curves show the models' range.
+ */
+export function curveMax(errors: readonly number[]): number {
+  const finite = errors.filter((e) => Number.isFinite(e)).sort((a, b) => a - b);
+  if (finite.length === 0) return 0.2;
+  const p95 = finite[Math.min(finite.length - 1, Math.floor(0.95 * finite.length))]!;
+  return Math.max(0.2, Math.ceil(p95 / 0.05) * 0.05);
+}
+
+function keypointScores(
+  errors: number[],
+  protocol: ProtocolName,
+  gridMax: number,
+): KeypointScores {
   const finite = errors.filter((e) => !Number.isNaN(e));
   const s: ErrorSummary = summarizeErrors(finite, KP_THRESHOLDS[protocol], {
     inclusive: protocol !== "pascal-person",
+    grid: thresholdGrid(gridMax, 200),
   });
   return {
     below: s.below,
@@ -390,6 +407,7 @@ export async function scoreModels(
   const scores: Record<string, ProtocolScores> = {};
   const notes = new Set<string>();
   const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
+  const gridMax = curveMax([...kpErrors.values()].flat());
   for (const name of names) {
     const s: ProtocolScores = {};
     const perImage: PerImageScores = { ids };
@@ -415,7 +433,7 @@ export async function scoreModels(
       notes.add(r.protocol);
     }
     if (kpErrors.get(name)!.length > 0) {
-      s.keypoints = keypointScores(kpErrors.get(name)!, protocol);
+      s.keypoints = keypointScores(kpErrors.get(name)!, protocol, gridMax);
       perImage.keypointError = kpErrors.get(name)!.map(finiteOrNull);
     }
     if (perImage.superpixel || perImage.pixel || perImage.keypointError) s.perImage = perImage;

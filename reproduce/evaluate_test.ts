@@ -3,7 +3,7 @@ import { initBackend, tf } from "../mod.ts";
 import type { Dataset, Keypoint, Sample } from "../src/data/types.ts";
 import { BASELINE_NAMES } from "../src/eval/baselines.ts";
 import { trainBaselines } from "./baselines.ts";
-import { keypointMapSize, oracleInNetwork, scoreModels } from "./evaluate.ts";
+import { curveMax, keypointMapSize, oracleInNetwork, scoreModels } from "./evaluate.ts";
 
 await initBackend("cpu");
 
@@ -76,4 +76,13 @@ Deno.test("scoreModels() scores the trivial baselines computed on train", async 
   // Mean keypoint (2, 2): error 0 on "a", 4 px / side 4 = 1 on "b".
   assert.deepEqual(mean.perImage!.keypointError, [0, 1]);
   assert.deepEqual(Object.keys(scored.models), []);
+});
+
+Deno.test("curveMax() keeps the paper's 0.2 unless the errors are larger", () => {
+  assert.equal(curveMax([0.01, 0.05, 0.1]), 0.2);
+  // Errors 0.29–0.54 (issue 12): the grid reaches past them.
+  const errors = Array.from({ length: 100 }, (_, i) => 0.29 + (0.25 * i) / 99);
+  const max = curveMax(errors);
+  assert.ok(max >= 0.5 && max <= 0.55, `${max}`);
+  assert.equal(curveMax([NaN, Infinity]), 0.2);
 });

@@ -26,6 +26,36 @@ const PALETTES: Record<string, (Rgb | null)[]> = {
   "pascal-person": [null, [40, 120, 255]],
 };
 
+/** The names of the overlay colours, for the colour keys. */
+const CLASS_NAMES: Record<string, string[]> = {
+  "lfw-parts": ["hair", "skin", "background"],
+  "pascal-person": ["background", "person"],
+};
+
+/** Keypoints are drawn in this colour on every overlay. */
+const KEYPOINT_COLOR: Rgb = [255, 220, 0];
+
+/**
+ * The colour key of a protocol's overlays: each coloured class, "not coloured" for the
+ * class drawn without overlay, and the keypoint colour when keypoints are drawn.
+ */
+export function colourKey(
+  protocol: string,
+  keypoints: boolean,
+): { label: string; color: Rgb }[] {
+  const palette = PALETTES[protocol] ?? [];
+  const names = CLASS_NAMES[protocol] ?? [];
+  const key: { label: string; color: Rgb }[] = [];
+  palette.forEach((c, i) => {
+    const n = names[i] ?? `class ${i}`;
+    if (c) key.push({ label: n, color: c });
+  });
+  const plain = palette.map((c, i) => (c ? null : names[i])).filter(Boolean);
+  if (plain.length > 0) key.push({ label: `${plain.join(", ")}: image`, color: [255, 255, 255] });
+  if (keypoints) key.push({ label: "keypoints", color: KEYPOINT_COLOR });
+  return key;
+}
+
 const FIGURE_NUMBER: Record<ProtocolName, string> = {
   aflw: "fig8",
   "lfw-parts": "fig10",
@@ -42,6 +72,11 @@ export async function curvesFigure(dir: string, r: ProtocolResult): Promise<stri
     series.push({ name: variant, x: c.thresholds, y: c.fractions.map((f) => 100 * f) });
   }
   if (series.length === 0) return null;
+  for (const [name, b] of Object.entries(r.baselines ?? {})) {
+    if (!b.keypoints) continue;
+    const c = b.keypoints.curve;
+    series.push({ name, x: c.thresholds, y: c.fractions.map((f) => 100 * f), dash: "2 3" });
+  }
   if (r.oracle?.keypoints) {
     const c = r.oracle.keypoints.curve;
     series.push({
@@ -61,6 +96,8 @@ export async function curvesFigure(dir: string, r: ProtocolResult): Promise<stri
       yLabel: "% of test instances",
       series,
       yRange: [0, 100],
+      // The models' range: the curves' grid reaches past their errors (evaluate.ts).
+      xRange: [0, Math.max(0.2, ...series.map((s) => s.x.at(-1) ?? 0))],
     }),
   );
   return `${name}.png`;
@@ -77,6 +114,7 @@ export async function convergenceFigure(dir: string, c: ConvergenceResult): Prom
       yLabel: "mean S (symlog)",
       yScale: "symlog",
       series: c.series.map((s) => ({ name: s.name, x: c.passes, y: s.score, markers: true })),
+      legend: "below",
     }),
   );
   return `${name}.png`;
@@ -130,7 +168,7 @@ export async function qualitativeFigure(
     let out = labels && palette ? overlaySegmentation(image, labels, palette, 0.45) : image;
     if (points) {
       const visible = points.filter((p) => p[2]! > 0 && Number.isFinite(p[0]));
-      out = drawKeypoints(out, visible, [255, 220, 0], { radius: 2 });
+      out = drawKeypoints(out, visible, KEYPOINT_COLOR, { radius: 2 });
     }
     return out;
   };
@@ -149,7 +187,12 @@ export async function qualitativeFigure(
   const name = `${figure}_${protocol}_qualitative`;
   await writeFigure(
     join(dir, name),
-    await imageGrid({ title: `${protocol}: test images`, cells, columns: variants.length + 1 }),
+    await imageGrid({
+      title: `${protocol}: test images`,
+      cells,
+      columns: variants.length + 1,
+      legend: colourKey(protocol, examples.some((e) => e.keypoints)),
+    }),
   );
   return `${name}.png`;
 }
@@ -182,6 +225,7 @@ export async function partsFigure(
   x: tf.Tensor4D,
   palette: (Rgb | null)[],
   title: string,
+  key: readonly { label: string; color: Rgb }[] = colourKey("lfw-parts", false),
 ): Promise<string> {
   const [, h, w] = x.shape;
   const image = await inputImage(x);
@@ -203,7 +247,10 @@ export async function partsFigure(
   }
   tf.dispose([bottom, top].filter((t): t is tf.Tensor4D => t !== null));
   const name = "fig12_segmentation_from_parts_of_z1";
-  await writeFigure(join(dir, name), await imageGrid({ title, cells, columns: cells.length }));
+  await writeFigure(
+    join(dir, name),
+    await imageGrid({ title, cells, columns: cells.length, legend: key }),
+  );
   return `${name}.png`;
 }
 

@@ -20,7 +20,7 @@ import { batches } from "../src/data/batches.ts";
 import { openDataset } from "../src/data/open_dataset.ts";
 import { createPreprocessor, PREPROCESS, type PreprocessConfig } from "../src/data/preprocess.ts";
 import { updateSchedule } from "../src/clvm/passes.ts";
-import { checkClaims } from "./claims.ts";
+import { trainBaselines } from "./baselines.ts";
 import { type DataSource, defaultDataRoot, resolveData } from "./data_sources.ts";
 import {
   type Example,
@@ -29,18 +29,20 @@ import {
   type Scored,
   scoreModels,
 } from "./evaluate.ts";
-import {
-  convergenceFigure,
-  curvesFigure,
-  PALETTES,
-  partsFigure,
-  qualitativeFigure,
-  z1Figure,
-} from "./figures.ts";
+import { PALETTES, partsFigure, qualitativeFigure, z1Figure } from "./figures.ts";
 import { type JobOutcome, runJobs } from "./jobs.ts";
 import { type ProfileName, PROFILES, PROTOCOL_VARIANTS } from "./profiles.ts";
-import type { ConvergenceResult, ProtocolResult, Results, RunRecord } from "./results.ts";
-import { buildReport } from "./report.ts";
+import {
+  type ConvergenceResult,
+  mergeResults,
+  type ProtocolResult,
+  readResults,
+  type Results,
+  type RunRecord,
+} from "./results.ts";
+import { CLAIM_CONFIG, renderRun } from "./render.ts";
+import { measureTable3, table3File, table3Settings } from "./table3_run.ts";
+import { readTrainingCurve } from "./training_curves.ts";
 import type { JobSpec } from "./train_job.ts";
 import { VARIANTS } from "../src/clvm/variants.ts";
 
@@ -97,10 +99,9 @@ async function git(...args: string[]): Promise<string | null> {
 async function cpuModel(): Promise<string> {
   try {
     const text = await Deno.readTextFile("/proc/cpuinfo");
-    const model = text.match(/model name\s*:\s*(.+)/)?.[1] ?? "unknown CPU";
-    return `${model} × ${navigator.hardwareConcurrency}`;
+    return text.match(/model name\s*:\s*(.+)/)?.[1]?.trim() ?? "unknown CPU";
   } catch {
-    return `${navigator.hardwareConcurrency} cores`;
+    return "unknown CPU";
   }
 }
 
@@ -247,7 +248,10 @@ async function main(): Promise<number> {
     tfjs: tf.version_core,
     backend: report.name,
     adapter: report.adapter,
-    cpu: await cpuModel(),
+    cpu: `${await cpuModel()} × ${navigator.hardwareConcurrency}`,
+    cpuModel: await cpuModel(),
+    cores: navigator.hardwareConcurrency,
+    memoryBytes: Deno.systemMemoryInfo().total,
     os: `${Deno.build.os} ${Deno.build.arch}`,
     command: ["deno task reproduce", ...Deno.args].join(" "),
   };
@@ -259,6 +263,7 @@ async function main(): Promise<number> {
     seeds,
     backend,
     dataRoot,
+    claims: CLAIM_CONFIG,
     protocols: Object.fromEntries(
       PROTOCOLS.map((
         p,
@@ -345,6 +350,8 @@ async function main(): Promise<number> {
       const failed = outcomes.filter((o) => !o.ok);
       // Score each seed's models together: one pass over the test split per seed.
       const testLimit = settings.testLimit ?? undefined;
+      // The trivial baselines, on the training images the models saw (issue 9 §3).
+      const baselines = await trainBaselines(await open("train"), pre, settings.trainLimit);
       let first: Scored | null = null;
       for (const seed of seeds) {
         const models: NamedModel[] = [];
@@ -371,12 +378,14 @@ async function main(): Promise<number> {
         const scored = await scoreModels(protocol, test, models, pre, oracleStride, {
           ...(testLimit ? { limit: testLimit } : {}),
           examples: 3,
+          baselines,
           onProgress: (d) => scoring.update(d),
         });
         scoring.done();
         first ??= scored;
         if (first === scored) {
           result.oracle = scored.oracle;
+          result.baselines = scored.baselines;
           result.oracleStride = oracleStride;
           result.notes = scored.protocolNotes;
           result.testImages = scored.images;
@@ -395,6 +404,8 @@ async function main(): Promise<number> {
             },
             checkpoint: join(o.spec.out, "best.ckpt"),
           };
+          const curve = await readTrainingCurve(record.checkpoint);
+          if (curve) record.curve = curve;
           result.runs.push(record);
           if (!trained.has(`${protocol}/${o.spec.variant}`)) {
             trained.set(`${protocol}/${o.spec.variant}`, record.checkpoint);
@@ -402,8 +413,6 @@ async function main(): Promise<number> {
         }
         models.forEach((m) => m.clvm.dispose());
       }
-      const curves = await curvesFigure(out, result);
-      if (curves) figures.push(curves);
       const examples: Example[] = first?.examples ?? [];
       const qual = await qualitativeFigure(
         out,
@@ -489,36 +498,37 @@ async function main(): Promise<number> {
           "replicate feedback, tied weights. S is defined without batch norm, so the trained model's " +
           "filters and biases are used without it.",
       };
-      figures.push(await convergenceFigure(out, convergence));
     } catch (error) {
       log(`convergence failed: ${(error as Error).stack ?? error}`);
       exitCode = 1;
     }
   }
 
+  // Results of earlier commands in this folder are kept (issue 13 §3): merged, not replaced.
+  const previous = await readResults(out).catch((error) => {
+    log(`Not merging the old results.json: ${(error as Error).message}`);
+    return null;
+  });
   let table3: Record<string, unknown> | null = null;
-  for (const path of [join(out, "table3.json"), join(REPO, "results", "table3.json")]) {
-    try {
-      table3 = JSON.parse(await Deno.readTextFile(path));
-      break;
-    } catch { /* not measured */ }
+  try {
+    table3 = JSON.parse(await Deno.readTextFile(table3File(out)));
+  } catch { /* not measured in this folder yet */ }
+  if (!table3 && !previous?.table3) {
+    table3 = await measureTable3(table3File(out), table3Settings(profile.name), backend, log);
   }
-  const results: Results = {
-    environment,
-    config,
-    protocols,
-    convergence,
-    table3,
-    claims: checkClaims(
+  const results = await renderRun(
+    out,
+    mergeResults(previous, {
+      environment,
+      config,
       protocols,
       convergence,
-      table3 as { ratios?: Record<string, number> } | null,
-    ),
-    figures,
-    seconds: (performance.now() - started) / 1000,
-  };
-  await Deno.writeTextFile(join(out, "results.json"), JSON.stringify(results, null, 2));
-  await Deno.writeTextFile(join(out, "report.md"), buildReport(results));
+      table3,
+      claims: [],
+      figures,
+      seconds: (performance.now() - started) / 1000,
+    }),
+  );
   for (const p of PROTOCOLS) {
     const r = protocols[p];
     if (r) {

@@ -91,8 +91,42 @@ Deno.test({
     const cells = row(report, "## AFLW", "CLVM1-kp");
     assert.equal(cells[2], (100 * a.scores.keypoints!.below["0.05"]!).toFixed(2));
     assert.equal(cells[4], a.scores.keypoints!.meanError.toFixed(4));
-    // Claims are decided, and each is listed in the report.
+    // Claims are decided, and each is listed in the report; on stand-ins they are pipeline
+    // checks in their own table, never counted as the paper's.
     for (const c of results.claims) assert.ok(report.includes(c.claim), c.claim);
+    assert.equal(results.schemaVersion, 2);
+    assert.ok(results.claims.some((c) => c.synthetic && c.difference), "a decided synthetic check");
+    assert.ok(
+      results.claims.filter((c) => c.protocol !== "convergence" && c.protocol !== "table3")
+        .every((c) => c.synthetic),
+    );
+    assert.match(report, /## Pipeline checks on synthetic data — not evidence about the paper/);
+    assert.match(report, /\*\*Did it learn\?\*\*/);
+    assert.match(report, /baseline: per-position majority/);
+    assert.match(report, /error reduction vs the CRF \(93\.23%\)/);
+    // Synthetic tables show no difference column against the paper's real-data numbers.
+    assert.doesNotMatch(report.slice(report.indexOf("## LFW-Parts")).split("\n")[4]!, /difference/);
+    // Per-image scores are kept for the claims.
+    assert.equal(lfw.runs[0]!.scores.perImage!.superpixel!.length, lfw.testImages);
+    // results.csv: one row per protocol × variant × seed × metric, matching results.json.
+    const csv = (await Deno.readTextFile(join(out, "results.csv"))).trim().split("\n");
+    assert.equal(csv[0], "protocol,variant,seed,metric,value");
+    const first = lfw.runs[0]!;
+    assert.ok(
+      csv.includes(
+        `lfw-parts,${first.variant},${first.seed},superpixel_accuracy,${
+          first.scores.lfw!.superpixelAccuracy
+        }`,
+      ),
+    );
+    // Training curves: one PNG per protocol, from the runs' log.jsonl.
+    for (const p of ["lfw-parts", "aflw", "pascal-person"]) {
+      assert.ok(results.figures.includes(`training_${p}.png`), `training curves of ${p}`);
+    }
+    assert.ok(first.curve && first.curve.length === first.training.epochs);
+    // This machine's Table 3 beside the paper's.
+    assert.ok(results.table3, "Table 3 measured");
+    assert.match(report, /ours ms \(median\)/);
     // A rerun with --resume reuses every trained model.
     const again = await new Deno.Command(Deno.execPath(), {
       args: [
@@ -117,6 +151,37 @@ Deno.test({
     assert.equal(again.code, 0, log.slice(-2000));
     assert.match(log, /reused: aflw CLVM1-kp seed 1/);
     assert.doesNotMatch(log, /trained: aflw/);
+    // The AFLW-only command kept LFW-Parts, Pascal Person and the convergence study.
+    const merged = JSON.parse(await Deno.readTextFile(join(out, "results.json"))) as Results;
+    assert.deepEqual(Object.keys(merged.protocols).sort(), ["aflw", "lfw-parts", "pascal-person"]);
+    assert.ok(merged.convergence, "convergence kept");
+    assert.equal(merged.history!.length, 2);
+    assert.equal(
+      merged.protocols["lfw-parts"]!.runs.length,
+      results.protocols["lfw-parts"]!.runs.length,
+    );
+    const mergedReport = await Deno.readTextFile(join(out, "report.md"));
+    assert.match(mergedReport, /## LFW-Parts/);
+    assert.match(mergedReport, /## Fig\. 15/);
+    // `deno task report RUN_DIR --table3 FILE` re-renders from results.json alone.
+    await Deno.remove(join(out, "report.md"));
+    const t3 = join(out, "other_table3.json");
+    await Deno.writeTextFile(t3, JSON.stringify({ ...results.table3, rows: [] }));
+    const rendered = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("./report_cli.ts", import.meta.url).pathname,
+        out,
+        "--table3",
+        t3,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(rendered.code, 0, new TextDecoder().decode(rendered.stderr));
+    const again2 = await Deno.readTextFile(join(out, "report.md"));
+    assert.match(again2, /## Pascal Person/);
     await Deno.remove(out, { recursive: true });
     await Deno.remove(empty, { recursive: true });
   },

@@ -41,7 +41,12 @@ export interface ImageGridOptions {
   cellSize?: number;
   /** Upscale with nearest neighbour (sharp pixels, for small maps); default smooth. */
   pixelated?: boolean;
+  /** A colour key drawn under the title: one swatch and its label per entry. */
+  legend?: readonly { label: string; color: Rgb }[];
 }
+
+/** Height of the colour-key band. */
+const LEGEND_BAND = 24;
 
 /** Gap between and around cells, height of the caption band and of the title band. */
 const GAP = 10;
@@ -110,7 +115,8 @@ export async function imageGrid(options: ImageGridOptions): Promise<string> {
   const size = options.cellSize ?? 160;
   if (!(size > 0)) throw new Error(`Cannot build an image grid: cellSize ${size} must be > 0`);
   const rows = Math.ceil(cells.length / columns);
-  const top = options.title === "" ? 0 : TITLE_BAND;
+  const legend = options.legend ?? [];
+  const top = (options.title === "" ? 0 : TITLE_BAND) + (legend.length > 0 ? LEGEND_BAND : 0);
   const width = GAP + columns * (size + GAP);
   const height = top + GAP + rows * (size + LABEL_BAND + GAP);
   const out: string[] = [
@@ -118,12 +124,26 @@ export async function imageGrid(options: ImageGridOptions): Promise<string> {
     `viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, sans-serif" font-size="12">`,
     `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
   ];
-  if (top > 0) {
+  if (options.title !== "") {
     out.push(
-      `<text x="${width / 2}" y="${top / 2 + 10}" text-anchor="middle" font-size="15">${
+      `<text x="${width / 2}" y="${TITLE_BAND / 2 + 10}" text-anchor="middle" font-size="15">${
         escapeXml(options.title)
       }</text>`,
     );
+  }
+  if (legend.length > 0) {
+    const y = (options.title === "" ? 0 : TITLE_BAND) + 6;
+    let x = GAP;
+    const keys: string[] = [];
+    for (const { label, color } of legend) {
+      const [r, g, b] = color.map((c) => Math.max(0, Math.min(255, Math.round(c))));
+      keys.push(
+        `<rect x="${x}" y="${y}" width="14" height="14" fill="rgb(${r},${g},${b})" stroke="#333333"/>` +
+          `<text x="${x + 20}" y="${y + 11.5}">${escapeXml(label)}</text>`,
+      );
+      x += 20 + [...label].length * 12 * 0.62 + 18;
+    }
+    out.push(`<g class="legend">${keys.join("")}</g>`);
   }
   const rendering = options.pixelated ? ` image-rendering="optimizeSpeed"` : "";
   for (let k = 0; k < cells.length; k++) {

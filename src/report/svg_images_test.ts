@@ -177,3 +177,19 @@ Deno.test("drawKeypoints() fills the pixels within the radius of visible points"
     assert.equal(red(out).length, 5);
   });
 });
+
+Deno.test("imageGrid() draws a colour key under the title when given one", async () => {
+  const image = { data: new Uint8Array(2 * 2 * 3), width: 2, height: 2 };
+  const plain = await imageGrid({ title: "t", cells: [{ label: "a", image }], columns: 1 });
+  const keyed = await imageGrid({
+    title: "t",
+    cells: [{ label: "a", image }],
+    columns: 1,
+    legend: [{ label: "hair", color: [230, 40, 40] }, { label: "skin", color: [40, 200, 60] }],
+  });
+  assert.ok(!plain.includes('class="legend"'));
+  assert.match(keyed, /fill="rgb\(230,40,40\)"[^>]*\/><text[^>]*>hair<\/text>/);
+  assert.match(keyed, />skin<\/text>/);
+  const h = (svg: string) => Number(/height="(\d+)"/.exec(svg)![1]);
+  assert.equal(h(keyed) - h(plain), 24, "the key gets its own band");
+});

@@ -70,6 +70,11 @@ export interface LinePlotOptions {
    * the tick labels and legend names.
    */
   margin?: Partial<Margin>;
+  /**
+   * Where the legend goes: `"right"` (default) in the right margin, or `"below"` under
+   * the x label, one entry per line, so long names do not narrow the plot area.
+   */
+  legend?: "right" | "below";
 }
 
 /**
@@ -362,10 +367,11 @@ export function linePlot(options: LinePlotOptions): string {
     ? 0
     : 44 + Math.max(...options.series.map((s) => textWidth(s.name, FONT)));
   const yLabelWidth = Math.max(0, ...yt.labels.map((l) => textWidth(l, FONT)));
+  const below = options.legend === "below";
   const m: Margin = {
     top: options.margin?.top ?? 40,
-    right: options.margin?.right ?? Math.max(20, legendWidth + 24),
-    bottom: options.margin?.bottom ?? 56,
+    right: options.margin?.right ?? (below ? 20 : Math.max(20, legendWidth + 24)),
+    bottom: options.margin?.bottom ?? (below ? 56 + 12 + 20 * options.series.length : 56),
     left: options.margin?.left ?? Math.ceil(yLabelWidth + 42),
   };
   const pw = width - m.left - m.right;
@@ -481,13 +487,13 @@ export function linePlot(options: LinePlotOptions): string {
       `transform="rotate(-90 ${num(yx)} ${num(yy)})">${escapeXml(options.yLabel)}</text>`,
   );
 
-  // Legend, in the right margin.
-  const lx = m.left + pw + 14;
+  // Legend, in the right margin (or under the x label).
+  const lx = below ? m.left : m.left + pw + 14;
   const legend: string[] = [];
   options.series.forEach((s, i) => {
     const color = s.color ?? SERIES_COLORS[i % SERIES_COLORS.length]!;
     const dash = dashOf(s.dash);
-    const y = m.top + 10 + i * 20;
+    const y = below ? m.top + ph + 56 + 6 + i * 20 : m.top + 10 + i * 20;
     legend.push(
       `<line x1="${num(lx)}" y1="${num(y)}" x2="${num(lx + 26)}" y2="${num(y)}" ` +
         `stroke="${escapeXml(color)}" stroke-width="2"` +
@@ -518,4 +524,37 @@ function decimalsOf(ticks: readonly number[]): number {
     if (ticks.every((v) => Math.abs(v - Number(v.toFixed(d))) < 1e-9)) return d;
   }
   return 6;
+}
+
+/**
+ * Several standalone SVG figures (such as `linePlot`'s) side by side in one SVG, each
+ * keeping its own size; element ids are made unique per panel.
+ *
+ * @example
+ * ```ts
+ * import { linePlot, sideBySide } from "./svg_plot.ts";
+ * const a = linePlot({ title: "a", xLabel: "x", yLabel: "y", series: [], width: 300 });
+ * const svg = sideBySide([a, a]); // 600 wide
+ * ```
+ */
+export function sideBySide(panels: readonly string[]): string {
+  let x = 0, height = 0;
+  const inner: string[] = [];
+  panels.forEach((svg, i) => {
+    const open = /<svg\b[^>]*>/.exec(svg);
+    if (!open) throw new Error(`Cannot place panel ${i}: expected an <svg> element`);
+    const w = Number(/\bwidth="([\d.]+)"/.exec(open[0])?.[1]);
+    const h = Number(/\bheight="([\d.]+)"/.exec(open[0])?.[1]);
+    if (!(w > 0 && h > 0)) throw new Error(`Cannot place panel ${i}: expected width and height`);
+    const body = svg.slice(open.index)
+      .replace(/\bid="([^"]+)"/g, `id="$1-p${i}"`)
+      .replace(/url\(#([^)]+)\)/g, `url(#$1-p${i})`)
+      .replace(/<svg\b/, `<svg x="${x}" y="0"`);
+    inner.push(body.trim());
+    x += w;
+    height = Math.max(height, h);
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${x}" height="${height}" ` +
+    `viewBox="0 0 ${x} ${height}">\n<rect x="0" y="0" width="${x}" height="${height}" fill="#ffffff"/>\n` +
+    inner.join("\n") + "\n</svg>\n";
 }

@@ -153,3 +153,15 @@ Deno.test("linePlot() rejects mismatched series and bad ranges", () => {
   );
   assert.throws(() => linePlot({ ...frame, xRange: [5, 5], series: [] }), /increasing/);
 });
+
+Deno.test("linePlot() with legend below keeps the plot area wide for long names", () => {
+  const long = "a very long series name that would take half the width of the figure";
+  const series = [{ name: long, x: [0, 1], y: [0, 1] }, { name: "short", x: [0, 1], y: [1, 0] }];
+  const clip = (svg: string) =>
+    Number(/<clipPath[^>]*>\s*<rect[^>]*width="([\d.]+)"/.exec(svg)?.[1]);
+  const right = linePlot({ title: "t", xLabel: "x", yLabel: "y", series });
+  const below = linePlot({ title: "t", xLabel: "x", yLabel: "y", series, legend: "below" });
+  assert.ok(clip(below) > 600, `plot area ${clip(below)} px wide`);
+  assert.ok(clip(below) > clip(right) + 200);
+  assert.match(below, new RegExp(`>${long}</text>`));
+});
