@@ -447,11 +447,17 @@ export async function scoreModels(
     else modelScores[name] = s;
   }
   if (base && baselineNames.length > 0) {
-    notes.add(
-      `Trivial baselines from ${base.images} training images: all background, the ` +
-        "per-position majority label of the training masks (in the network's input frame, " +
-        "mapped back like a model's prediction) and each keypoint at its mean training location.",
-    );
+    const kinds = [
+      baselineNames.includes(BASELINE_NAMES.background) ? "all background" : "",
+      baselineNames.includes(BASELINE_NAMES.majority)
+        ? "the per-position majority label of the training masks (in the network's input " +
+          "frame, mapped back like a model's prediction)"
+        : "",
+      baselineNames.includes(BASELINE_NAMES.meanShape)
+        ? "each keypoint at its mean training location (network frame, mapped back)"
+        : "",
+    ].filter(Boolean);
+    notes.add(`Trivial baselines from ${base.images} training images: ${kinds.join("; ")}.`);
   }
   return {
     models: modelScores,

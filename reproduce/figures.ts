@@ -114,6 +114,7 @@ export async function convergenceFigure(dir: string, c: ConvergenceResult): Prom
       yLabel: "mean S (symlog)",
       yScale: "symlog",
       series: c.series.map((s) => ({ name: s.name, x: c.passes, y: s.score, markers: true })),
+      xTicks: c.passes,
       legend: "below",
     }),
   );

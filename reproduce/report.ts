@@ -42,7 +42,8 @@ function protocolSentence(r: ProtocolResult, architecture: string): string {
   return `**Protocol.** Data: ${r.data.description} (${r.data.kind}). Input: ${sizes}. ` +
     `Training: ${architecture} architecture, ${s.epochs} epochs, batch ${s.batchSize}, on ${subset}; ` +
     `the checkpoint with the lowest loss on ${val} is scored on ${test}. ` +
-    `The oracle uses maps of stride ${r.oracleStride}. ${r.notes.join(" ")}`;
+    `The oracle uses maps of stride ${r.oracleStride}. ` +
+    r.notes.map((n) => (/[.!?]$/.test(n) ? n : `${n}.`)).join(" ");
 }
 
 const isSynthetic = (r: ProtocolResult) => r.data?.kind === "synthetic";
@@ -205,7 +206,7 @@ const TITLES: Record<ProtocolName, string> = {
 function claimRows(claims: readonly Claim[]): string[][] {
   return claims.map((c) => [
     c.claim,
-    `“${c.quote.text.replace(/<\/?sub>/g, "")}” (${c.quote.source})`,
+    `“${c.quote.text.replace(/<\/?sub>/g, "").replace(/\s+/g, " ")}” (${c.quote.source})`,
     c.decision,
     c.evidence,
   ]);
@@ -224,7 +225,9 @@ function environmentLine(env: Record<string, unknown>): string {
     ? `, ${(env.memoryBytes / 2 ** 30).toFixed(1)} GiB memory`
     : "";
   const cores = env.cores !== undefined ? `, ${env.cores} cores` : "";
-  const adapter = env.adapter ? `; adapter ${env.adapter}` : "";
+  const a = env.adapter as { description?: string; vendor?: string } | string | null | undefined;
+  const adapterName = typeof a === "string" ? a : a?.description || a?.vendor;
+  const adapter = adapterName ? `; adapter ${adapterName}` : "";
   return `${
     env.cpuModel ?? env.cpu ?? "unknown CPU"
   }${cores}${mem} (backend ${env.backend}${adapter}; ` +
