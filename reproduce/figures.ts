@@ -10,6 +10,7 @@ import { type CLVM, segmentationLabels, tf } from "../mod.ts";
 import type { RgbImage } from "../src/data/types.ts";
 import { writeFigure } from "../src/report/png.ts";
 import {
+  colormapAt,
   drawKeypoints,
   heatmapToRgb,
   imageGrid,
@@ -152,7 +153,20 @@ export async function z1Figure(
     }
   }
   const name = "fig11_z1_before_after_feedback";
-  await writeFigure(join(dir, name), await imageGrid({ title, cells, columns: shown }));
+  await writeFigure(
+    join(dir, name),
+    await imageGrid({
+      title,
+      cells,
+      columns: shown,
+      // The colour key of the heat maps: viridis from 0 to the channel's largest value.
+      legend: [
+        { label: "0", color: colormapAt(0, "viridis") },
+        { label: "half the channel's max", color: colormapAt(0.5, "viridis") },
+        { label: "the channel's max (before or after)", color: colormapAt(1, "viridis") },
+      ],
+    }),
+  );
   return `${name}.png`;
 }
 

@@ -43,6 +43,7 @@ import {
 import { CLAIM_CONFIG, renderRun } from "./render.ts";
 import { measureTable3, table3File, table3Settings } from "./table3_run.ts";
 import { readTrainingCurve } from "./training_curves.ts";
+import { learnedChecks, learnedLine } from "./learned.ts";
 import type { JobSpec } from "./train_job.ts";
 import { VARIANTS } from "../src/clvm/variants.ts";
 
@@ -533,6 +534,9 @@ async function main(): Promise<number> {
     const r = protocols[p];
     if (r) {
       log(`${p}: ${r.status} on ${r.data?.kind ?? "?"} data (${r.data?.description ?? r.error})`);
+      for (const c of learnedChecks(r).filter((c) => !c.learned)) {
+        log(`Warning: ${learnedLine(c, r.data?.kind ?? "?").replaceAll("**", "")}`);
+      }
     }
   }
   log(
