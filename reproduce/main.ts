@@ -44,7 +44,7 @@ import { CLAIM_CONFIG, renderRun } from "./render.ts";
 import { measureTable3, table3File, table3Settings } from "./table3_run.ts";
 import { readTrainingCurve } from "./training_curves.ts";
 import { learnedChecks, learnedLine } from "./learned.ts";
-import type { JobSpec } from "./train_job.ts";
+import { type JobSpec, subset } from "./train_job.ts";
 import { VARIANTS } from "../src/clvm/variants.ts";
 
 const PROTOCOLS = ["lfw-parts", "aflw", "pascal-person"] as const;
@@ -351,8 +351,11 @@ async function main(): Promise<number> {
       const failed = outcomes.filter((o) => !o.ok);
       // Score each seed's models together: one pass over the test split per seed.
       const testLimit = settings.testLimit ?? undefined;
-      // The trivial baselines, on the training images the models saw (issue 9 §3).
-      const baselines = await trainBaselines(await open("train"), pre, settings.trainLimit);
+      // The trivial baselines, on the training images the first seed's models saw.
+      const baselines = await trainBaselines(
+        subset(await open("train"), settings.trainLimit, seeds[0]!),
+        pre,
+      );
       let first: Scored | null = null;
       for (const seed of seeds) {
         const models: NamedModel[] = [];
