@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { initBackend, tf } from "../mod.ts";
 import type { Dataset, Keypoint, Sample } from "../src/data/types.ts";
 import { BASELINE_NAMES } from "../src/eval/baselines.ts";
+import { oracleKeypoints } from "../src/eval/landmarks.ts";
 import { trainBaselines } from "./baselines.ts";
 import { curveMax, keypointMapSize, oracleInNetwork, scoreModels } from "./evaluate.ts";
 
@@ -14,6 +15,12 @@ Deno.test("oracleInNetwork() clamps with the map size in cells, not the input si
   assert.deepEqual(keypointMapSize(112, 112, 4), { width: 28, height: 28 });
   const [p] = oracleInNetwork([120, 130, 1], 4, 112, 112);
   assert.deepEqual(p, [110, 110, 1]);
+  // The call evaluate.ts made before the fix (input pixels as the map size) is optimistic.
+  assert.deepEqual(oracleKeypoints([120, 130, 1], 4, { width: 112, height: 112 })[0], [
+    122,
+    130,
+    1,
+  ]);
   // Inside the map: the cell centre; left of it: the first cell.
   assert.deepEqual(oracleInNetwork([9, -3, 1], 4, 112, 112)[0], [10, 2, 1]);
 });
