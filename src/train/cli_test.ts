@@ -45,11 +45,11 @@ Deno.test("parseTrainArgs() maps flags to train() options", () => {
       learningRate: 0.02,
     },
   );
+  // Resuming without --backend continues on the checkpoint's backend.
   assert.deepEqual(parseTrainArgs(["--out", "r", "--resume"]), {
     out: "r",
     resume: true,
     progress: true,
-    backend: "auto",
   });
   assert.equal(parseTrainArgs(["--help"]), null);
 });
