@@ -100,34 +100,57 @@ function processStart(pid: number): number | null {
   }
 }
 
-/** Whether process `pid` of this host still runs (and is the same process as `started`). */
+/**
+ * Whether process `pid` exists, asked of the C library (`getpgid`, which fails only for a
+ * process that does not exist) through FFI; null when that cannot be asked.
+ */
+function pidExistsFfi(pid: number): boolean | null {
+  const lib = Deno.build.os === "linux"
+    ? "libc.so.6"
+    : Deno.build.os === "darwin"
+    ? "/usr/lib/libSystem.B.dylib"
+    : null;
+  if (!lib) return null;
+  try {
+    const libc = Deno.dlopen(lib, { getpgid: { parameters: ["i32"], result: "i32" } });
+    try {
+      return libc.symbols.getpgid(pid) !== -1;
+    } finally {
+      libc.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether process `pid` of this host still runs (and, where `/proc` can be read, is the
+ * process that started at `started`, not a reused pid). Asks `/proc` (Linux, needs
+ * `--allow-all`), else the C library (`--allow-ffi`), else `kill -0` (`--allow-run`);
+ * when none can tell, says true: a lock that may be live is never taken over.
+ */
 export function processAlive(pid: number, started: number | null = null): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   if (pid === Deno.pid) return true;
   if (Deno.build.os === "linux") {
-    const now = processStart(pid);
-    if (now === null) {
-      try {
-        Deno.statSync(`/proc/${pid}`);
-        return true; // exists but its stat is unreadable: assume it runs
-      } catch {
-        return false;
-      }
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ticks = Number(fields[19]);
+      return started === null || !Number.isFinite(ticks) || ticks === started;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      // NotCapable (no --allow-all): ask another way.
     }
-    return started === null || now === started;
   }
+  const ffi = pidExistsFfi(pid);
+  if (ffi !== null) return ffi;
+  if (Deno.build.os === "windows") return true;
   try {
-    const out = new Deno.Command(Deno.build.os === "windows" ? "tasklist" : "kill", {
-      args: Deno.build.os === "windows" ? ["/FI", `PID eq ${pid}`, "/NH"] : ["-0", String(pid)],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    if (Deno.build.os === "windows") {
-      return new TextDecoder().decode(out.stdout).includes(` ${pid} `);
-    }
-    return out.success;
+    return new Deno.Command("kill", { args: ["-0", String(pid)], stdout: "null", stderr: "null" })
+      .outputSync().success;
   } catch {
-    return true; // cannot tell: never take over a lock that may be live
+    return true;
   }
 }
 

@@ -165,3 +165,31 @@ Deno.test("writers racing for one folder: exactly one wins; Deno.exit frees the 
   await assert.rejects(() => Deno.stat(join(dir, LOCK_NAME)), Deno.errors.NotFound);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("without --allow-all (no /proc), liveness is asked of the C library", async () => {
+  const dir = await Deno.makeTempDir();
+  const script = join(dir, "alive.ts");
+  const dead = await deadPid();
+  await Deno.writeTextFile(
+    script,
+    `import { processAlive } from "${LOCK}";
+     console.log(JSON.stringify([processAlive(${dead}), processAlive(${Deno.pid})]));`,
+  );
+  // The permissions of `deno task train`.
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys",
+      "--allow-ffi",
+      script,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)), [false, true]);
+  await Deno.remove(dir, { recursive: true });
+});
