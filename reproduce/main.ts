@@ -2,6 +2,13 @@
  * `deno task reproduce`: trains and scores every paper variant on each protocol, and
  * writes `results.json`, `report.md` and the figures to `results/<date>-<commit>/`.
  *
+ * Run folders are never overwritten and have one writer: a new run gets a new folder
+ * (`results/<date>-<commit>[-N]`); an `--out` that holds a run is continued with
+ * `--resume` (without `--backend`: on the backend recorded in its `run.json`) or moved
+ * aside with `--force` (`DIR.old-<time>/`), else refused. The folder's lock file names
+ * the process that writes it. SIGINT/SIGTERM are forwarded to the trainers, which also
+ * exit by themselves when this process dies.
+ *
  * @module
  */
 import { parseArgs } from "node:util";
@@ -152,6 +159,54 @@ async function chooseRunDir(
   }
   if (state === "missing") await makeRunDir(out);
   return { out, moveAside: state === "used" && Boolean(opt.force) };
+}
+
+/** What `run.json` holds: written when a run folder is first used. */
+interface RunRecordFile {
+  format: "clvm-run/1";
+  created: string;
+  commit: string;
+  backend: BackendChoice;
+  command: string;
+}
+
+/**
+ * The backend a run folder was started with (`run.json`), for `--resume` without
+ * `--backend`; null (and a line saying so) when it is not recorded or unreadable.
+ */
+async function storedBackend(
+  out: string,
+  log: (line: string) => void,
+): Promise<BackendChoice | null> {
+  try {
+    const run = await readRunJson<RunRecordFile>(join(out, "run.json"));
+    if (run && BACKEND_CHOICES.includes(run.backend)) {
+      if (run.backend !== "auto") {
+        log(`Continuing on the run's backend ${run.backend} (give --backend to change it)`);
+      }
+      return run.backend;
+    }
+  } catch (error) {
+    log(`${(error as Error).message}: using --backend auto`);
+  }
+  return null;
+}
+
+/** Writes `run.json` (the folder's backend, commit and command) unless it is there. */
+async function recordRun(out: string, backend: BackendChoice, commit: string): Promise<void> {
+  const path = join(out, "run.json");
+  try {
+    if (await readRunJson(path)) return;
+  } catch { /* unreadable: rewrite it */ }
+  const record: RunRecordFile = {
+    format: "clvm-run/1",
+    created: new Date().toISOString(),
+    commit,
+    backend,
+    command: ["deno task reproduce", ...Deno.args].join(" "),
+  };
+  await Deno.writeTextFile(`${path}.tmp`, JSON.stringify(record, null, 2));
+  await Deno.rename(`${path}.tmp`, path);
 }
 
 /**
@@ -305,7 +360,7 @@ async function main(): Promise<number> {
   if (!["tiny", "paper"].includes(architecture)) {
     fail(`Unknown --arch "${opt.arch}": expected tiny or paper`);
   }
-  const backend = (opt.backend ?? "auto") as BackendChoice;
+  let backend = (opt.backend ?? "auto") as BackendChoice;
   if (!BACKEND_CHOICES.includes(backend)) {
     fail(`Unknown --backend "${opt.backend}": expected one of ${BACKEND_CHOICES.join(", ")}`);
   }
@@ -340,6 +395,8 @@ async function main(): Promise<number> {
     throw error;
   }
   forwardSignals(lock, log);
+  if (opt.resume && opt.backend === undefined) backend = (await storedBackend(out, log)) ?? backend;
+  await recordRun(out, backend, commit);
   const dataRoot = opt["data-root"] ? resolve(opt["data-root"]) : await defaultDataRoot(REPO);
   const cache = join(REPO, ".cache");
   const report = await initBackend(backend, log);
@@ -622,9 +679,11 @@ async function main(): Promise<number> {
   let table3: Record<string, unknown> | null = null;
   for (const path of [join(out, "table3.json"), join(REPO, "results", "table3.json")]) {
     try {
-      table3 = JSON.parse(await Deno.readTextFile(path));
-      break;
-    } catch { /* not measured */ }
+      table3 = await readRunJson<Record<string, unknown>>(path);
+      if (table3) break;
+    } catch (error) {
+      log(`Table 3 left out: ${(error as Error).message}`);
+    }
   }
   const results: Results = {
     environment,

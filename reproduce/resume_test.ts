@@ -6,19 +6,20 @@ import type { Results } from "./results.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
 
-function command(data: string, out: string, extra: string[]): Deno.Command {
+function command(data: string, out: string, extra: string[], backend = true): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
       ...["run", "-A", MAIN, "aflw", "--variants", "CLVM1-kp", "--profile", "smoke"],
-      ...["--backend", "cpu", "--data-root", data, "--out", out, "--jobs", "1", ...extra],
+      ...(backend ? ["--backend", "cpu"] : []),
+      ...["--data-root", data, "--out", out, "--jobs", "1", ...extra],
     ],
     stdout: "piped",
     stderr: "piped",
   });
 }
 
-async function reproduce(data: string, out: string, extra: string[] = []) {
-  const r = await command(data, out, extra).output();
+async function reproduce(data: string, out: string, extra: string[] = [], backend = true) {
+  const r = await command(data, out, extra, backend).output();
   return { code: r.code, log: new TextDecoder().decode(r.stderr) };
 }
 
@@ -54,8 +55,10 @@ Deno.test("reproduce --resume reuses only matching, sound models", async (t) => 
   });
 
   await t.step("--resume repairs the broken model and reuses the sound one", async () => {
-    const r = await reproduce(data, out, ["--seeds", "1,2", "--resume"]);
+    // Without --backend: the run's own (cpu), so the cpu-trained models match.
+    const r = await reproduce(data, out, ["--seeds", "1,2", "--resume"], false);
     assert.equal(r.code, 0, r.log.slice(-2000));
+    assert.match(r.log, /Continuing on the run's backend cpu \(give --backend to change it\)/);
     // One epoch: best.ckpt is last.ckpt's epoch, so it is rebuilt from it (else retrained).
     assert.match(r.log, /seed1\/best\.ckpt".*(rewrote it from ".*seed1\/last\.ckpt"|retraining)/);
     assert.match(r.log, /reused: aflw CLVM1-kp seed 2/);

@@ -14,6 +14,9 @@
  *   per epoch (train and validation losses, pixel accuracy and/or keypoint error,
  *   images/s, `tf.memory()`), and a `diverged` event if the loss became NaN or infinite.
  *
+ * - `.clvm-lock`: while a run writes the folder, its pid, host and start time
+ *   (`src/util/lock.ts`); a second writer is refused.
+ *
  * Both checkpoints are ordinary CLVM checkpoints: `loadCheckpoint` opens them.
  *
  * A NaN or infinite loss stops the run before the step is applied, with a
