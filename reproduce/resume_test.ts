@@ -5,11 +5,14 @@ import { join } from "node:path";
 import type { Results } from "./results.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
+// The permissions of `deno task reproduce` (no --allow-all: /proc is out of reach).
+const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-run"]
+  .concat(["--allow-sys", "--allow-ffi"]);
 
 function command(data: string, out: string, extra: string[], backend = true): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
-      ...["run", "-A", MAIN, "aflw", "--variants", "CLVM1-kp", "--profile", "smoke"],
+      ...["run", ...PERMISSIONS, MAIN, "aflw", "--variants", "CLVM1-kp", "--profile", "smoke"],
       ...(backend ? ["--backend", "cpu"] : []),
       ...["--data-root", data, "--out", out, "--jobs", "1", ...extra],
     ],

@@ -4,13 +4,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
+// The permissions of `deno task reproduce` (no --allow-all: /proc is out of reach).
+const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-run"]
+  .concat(["--allow-sys", "--allow-ffi"]);
 const LINUX = Deno.build.os === "linux";
 
 /** `reproduce aflw` with one tiny model on the synthetic stand-in, plus `extra`. */
 function command(data: string, out: string, extra: string[]): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
-      ...["run", "-A", MAIN, "aflw", "--variants", "CLVM1-kp", "--profile", "smoke"],
+      ...["run", ...PERMISSIONS, MAIN, "aflw", "--variants", "CLVM1-kp", "--profile", "smoke"],
       ...["--backend", "cpu", "--data-root", data, "--out", out, ...extra],
     ],
     stdout: "piped",
@@ -23,17 +26,12 @@ async function reproduce(data: string, out: string, extra: string[] = []) {
   return { code: r.code, log: new TextDecoder().decode(r.stderr) };
 }
 
-/** Pids of the trainer processes working under `out` (from /proc). */
+/** Pids of the trainer processes working under `out` (from `ps`: /proc needs --allow-all). */
 function trainers(out: string): number[] {
-  const pids: number[] = [];
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const cmd = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`);
-      if (cmd.includes("train_job.ts") && cmd.includes(out)) pids.push(Number(entry.name));
-    } catch { /* exited */ }
-  }
-  return pids;
+  const ps = new Deno.Command("ps", { args: ["-eo", "pid=,args="], stdout: "piped" }).outputSync();
+  return new TextDecoder().decode(ps.stdout).split("\n")
+    .filter((line) => line.includes("train_job.ts") && line.includes(out))
+    .map((line) => Number(line.trim().split(/\s+/, 1)[0]));
 }
 
 async function until(what: string, test: () => boolean, seconds = 60): Promise<void> {
