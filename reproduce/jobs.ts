@@ -1,9 +1,22 @@
 /**
- * Runs training jobs as subprocesses, a few at a time, skipping those already done.
+ * Runs training jobs as subprocesses, a few at a time, reusing those already done when
+ * they are what is asked for.
+ *
+ * A job's folder is reused only when its `done.json` records the same spec (variant,
+ * data, architecture, recipe, input size, epochs, batch, seed, limits, backend), the same
+ * data (the split lists' fingerprints) and a readable `best.ckpt`. Otherwise the job is
+ * trained again after saying why, the old files moved aside (never deleted). A job with a
+ * `last.ckpt` and no `done.json` resumes from it (`train_job.ts`).
+ *
+ * Each trainer reads a pipe on its stdin and exits when it closes, so trainers never
+ * outlive this process; {@link stopJobs} forwards a signal to them and waits for them.
  *
  * @module
  */
 import { join } from "node:path";
+import { readCheckpointFile } from "../src/clvm/checkpoint.ts";
+import type { DataIdentity } from "../src/train/trainer.ts";
+import { moveContentsAside, readRunJson } from "../src/util/run_dir.ts";
 import type { JobSpec } from "./train_job.ts";
 
 const PERMISSIONS = [
@@ -14,6 +27,22 @@ const PERMISSIONS = [
   "--allow-ffi",
 ];
 
+/** The spec fields a reused model must match. */
+export const SPEC_FIELDS = [
+  "variant",
+  "dataset",
+  "root",
+  "architecture",
+  "recipe",
+  "inputSize",
+  "epochs",
+  "batchSize",
+  "seed",
+  "trainLimit",
+  "valLimit",
+  "backend",
+] as const satisfies readonly (keyof JobSpec)[];
+
 /** The outcome of one job. */
 export interface JobOutcome {
   spec: JobSpec;
@@ -23,20 +52,141 @@ export interface JobOutcome {
   error?: string;
 }
 
+/** What `done.json` holds (written by `train_job.ts`). */
+export interface DoneRecord {
+  spec: JobSpec;
+  backend: string;
+  data?: DataIdentity;
+  epochs: number;
+  steps: number;
+  best: { epoch: number; validationLoss: number } | null;
+  seconds: number;
+}
+
 /** True when the job's `done.json` exists. */
 export async function isDone(spec: JobSpec): Promise<boolean> {
   return await Deno.stat(join(spec.out, "done.json")).then(() => true, () => false);
 }
 
+/** The fields of `stored` that differ from `spec`, each "name X (stored Y)". */
+export function specDifferences(stored: Partial<JobSpec>, spec: JobSpec): string[] {
+  const out: string[] = [];
+  for (const key of SPEC_FIELDS) {
+    const a = JSON.stringify(stored[key] ?? null);
+    const b = JSON.stringify(spec[key] ?? null);
+    if (a !== b) out.push(`${key} ${b} (the trained model has ${a})`);
+  }
+  return out;
+}
+
 /**
- * Runs `specs` with at most `concurrency` at a time. A job whose `done.json` exists is
- * skipped; one with a `last.ckpt` resumes from it.
+ * Why the trained model in `spec.out` cannot be reused for `spec`, or null when it can.
+ * `expected` gives the data identity the job would train on now (null: not checked).
+ */
+export async function reuseProblem(
+  spec: JobSpec,
+  expected: DataIdentity | null,
+  log: (line: string) => void = () => {},
+): Promise<string | null> {
+  const donePath = join(spec.out, "done.json");
+  let done: DoneRecord | null;
+  try {
+    done = await readRunJson<DoneRecord>(donePath);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (done === null) return `"${donePath}" is missing`;
+  const differ = specDifferences(done.spec ?? {}, spec);
+  if (differ.length) return `its settings differ: ${differ.join("; ")}`;
+  if (expected && done.data && JSON.stringify(done.data) !== JSON.stringify(expected)) {
+    return `its data differ: trained on ${done.data.trainImages}/${done.data.valImages} ` +
+      `train/val samples (fingerprints ${done.data.train}/${done.data.val}), now ` +
+      `${expected.trainImages}/${expected.valImages} (${expected.train}/${expected.val})`;
+  }
+  const best = join(spec.out, "best.ckpt");
+  try {
+    await readCheckpointFile(best);
+    return null;
+  } catch (error) {
+    const problem = (error as Error).message;
+    // best.ckpt and last.ckpt are one file's content when the best epoch is the last.
+    const last = join(spec.out, "last.ckpt");
+    try {
+      const contents = await readCheckpointFile(last);
+      const state = contents.meta.train as
+        | { epoch: number; batchInEpoch: number; best: { epoch: number } | null }
+        | undefined;
+      if (state && state.best?.epoch === state.epoch && state.batchInEpoch === 0) {
+        await Deno.copyFile(last, `${best}.tmp`);
+        await Deno.rename(`${best}.tmp`, best);
+        log(`${problem}; rewrote it from "${last}" (both hold epoch ${state.epoch})`);
+        return null;
+      }
+    } catch { /* last.ckpt unreadable too */ }
+    return problem;
+  }
+}
+
+/**
+ * Why an interrupted job (a `last.ckpt`, no `done.json`) cannot resume for `spec`, or null:
+ * its `job.json` records other settings, or cannot be read.
+ */
+export async function resumeProblem(spec: JobSpec): Promise<string | null> {
+  let stored: JobSpec | null;
+  try {
+    stored = await readRunJson<JobSpec>(join(spec.out, "job.json"));
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (stored === null) return null; // train() checks the checkpoint's settings itself
+  const differ = specDifferences(stored, spec);
+  return differ.length ? `its settings differ: ${differ.join("; ")}` : null;
+}
+
+const live = new Set<Deno.ChildProcess>();
+let stopping = false;
+
+/**
+ * Sends `signal` to every trainer still running, starts no new one, and resolves when all
+ * have exited.
+ */
+export async function stopJobs(signal: Deno.Signal = "SIGTERM"): Promise<void> {
+  stopping = true;
+  const waiting = [...live].map((child) => {
+    try {
+      child.kill(signal);
+    } catch { /* exited meanwhile */ }
+    return child.status.catch(() => {});
+  });
+  await Promise.all(waiting);
+}
+
+/** Whether {@link stopJobs} was called. */
+export function jobsStopped(): boolean {
+  return stopping;
+}
+
+/** The trainers running now (their process ids). */
+export function runningJobs(): number[] {
+  return [...live].map((c) => c.pid);
+}
+
+/** The name of a job in messages: "aflw CLVM1-kp seed 1". */
+export function jobName(spec: JobSpec): string {
+  return `${spec.dataset} ${spec.variant} seed ${spec.seed}`;
+}
+
+/**
+ * Runs `specs` with at most `concurrency` at a time. A finished job is reused when
+ * {@link reuseProblem} finds nothing (`expected` gives each job's data identity), else
+ * trained again after saying why; one with a `last.ckpt` resumes from it.
  */
 export async function runJobs(
   specs: JobSpec[],
   concurrency: number,
   log: (line: string) => void,
   onDone: (outcome: JobOutcome) => void = () => {},
+  expected: (spec: JobSpec) => Promise<DataIdentity | null> = () => Promise.resolve(null),
 ): Promise<JobOutcome[]> {
   const script = new URL("./train_job.ts", import.meta.url).pathname;
   const outcomes: JobOutcome[] = new Array(specs.length);
@@ -47,17 +197,34 @@ export async function runJobs(
       const spec = specs[index]!;
       const started = performance.now();
       let outcome: JobOutcome;
-      if (await isDone(spec)) {
+      if (stopping) {
+        outcome = { spec, ok: false, skipped: false, seconds: 0, error: "interrupted" };
+        outcomes[index] = outcome;
+        continue;
+      }
+      const done = await isDone(spec);
+      const problem = done
+        ? await reuseProblem(spec, await expected(spec), log)
+        : await Deno.stat(join(spec.out, "last.ckpt")).then(() => resumeProblem(spec), () => null);
+      if (done && problem === null) {
         outcome = { spec, ok: true, skipped: true, seconds: 0 };
       } else {
+        if (problem !== null) {
+          const aside = await moveContentsAside(spec.out);
+          log(
+            `retraining ${jobName(spec)}: ${problem}. The old files are in "${aside}"`,
+          );
+        }
         await Deno.mkdir(spec.out, { recursive: true });
         const specPath = join(spec.out, "job.json");
         await Deno.writeTextFile(specPath, JSON.stringify(spec, null, 2));
         const child = new Deno.Command(Deno.execPath(), {
-          args: ["run", ...PERMISSIONS, script, specPath],
+          args: ["run", ...PERMISSIONS, script, specPath, "--watch-stdin"],
+          stdin: "piped",
           stdout: "piped",
           stderr: "piped",
         }).spawn();
+        live.add(child);
         const pump = async (stream: ReadableStream<Uint8Array>, into: string[]) => {
           const lines = stream.pipeThrough(new TextDecoderStream());
           let buffer = "";
@@ -78,13 +245,16 @@ export async function runJobs(
           pump(child.stdout, []),
           pump(child.stderr, errors),
         ]);
+        live.delete(child);
+        await child.stdin.close().catch(() => {});
         const seconds = (performance.now() - started) / 1000;
         outcome = status.success ? { spec, ok: true, skipped: false, seconds } : {
           spec,
           ok: false,
           skipped: false,
           seconds,
-          error: errors.slice(-5).join("\n") || `exit code ${status.code}`,
+          error: errors.slice(-5).join("\n") ||
+            (status.signal ? `stopped by ${status.signal}` : `exit code ${status.code}`),
         };
       }
       outcomes[index] = outcome;

@@ -2,6 +2,13 @@
  * `deno task reproduce`: trains and scores every paper variant on each protocol, and
  * writes `results.json`, `report.md` and the figures to `results/<date>-<commit>/`.
  *
+ * Run folders are never overwritten and have one writer: a new run gets a new folder
+ * (`results/<date>-<commit>[-N]`); an `--out` that holds a run is continued with
+ * `--resume` (without `--backend`: on the backend recorded in its `run.json`) or moved
+ * aside with `--force` (`DIR.old-<time>/`), else refused. The folder's lock file names
+ * the process that writes it. SIGINT/SIGTERM are forwarded to the trainers, which also
+ * exit by themselves when this process dies.
+ *
  * @module
  */
 import { parseArgs } from "node:util";
@@ -30,7 +37,14 @@ import {
   scoreModels,
 } from "./evaluate.ts";
 import { PALETTES, partsFigure, qualitativeFigure, z1Figure } from "./figures.ts";
-import { type JobOutcome, runJobs } from "./jobs.ts";
+import {
+  type DoneRecord,
+  type JobOutcome,
+  jobsStopped,
+  runJobs,
+  runningJobs,
+  stopJobs,
+} from "./jobs.ts";
 import { type ProfileName, PROFILES, PROTOCOL_VARIANTS } from "./profiles.ts";
 import {
   type ConvergenceResult,
@@ -44,7 +58,18 @@ import { CLAIM_CONFIG, renderRun } from "./render.ts";
 import { measureTable3, table3File, table3Settings } from "./table3_run.ts";
 import { readTrainingCurve } from "./training_curves.ts";
 import { learnedChecks, learnedLine } from "./learned.ts";
-import { type JobSpec, subset } from "./train_job.ts";
+import { jobDataIdentity, type JobSpec, subset } from "./train_job.ts";
+import type { DataIdentity } from "../src/train/trainer.ts";
+import { acquireLock, LockHeldError, type RunLock } from "../src/util/lock.ts";
+import {
+  createNewRunDir,
+  latestRunDir,
+  makeRunDir,
+  moveContentsAside,
+  readRunJson,
+  RunDirError,
+  runDirState,
+} from "../src/util/run_dir.ts";
 import { VARIANTS } from "../src/clvm/variants.ts";
 
 const PROTOCOLS = ["lfw-parts", "aflw", "pascal-person"] as const;
@@ -70,21 +95,144 @@ Options:
   --backend ${BACKEND_CHOICES.join("|")}   tfjs backend (default auto)
   --seeds 1,2,3               training seeds; tables show mean ± std (default 1)
   --jobs N                    training runs at a time (default: min(2, CPU cores))
-  --out DIR                   output folder (default results/<date>-<commit>)
-  --resume                    reuse the trained models already in --out
+  --out DIR                   output folder (default: a new results/<date>-<commit>[-N])
+  --resume                    continue the run in --out (default: the newest
+                              results/<date>-<commit>[-N]): reuse each trained model
+                              whose settings and data match, retrain the others
+  --force                     start anew in an --out that holds a run: its contents are
+                              moved aside to DIR.old-<time>/ (never deleted)
   --help                      this text
 `;
 
-function fail(message: string): never {
+function fail(message: string, code = 2): never {
   console.error(message);
-  Deno.exit(2);
+  Deno.exit(code);
 }
 
 function positive(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) fail(`Invalid --${name} "${value}": expected an integer ≥ 1`);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    fail(`Invalid --${name} "${value}": expected an integer ≥ 1`);
+  }
   return n;
+}
+
+/** `--seeds 1,2,3`: distinct integers ≥ 1 (a repeated seed would count one model twice). */
+export function parseSeeds(value: string): number[] {
+  const seeds = value.split(",").map((s) => positive("seeds", s)!);
+  const repeated = seeds.find((s, i) => seeds.indexOf(s) !== i);
+  if (repeated !== undefined) {
+    fail(`Invalid --seeds "${value}": seed ${repeated} is repeated; expected distinct seeds`);
+  }
+  return seeds;
+}
+
+/**
+ * The run folder and how to enter it: `--out` or, by default, a new
+ * `results/<date>-<commit>[-N]` (with `--resume`: the newest of those). An `--out` that
+ * holds a run is refused unless `--resume` (continue it) or `--force` (move it aside).
+ */
+async function chooseRunDir(
+  opt: { out?: string; resume?: boolean; force?: boolean },
+  base: string,
+  log: (line: string) => void,
+): Promise<{ out: string; moveAside: boolean }> {
+  if (opt.resume && opt.force) {
+    fail(
+      "--force and --resume contradict: --resume continues the run in --out, --force moves " +
+        "it aside to start anew",
+    );
+  }
+  if (opt.out === undefined) {
+    if (opt.resume) {
+      const latest = await latestRunDir(base);
+      if (latest) return { out: latest, moveAside: false };
+      log(`Nothing to resume under "${base}[-N]": starting a new run`);
+    }
+    return { out: await createNewRunDir(base), moveAside: false };
+  }
+  const out = resolve(opt.out);
+  const state = await runDirState(out);
+  if (state === "used" && !opt.resume && !opt.force) {
+    fail(
+      `Cannot write into --out "${out}": it holds an earlier run; pass --resume to continue ` +
+        "it, --force to move it aside, or choose another --out",
+    );
+  }
+  if (state === "missing") await makeRunDir(out);
+  return { out, moveAside: state === "used" && Boolean(opt.force) };
+}
+
+/** What `run.json` holds: written when a run folder is first used. */
+interface RunRecordFile {
+  format: "clvm-run/1";
+  created: string;
+  commit: string;
+  backend: BackendChoice;
+  command: string;
+}
+
+/**
+ * The backend a run folder was started with (`run.json`), for `--resume` without
+ * `--backend`; null (and a line saying so) when it is not recorded or unreadable.
+ */
+async function storedBackend(
+  out: string,
+  log: (line: string) => void,
+): Promise<BackendChoice | null> {
+  try {
+    const run = await readRunJson<RunRecordFile>(join(out, "run.json"));
+    if (run && BACKEND_CHOICES.includes(run.backend)) {
+      if (run.backend !== "auto") {
+        log(`Continuing on the run's backend ${run.backend} (give --backend to change it)`);
+      }
+      return run.backend;
+    }
+  } catch (error) {
+    log(`${(error as Error).message}: using --backend auto`);
+  }
+  return null;
+}
+
+/** Writes `run.json` (the folder's backend, commit and command) unless it is there. */
+async function recordRun(out: string, backend: BackendChoice, commit: string): Promise<void> {
+  const path = join(out, "run.json");
+  try {
+    if (await readRunJson(path)) return;
+  } catch { /* unreadable: rewrite it */ }
+  const record: RunRecordFile = {
+    format: "clvm-run/1",
+    created: new Date().toISOString(),
+    commit,
+    backend,
+    command: ["deno task reproduce", ...Deno.args].join(" "),
+  };
+  await Deno.writeTextFile(`${path}.tmp`, JSON.stringify(record, null, 2));
+  await Deno.rename(`${path}.tmp`, path);
+}
+
+/**
+ * SIGINT/SIGTERM: forward to the trainers, wait for them, free the run folder, exit.
+ */
+function forwardSignals(lock: RunLock, log: (line: string) => void): void {
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  let stopping = false;
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, async () => {
+      if (stopping) return;
+      stopping = true;
+      const pids = runningJobs();
+      log(
+        `\nInterrupted (${signal}): stopping ${pids.length} trainer(s)` +
+          (pids.length ? ` (pid ${pids.join(", ")})` : "") +
+          "; --resume continues from their checkpoints",
+      );
+      await stopJobs(signal);
+      await lock.release();
+      Deno.exit(signal === "SIGINT" ? 130 : 143);
+    });
+  }
 }
 
 async function git(...args: string[]): Promise<string | null> {
@@ -185,6 +333,7 @@ async function main(): Promise<number> {
         jobs: { type: "string" },
         out: { type: "string" },
         resume: { type: "boolean" },
+        force: { type: "boolean" },
         help: { type: "boolean" },
       },
     });
@@ -213,11 +362,11 @@ async function main(): Promise<number> {
   if (!["tiny", "paper"].includes(architecture)) {
     fail(`Unknown --arch "${opt.arch}": expected tiny or paper`);
   }
-  const backend = (opt.backend ?? "auto") as BackendChoice;
+  let backend = (opt.backend ?? "auto") as BackendChoice;
   if (!BACKEND_CHOICES.includes(backend)) {
     fail(`Unknown --backend "${opt.backend}": expected one of ${BACKEND_CHOICES.join(", ")}`);
   }
-  const seeds = (opt.seeds ?? "1").split(",").map((s) => positive("seeds", s.trim())!);
+  const seeds = parseSeeds(opt.seeds ?? "1");
   const epochs = positive("epochs", opt.epochs);
   const batch = positive("batch", opt.batch);
   const jobs = positive("jobs", opt.jobs) ??
@@ -233,12 +382,25 @@ async function main(): Promise<number> {
   const started = performance.now();
   const commit = (await git("rev-parse", "--short", "HEAD")) ?? "nocommit";
   const date = new Date().toISOString().slice(0, 10);
-  const out = resolve(opt.out ?? join(REPO, "results", `${date}-${commit}`));
-  if (!opt.resume) await Deno.remove(join(out, "runs"), { recursive: true }).catch(() => {});
-  await Deno.mkdir(out, { recursive: true });
+  const log = (s: string) => console.error(s);
+  let out: string;
+  let lock: RunLock;
+  try {
+    const chosen = await chooseRunDir(opt, join(REPO, "results", `${date}-${commit}`), log);
+    out = chosen.out;
+    lock = await acquireLock(out, "reproduce", log);
+    if (chosen.moveAside) {
+      log(`Moved the earlier run in "${out}" aside to "${await moveContentsAside(out)}"`);
+    }
+  } catch (error) {
+    if (error instanceof RunDirError || error instanceof LockHeldError) fail(error.message, 1);
+    throw error;
+  }
+  forwardSignals(lock, log);
+  if (opt.resume && opt.backend === undefined) backend = (await storedBackend(out, log)) ?? backend;
+  await recordRun(out, backend, commit);
   const dataRoot = opt["data-root"] ? resolve(opt["data-root"]) : await defaultDataRoot(REPO);
   const cache = join(REPO, ".cache");
-  const log = (s: string) => console.error(s);
   const report = await initBackend(backend, log);
   log(`Backend: ${report.name} (${report.reason}). Output: ${out}`);
   const environment = {
@@ -338,6 +500,12 @@ async function main(): Promise<number> {
         }
       }
       const bar = createProgress(`${protocol}: training runs`, specs.length);
+      const identities = new Map<string, Promise<DataIdentity>>();
+      const identity = (spec: JobSpec) => {
+        const key = JSON.stringify([spec.seed, spec.inputSize]);
+        if (!identities.has(key)) identities.set(key, jobDataIdentity(spec));
+        return identities.get(key)!;
+      };
       const outcomes = await runJobs(specs, jobs, log, (o: JobOutcome) => {
         bar.tick();
         log(
@@ -346,9 +514,14 @@ async function main(): Promise<number> {
           }: ${protocol} ${o.spec.variant} seed ${o.spec.seed}` +
             (o.ok ? ` (${o.seconds.toFixed(0)} s)` : `: ${o.error}`),
         );
-      });
+      }, identity);
       bar.done();
-      const failed = outcomes.filter((o) => !o.ok);
+      // Interrupted: the signal handler exits once the trainers have; write nothing more.
+      if (jobsStopped()) await new Promise((r) => setTimeout(r, 60_000));
+      // One broken model is a problem of that model, not of the protocol.
+      const problems = outcomes.filter((o) => !o.ok).map((o) =>
+        `${o.spec.variant} seed ${o.spec.seed}: ${o.error}`
+      );
       // Score each seed's models together: one pass over the test split per seed.
       const testLimit = settings.testLimit ?? undefined;
       // The trivial baselines, on the training images the first seed's models saw.
@@ -359,12 +532,22 @@ async function main(): Promise<number> {
       let first: Scored | null = null;
       for (const seed of seeds) {
         const models: NamedModel[] = [];
-        const done = outcomes.filter((o) => o.ok && o.spec.seed === seed);
-        for (const o of done) {
-          models.push({
-            name: o.spec.variant,
-            clvm: await loadCheckpoint(join(o.spec.out, "best.ckpt")),
-          });
+        const done: { o: JobOutcome; record: DoneRecord }[] = [];
+        for (const o of outcomes.filter((o) => o.ok && o.spec.seed === seed)) {
+          try {
+            const record = await readRunJson<DoneRecord>(join(o.spec.out, "done.json"));
+            if (!record) throw new Error(`"${join(o.spec.out, "done.json")}" is missing`);
+            models.push({
+              name: o.spec.variant,
+              clvm: await loadCheckpoint(join(o.spec.out, "best.ckpt")),
+            });
+            done.push({ o, record });
+          } catch (error) {
+            const problem = `${o.spec.variant} seed ${seed}: ${(error as Error).message} ` +
+              "(--resume retrains it)";
+            log(`Not scored: ${problem}`);
+            problems.push(problem);
+          }
         }
         if (models.length === 0) continue;
         const kpStride = Math.min(
@@ -394,8 +577,7 @@ async function main(): Promise<number> {
           result.notes = scored.protocolNotes;
           result.testImages = scored.images;
         }
-        for (const o of done) {
-          const doneJson = JSON.parse(await Deno.readTextFile(join(o.spec.out, "done.json")));
+        for (const { o, record: doneJson } of done) {
           const record: RunRecord = {
             variant: o.spec.variant,
             seed,
@@ -425,11 +607,9 @@ async function main(): Promise<number> {
         protocol === "aflw" ? "fig7" : protocol === "lfw-parts" ? "fig9" : "fig13",
       );
       if (qual) figures.push(qual);
-      if (failed.length > 0) {
+      if (problems.length > 0) {
         result.status = "failed";
-        result.error = failed.map((o) => `${o.spec.variant} seed ${o.spec.seed}: ${o.error}`).join(
-          "; ",
-        );
+        result.error = problems.join("; ");
         exitCode = 1;
       }
     } catch (error) {
@@ -515,8 +695,10 @@ async function main(): Promise<number> {
   });
   let table3: Record<string, unknown> | null = null;
   try {
-    table3 = JSON.parse(await Deno.readTextFile(table3File(out)));
-  } catch { /* not measured in this folder yet */ }
+    table3 = await readRunJson<Record<string, unknown>>(table3File(out));
+  } catch (error) {
+    log(`Table 3 left out: ${(error as Error).message}`);
+  }
   if (!table3 && !previous?.table3) {
     table3 = await measureTable3(table3File(out), table3Settings(profile.name), backend, log);
   }
@@ -545,6 +727,7 @@ async function main(): Promise<number> {
   log(
     `Wrote ${join(out, "report.md")} and results.json in ${(results.seconds / 60).toFixed(1)} min.`,
   );
+  await lock.release();
   return exitCode;
 }
 

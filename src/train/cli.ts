@@ -34,6 +34,7 @@ const OPTIONS = {
   seed: { type: "string" },
   out: { type: "string" },
   resume: { type: "boolean" },
+  force: { type: "boolean" },
   backend: { type: "string" },
   recipe: { type: "string" },
   lr: { type: "string" },
@@ -65,7 +66,10 @@ Options:
   })
   --seed N                seed of the weights and the shuffle (default 1)
   --out DIR               the run's folder (required)
-  --resume                continue DIR/last.ckpt (options left out come from it)
+  --resume                continue DIR/last.ckpt (options left out come from it, the
+                          backend included; options given must agree with it)
+  --force                 start anew in a DIR that holds a run: its files are moved
+                          aside to DIR.old-<time>/ (never deleted)
   --backend NAME          ${BACKEND_CHOICES.join(", ")} (default auto: the fastest here)
   --recipe NAME           ${RECIPE_NAMES.join(", ")} (default paper with --arch paper, else quick)
   --lr X                  learning rate (default: the recipe's)
@@ -88,6 +92,17 @@ function integer(flag: string, value: string, min: number): number {
     throw new UsageError(`Invalid --${flag} "${value}": expected an integer ≥ ${min}`);
   }
   return n;
+}
+
+/** `--force` (true when given); it contradicts `--resume`. */
+function runFolderFlags(values: Record<string, string | boolean | undefined>): boolean {
+  if (values.force && values.resume) {
+    throw new UsageError(
+      "--force and --resume contradict: --resume continues the run in --out, --force moves " +
+        "it aside to start anew",
+    );
+  }
+  return Boolean(values.force);
 }
 
 /**
@@ -124,6 +139,7 @@ export function parseTrainArgs(args: readonly string[]): TrainOptions | null {
   if (!out) throw new UsageError("Missing --out DIR: the folder the run writes into");
   const resume = Boolean(values.resume);
   const options: TrainOptions = { out, resume, progress: !values["no-progress"] };
+  if (runFolderFlags(values)) options.force = true;
   const variant = str("variant");
   if (variant !== undefined) options.variant = choice("variant", variant, VARIANT_NAMES);
   else if (!resume) {
@@ -139,9 +155,9 @@ export function parseTrainArgs(args: readonly string[]): TrainOptions | null {
   const root = str("root");
   if (root !== undefined) options.root = root;
   const backend = str("backend");
-  options.backend = backend === undefined
-    ? "auto"
-    : choice<BackendChoice>("backend", backend, BACKEND_CHOICES);
+  if (backend !== undefined) {
+    options.backend = choice<BackendChoice>("backend", backend, BACKEND_CHOICES);
+  } else if (!resume) options.backend = "auto";
   const recipe = str("recipe");
   if (recipe !== undefined) options.recipe = choice<RecipeName>("recipe", recipe, RECIPE_NAMES);
   const epochs = str("epochs");
@@ -165,6 +181,20 @@ export function parseTrainArgs(args: readonly string[]): TrainOptions | null {
   return options;
 }
 
+/**
+ * SIGINT and SIGTERM end the run through `Deno.exit` (which removes its lock file); the
+ * checkpoints are written atomically, so `--resume` continues from the last one.
+ */
+function exitOnSignals(out: string): void {
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      console.error(`\nInterrupted (${signal}): --resume --out ${out} continues from last.ckpt`);
+      Deno.exit(signal === "SIGINT" ? 130 : 143);
+    });
+  }
+}
+
 /** Runs the command line; returns the exit status. */
 export async function main(args: readonly string[]): Promise<number> {
   let options: TrainOptions | null;
@@ -179,6 +209,7 @@ export async function main(args: readonly string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  exitOnSignals(options.out);
   try {
     const result = await train({ ...options, log: (m) => console.error(m) });
     const best = result.best

@@ -45,11 +45,11 @@ Deno.test("parseTrainArgs() maps flags to train() options", () => {
       learningRate: 0.02,
     },
   );
+  // Resuming without --backend continues on the checkpoint's backend.
   assert.deepEqual(parseTrainArgs(["--out", "r", "--resume"]), {
     out: "r",
     resume: true,
     progress: true,
-    backend: "auto",
   });
   assert.equal(parseTrainArgs(["--help"]), null);
 });
@@ -114,6 +114,53 @@ Deno.test("deno task train: --help, usage errors exit 2, and a short run writes 
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already holds one.*--resume/);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task train: SIGINT frees the folder; --resume continues on the run's backend", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "clvm_train_cli_" });
+  const args = [
+    ...["--variant", "CLVM1-seg", "--dataset", "toy-shapes", "--input-size", "16"],
+    ...["--batch", "32", "--out", dir, "--no-progress"],
+  ];
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", CLI, ...args, "--epochs", "500", "--backend", "cpu"],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const stderr = new Response(child.stderr).text();
+    while (!(await Deno.stat(join(dir, "last.ckpt")).then(() => true, () => false))) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const second = await run([...args, "--resume", "--epochs", "2"]);
+    assert.equal(second.code, 1, second.stderr + second.stdout);
+    assert.match(second.stderr.trim(), /^"[^"]+" is in use by train CLVM1-seg \(pid \d+ on .*\)$/);
+    child.kill("SIGINT");
+    assert.equal((await child.status).code, 130);
+    assert.match(await stderr, /Interrupted \(SIGINT\): --resume --out .* continues/);
+    await assert.rejects(() => Deno.stat(join(dir, ".clvm-lock")), Deno.errors.NotFound);
+    // No --backend: the cpu run goes on on cpu (not on auto's pick); another is refused.
+    const wasm = await run(["--out", dir, "--resume", "--backend", "wasm", "--epochs", "600"]);
+    assert.equal(wasm.code, 1);
+    assert.match(wasm.stderr, /backend wasm \(the checkpoint was trained on cpu\)/);
+    const resumed = await run(["--out", dir, "--resume", "--epochs", "1", "--no-progress"]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, /Resuming ".*" at epoch \d+ .* on cpu/);
+    const fresh = await run([...args, "--epochs", "1", "--backend", "cpu", "--force"]);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.match(fresh.stderr, /Moved the earlier run in ".*" aside to ".*\.old-/);
+    const file = join(dir, "log.jsonl");
+    const bad = await run([...args, "--out", file]);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr.trim(), `Invalid --out "${file}": it is a file; expected a folder`);
+  } finally {
+    for await (const e of Deno.readDir(join(dir, ".."))) {
+      if (e.name.startsWith(`${dir.split("/").pop()}.old-`)) {
+        await Deno.remove(join(dir, "..", e.name), { recursive: true });
+      }
+    }
     await Deno.remove(dir, { recursive: true });
   }
 });

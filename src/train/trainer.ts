@@ -14,6 +14,9 @@
  *   per epoch (train and validation losses, pixel accuracy and/or keypoint error,
  *   images/s, `tf.memory()`), and a `diverged` event if the loss became NaN or infinite.
  *
+ * - `.clvm-lock`: while a run writes the folder, its pid, host and start time
+ *   (`src/util/lock.ts`); a second writer is refused.
+ *
  * Both checkpoints are ordinary CLVM checkpoints: `loadCheckpoint` opens them.
  *
  * A NaN or infinite loss stops the run before the step is applied, with a
@@ -21,7 +24,8 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { join, resolve } from "node:path";
 import { tf } from "../deps.ts";
 import { type BackendChoice, type BackendName, initBackend } from "../backend.ts";
 import type { ArchitectureSpec, CLVMOptions } from "../clvm/config.ts";
@@ -47,6 +51,8 @@ import { SGD } from "./sgd.ts";
 import { type Batch, type BatchSpec, disposeBatch, toTensors } from "./_inputs.ts";
 import { openTrainData, type TrainData } from "./_datasets.ts";
 import { createTrainProgress } from "./_progress_bar.ts";
+import { acquireLock } from "../util/lock.ts";
+import { makeRunDir, moveContentsAside, runDirState, timeStamp } from "../util/run_dir.ts";
 import { registerCpuConvGrad } from "./_cpu_conv_grad.ts";
 
 export type { TrainData } from "./_datasets.ts";
@@ -72,7 +78,15 @@ export interface TrainOptions {
   out: string;
   /** Continue from `out/last.ckpt`. */
   resume?: boolean;
-  /** tfjs backend (default `auto`: the fastest here; see `initBackend`). */
+  /**
+   * Start a new run in an `out` that holds one: its files are moved aside to
+   * `OUT.old-<time>/` first (never deleted). Ignored with `resume`.
+   */
+  force?: boolean;
+  /**
+   * tfjs backend (default `auto`: the fastest here; see `initBackend`). A resumed run
+   * without one continues on the backend that trained it.
+   */
   backend?: BackendChoice;
   /** `paper`, `quick` or a custom recipe (default: `paper` for the paper architecture, else `quick`). */
   recipe?: RecipeName | Recipe;
@@ -112,6 +126,57 @@ export interface TrainConfig {
   heads: { segmentation?: number; keypoints?: number };
   /** Steps between mid-epoch `last.ckpt` writes (0: epoch ends only). */
   checkpointEvery: number;
+  /**
+   * The data's identity: the train and val split lists' sizes and fingerprints
+   * ({@link splitFingerprint}). Absent in checkpoints written before it existed.
+   */
+  data?: DataIdentity;
+}
+
+/** Which samples a run trains and validates on. */
+export interface DataIdentity {
+  /** Training samples. */
+  trainImages: number;
+  /** Validation samples. */
+  valImages: number;
+  /** {@link splitFingerprint} of the training ids. */
+  train: string;
+  /** {@link splitFingerprint} of the validation ids. */
+  val: string;
+}
+
+/** The first 16 hex digits of the SHA-256 of a split's ids, one per line, in order. */
+export function splitFingerprint(ids: readonly string[]): string {
+  return createHash("sha256").update(ids.join("\n")).digest("hex").slice(0, 16);
+}
+
+/** The {@link DataIdentity} of a train and a val split. */
+export function dataIdentity(data: { train: Dataset; val: Dataset }): DataIdentity {
+  return {
+    trainImages: data.train.ids.length,
+    valImages: data.val.ids.length,
+    train: splitFingerprint(data.train.ids),
+    val: splitFingerprint(data.val.ids),
+  };
+}
+
+/**
+ * A resume that cannot continue: the folder's checkpoint (or another of its files)
+ * disagrees with the command (`fields` lists the differences), or is unreadable.
+ */
+export class ResumeError extends Error {
+  /** What went wrong: `conflict` (settings differ), `corrupt` (a file is unreadable). */
+  readonly kind: "conflict" | "corrupt";
+  /** The settings that differ (for `conflict`), each "name value (the checkpoint has …)". */
+  readonly fields: string[];
+
+  /** See the class doc. */
+  constructor(message: string, kind: "conflict" | "corrupt", fields: string[] = []) {
+    super(message);
+    this.name = "ResumeError";
+    this.kind = kind;
+    this.fields = fields;
+  }
 }
 
 /** Losses of one step or an average over steps. */
@@ -224,6 +289,8 @@ interface TrainState {
   accum: Accum;
   best: { epoch: number; validationLoss: number } | null;
   optimizer: { iterations: number };
+  /** The backend that trained (absent in checkpoints written before it existed). */
+  backend?: BackendName;
 }
 
 interface Accum {
@@ -611,9 +678,18 @@ function fmt(v: number | undefined, digits = 4): string {
 }
 
 /**
- * Trains a variant on a dataset (see the module doc for what lands in `out`). With
- * `resume`, continues `out/last.ckpt`; the options given must agree with it (except
- * `epochs`, `backend`, `progress`, `log`, `checkpointEvery`, `stopAfterSteps`, `root`).
+ * Trains a variant on a dataset (see the module doc for what lands in `out`).
+ *
+ * `out` has one writer: `train` holds its lock file (`src/util/lock.ts`) while it runs, and
+ * a second writer is refused naming the first. A new run refuses an `out` that holds one
+ * (`last.ckpt`, `best.ckpt` or `done.json`) unless `force`, which moves those files aside.
+ *
+ * With `resume`, continues `out/last.ckpt`. The options given must agree with it (all but
+ * `epochs`, `progress`, `log`, `checkpointEvery`, `stopAfterSteps`), and so must the data
+ * (the split lists' fingerprints), the backend (left out: the checkpoint's), the log's
+ * start record and `best.ckpt`: a difference is a {@link ResumeError} naming the fields.
+ * A missing or corrupt `best.ckpt` is rewritten from `last.ckpt` when they hold the same
+ * epoch, and is otherwise a {@link ResumeError} of kind `corrupt`.
  *
  * @example
  * ```ts ignore
@@ -629,15 +705,45 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (!options || typeof options.out !== "string" || !options.out) {
     throw new Error("Cannot train: options.out (the run's folder) is required");
   }
+  const log = options.log ?? (() => {});
+  if ((await runDirState(options.out)) === "missing" && options.resume) {
+    throw new Error(
+      `Cannot resume: "${
+        join(options.out, "last.ckpt")
+      }" does not exist (start without --resume to begin a run)`,
+    );
+  }
+  await makeRunDir(options.out);
+  const what = typeof options.variant === "string" ? `train ${options.variant}` : "train";
+  const lock = await acquireLock(options.out, what, log);
+  try {
+    return await trainLocked(options, log);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The files of a run in `out` that a new run would overwrite. */
+async function runFiles(out: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of ["last.ckpt", "best.ckpt", "done.json"]) {
+    if (await exists(join(out, name))) found.push(name);
+  }
+  return found;
+}
+
+async function trainLocked(
+  options: TrainOptions,
+  log: (message: string) => void,
+): Promise<TrainResult> {
   const out = options.out;
   const paths = {
     last: join(out, "last.ckpt"),
     best: join(out, "best.ckpt"),
     log: join(out, "log.jsonl"),
   };
-  const log = options.log ?? (() => {});
 
-  // 1. The saved state, when resuming.
+  // 1. The saved state, when resuming; a new run never overwrites an old one.
   let saved: { contents: CheckpointContents; state: TrainState } | null = null;
   if (options.resume) {
     if (!(await exists(paths.last))) {
@@ -645,13 +751,33 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         `Cannot resume: "${paths.last}" does not exist (start without --resume to begin a run)`,
       );
     }
-    const contents = await readCheckpointFile(paths.last);
+    let contents: CheckpointContents;
+    try {
+      contents = await readCheckpointFile(paths.last);
+    } catch (error) {
+      throw new ResumeError(
+        `${(error as Error).message}; start over without --resume and with --force (the old ` +
+          "files are moved aside)",
+        "corrupt",
+      );
+    }
     saved = { contents, state: readState(contents, paths.last) };
-  } else if (await exists(paths.last)) {
-    throw new Error(
-      `Cannot start a run in "${out}": it already holds one ("${paths.last}"); pass --resume ` +
-        "to continue it, or choose another --out",
-    );
+  } else {
+    const found = await runFiles(out);
+    if (found.length > 0) {
+      if (!options.force) {
+        throw new Error(
+          `Cannot start a run in "${out}": it already holds one (${found.join(", ")}); pass ` +
+            "--resume to continue it, --force to move it aside, or choose another --out",
+        );
+      }
+      const aside = await moveContentsAside(out);
+      log(`Moved the earlier run in "${out}" aside to "${aside}"`);
+    } else if (await exists(paths.log)) {
+      const old = `${paths.log}.old-${timeStamp()}`;
+      await Deno.rename(paths.log, old);
+      log(`"${paths.log}" had no checkpoint beside it; kept it as "${old}"`);
+    }
   }
 
   // 2. The config: the options, or the checkpoint's for what they leave out.
@@ -690,6 +816,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       options.checkpointEvery ?? prior?.checkpointEvery ?? 0,
       0,
     ),
+    data: dataIdentity(data),
   };
   if (!Number.isInteger(config.seed)) {
     throw new Error(`Invalid seed ${config.seed}: expected an integer`);
@@ -697,9 +824,30 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (options.stopAfterSteps !== undefined) {
     positiveInteger("stopAfterSteps", options.stopAfterSteps);
   }
+  if (saved) {
+    const conflicts = resumeConflicts(saved.state.config, config);
+    if (conflicts.length) {
+      throw new ResumeError(
+        `Cannot resume "${paths.last}" with different settings: ${conflicts.join("; ")}. ` +
+          "Leave them out to use the checkpoint's, or start a new run in another folder",
+        "conflict",
+        conflicts,
+      );
+    }
+    await checkFolder(paths, saved.state, log);
+  }
 
   // 3. Backend, model, optimizer.
-  const report = await initBackend(options.backend ?? "auto", log);
+  const report = await initBackend(options.backend ?? saved?.state.backend ?? "auto", log);
+  if (saved?.state.backend && report.name !== saved.state.backend) {
+    const field = `backend ${report.name} (the checkpoint was trained on ${saved.state.backend})`;
+    throw new ResumeError(
+      `Cannot resume "${paths.last}" with different settings: ${field}. Leave --backend out ` +
+        "to continue on the checkpoint's (another backend rounds differently), or start a new run",
+      "conflict",
+      [field],
+    );
+  }
   prepareBackendForTraining(report.name);
   const clvm = createCLVM(modelOptions(config));
   const sgd = new SGD(clvm.trainableVariables(), {
@@ -719,21 +867,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       accum: zeroAccum(),
       best: null,
       optimizer: { iterations: 0 },
+      backend: report.name,
     };
     if (saved) {
       restoreWeights(clvm, saved.contents, paths.last);
-      const conflicts = resumeConflicts(saved.state.config, config);
-      if (conflicts.length) {
-        throw new Error(
-          `Cannot resume "${paths.last}" with different settings: ${conflicts.join("; ")}. ` +
-            "Leave them out to use the checkpoint's, or start a new run in another folder",
-        );
-      }
       sgd.setState(
         { iterations: saved.state.optimizer.iterations, tensors: saved.contents.tensors },
         `checkpoint "${paths.last}"`,
       );
-      state = { ...saved.state, config };
+      state = { ...saved.state, config, backend: report.name };
       await pruneLog(paths.log, state.epoch);
       await appendLog(paths.log, {
         event: "resume",
@@ -749,7 +891,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           `(step ${state.step}) on ${report.name}`,
       );
     } else {
-      await Deno.mkdir(out, { recursive: true });
       await Deno.writeTextFile(
         paths.log,
         `${
@@ -780,7 +921,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 }
 
-function resumeConflicts(saved: TrainConfig, now: TrainConfig): string[] {
+/** The settings of `now` that differ from `saved`, each "name value (the checkpoint has …)". */
+export function resumeConflicts(saved: TrainConfig, now: TrainConfig): string[] {
   const out: string[] = [];
   const keys = ["variant", "architecture", "dataset", "preprocess", "seed", "heads"] as const;
   for (const key of keys) {
@@ -788,12 +930,99 @@ function resumeConflicts(saved: TrainConfig, now: TrainConfig): string[] {
     const b = JSON.stringify(now[key]);
     if (a !== b) out.push(`${key} ${b} (the checkpoint has ${a})`);
   }
+  if (saved.root !== null && now.root !== null && resolve(saved.root) !== resolve(now.root)) {
+    out.push(`root "${now.root}" (the checkpoint has "${saved.root}")`);
+  }
+  if (saved.data && now.data) {
+    for (const split of ["train", "val"] as const) {
+      const n = `${split}Images` as const;
+      if (saved.data[split] !== now.data[split] || saved.data[n] !== now.data[n]) {
+        out.push(
+          `${split} split ${now.data[n]} samples, fingerprint ${now.data[split]} (the ` +
+            `checkpoint has ${saved.data[n]}, ${saved.data[split]})`,
+        );
+      }
+    }
+  }
   for (const key of Object.keys(saved.recipe) as (keyof Recipe)[]) {
     const a = JSON.stringify(saved.recipe[key]);
     const b = JSON.stringify(now.recipe[key]);
     if (a !== b) out.push(`recipe ${key} ${b} (the checkpoint has ${a})`);
   }
   return out;
+}
+
+/** The identity of a run: what must agree between its checkpoints and its log. */
+function identityConflicts(a: TrainConfig, b: TrainConfig): string[] {
+  const out: string[] = [];
+  for (const key of ["variant", "architecture", "dataset", "seed", "heads", "data"] as const) {
+    if (a[key] === undefined || b[key] === undefined) continue;
+    const x = JSON.stringify(a[key]);
+    const y = JSON.stringify(b[key]);
+    if (x !== y) out.push(`${key} ${x} (last.ckpt has ${y})`);
+  }
+  if (JSON.stringify(a.recipe?.name) !== JSON.stringify(b.recipe?.name)) {
+    out.push(`recipe ${JSON.stringify(a.recipe?.name)} (last.ckpt has ${b.recipe?.name})`);
+  }
+  return out;
+}
+
+/**
+ * Checks, before a resume, that the folder's log and `best.ckpt` belong to the run of
+ * `last.ckpt`, and that `best.ckpt` is readable (rewriting it from `last.ckpt` when they
+ * hold the same epoch).
+ */
+async function checkFolder(
+  paths: { last: string; best: string; log: string },
+  state: TrainState,
+  log: (message: string) => void,
+): Promise<void> {
+  try {
+    const first = (await Deno.readTextFile(paths.log)).split("\n", 1)[0]!;
+    const start = JSON.parse(first) as { event?: string; config?: TrainConfig };
+    if (start.event === "start" && start.config) {
+      const differ = identityConflicts(start.config, state.config);
+      if (differ.length) {
+        throw new ResumeError(
+          `Cannot resume "${paths.last}": "${paths.log}" was started by another run ` +
+            `(${differ.join("; ")}); the folder holds two runs`,
+          "conflict",
+          differ,
+        );
+      }
+    }
+  } catch (error) {
+    if (error instanceof ResumeError) throw error;
+    // No log or an unreadable first line: the log is rewritten from the checkpoint on.
+  }
+  if (state.best === null) return;
+  let problem: string;
+  try {
+    const best = await readCheckpointFile(paths.best);
+    const other = readState(best, paths.best);
+    const differ = identityConflicts(other.config, state.config);
+    if (differ.length === 0) return;
+    throw new ResumeError(
+      `Cannot resume "${paths.last}": "${paths.best}" holds another run (${differ.join("; ")})`,
+      "conflict",
+      differ,
+    );
+  } catch (error) {
+    if (error instanceof ResumeError) throw error;
+    problem = (error as Error).message;
+  }
+  if (state.best.epoch === state.epoch && state.batchInEpoch === 0) {
+    const contents = await readCheckpointFile(paths.last);
+    await writeCheckpointFile(paths.best, contents);
+    log(`${problem}; rewrote it from "${paths.last}" (both hold epoch ${state.epoch})`);
+    return;
+  }
+  throw new ResumeError(
+    `${problem}. Its epoch ${state.best.epoch} cannot be rebuilt from "${paths.last}" ` +
+      `(epoch ${state.epoch}${state.batchInEpoch ? `, batch ${state.batchInEpoch}` : ""}): ` +
+      "start over without --resume and with --force (the old files are moved aside)",
+    "corrupt",
+  );
 }
 
 interface RunContext {
@@ -845,7 +1074,7 @@ async function runEpochs(
     const opt = await sgd.state();
     const all = new Map<string, StoredTensor>([...tensors, ...opt.tensors]);
     const meta = {
-      train: { ...next, optimizer: { iterations: opt.iterations } },
+      train: { ...next, optimizer: { iterations: opt.iterations }, backend: ctx.report.name },
       clvm: clvm.options,
     };
     for (const path of targets) await writeCheckpointFile(path, { meta, tensors: all });
