@@ -72,6 +72,14 @@ Deno.test("deno task table3 --help and a bad option", async () => {
   assert.equal(bad.code, 2);
   assert.match(
     new TextDecoder().decode(bad.stderr),
-    /Unknown --kernels "fast": expected fused, generic or both/,
+    /^Invalid --kernels "fast": expected one of generic, fused, both\n$/,
+  );
+  const short = await run(["-h"]);
+  assert.equal(short.code, 0);
+  const unknown = await run(["--bogus"]);
+  assert.equal(unknown.code, 2);
+  assert.match(
+    new TextDecoder().decode(unknown.stderr),
+    /^Unknown option --bogus for deno task table3: expected one of --backend, [^\n]*\n$/,
   );
 });
