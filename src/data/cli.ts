@@ -23,7 +23,7 @@ import {
   splitSubcommand,
   UsageError,
 } from "../util/cli.ts";
-import { downloadDataset, type DownloadName, DOWNLOADS } from "./download.ts";
+import { downloadDataset, type DownloadName, DOWNLOADS, parseChecksums } from "./download.ts";
 import { prepareLfwParts, progressBars } from "./lfw_parts.ts";
 import { checkDataset, DATASET_NAMES, openDataset } from "./open_dataset.ts";
 import type { CheckReport, Split } from "./types.ts";
@@ -54,6 +54,12 @@ Datasets: ${Object.keys(DOWNLOADS).join(", ")}.`,
         type: "string",
         arg: "URL",
         help: "fetch every archive from URL/<archive name> instead of its official address",
+      },
+      checksums: {
+        type: "string",
+        arg: "FILE",
+        help:
+          "SHA-256 per file (sha256sum format) replacing the repository's,\nfor a mirror of other copies (a subset, a synthetic set)",
       },
       "no-progress": { type: "boolean", help: "no progress bars" },
     },
@@ -283,6 +289,14 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
         const result = await downloadDataset(dataset as DownloadName, {
           to,
           ...(str("mirror") ? { mirror: str("mirror")! } : {}),
+          ...(str("checksums")
+            ? {
+              checksums: parseChecksums(
+                await Deno.readTextFile(str("checksums")!),
+                str("checksums")!,
+              ),
+            }
+            : {}),
           progress: !values["no-progress"],
           log: (m) => io.stderr(`${m}\n`),
         });

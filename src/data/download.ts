@@ -304,6 +304,12 @@ export interface DownloadDatasetOptions {
   to: string;
   /** Fetch every archive from `mirror/<name>` instead of its official address. */
   mirror?: string;
+  /**
+   * SHA-256 per file name that replaces the repository's (sizes are then not checked):
+   * for a mirror that holds other copies (a subset, a synthetic set). Every archive must
+   * have one.
+   */
+  checksums?: Readonly<Record<string, string>>;
   /** Progress bars on stderr (default true). */
   progress?: boolean;
   /** Messages (default: stderr). */
@@ -356,6 +362,27 @@ async function extractPascal(archive: string, root: string, log: (m: string) => 
 }
 
 /**
+ * Parses a checksum file in `sha256sum` format (`<hex>  <name>` per line; `#` comments).
+ *
+ * @example
+ * ```ts
+ * import { parseChecksums } from "./download.ts";
+ * console.log(parseChecksums(`${"a".repeat(64)}  x.tgz\n`, "SUMS")["x.tgz"]?.length); // 64
+ * ```
+ */
+export function parseChecksums(text: string, file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  text.split("\n").forEach((line, i) => {
+    const t = line.trim();
+    if (!t || t.startsWith("#")) return;
+    const m = /^([0-9a-fA-F]{64})\s+\*?(?:\.\/)?(.+)$/.exec(t);
+    if (!m) throw new Error(`${file}:${i + 1}: expected "<sha256>  <name>", found "${t}"`);
+    out[basename(m[2]!)] = m[1]!.toLowerCase();
+  });
+  return out;
+}
+
+/**
  * Downloads a dataset's archives into `to/<folder>`, makes it ready (LFW-Parts: the
  * layout `openLfwParts` reads, extracted in place; Pascal Person: the three archives
  * extracted) and checks it. For AFLW it prints what to request and where to put it, and
@@ -388,14 +415,22 @@ export async function downloadDataset(
     const url = options.mirror
       ? `${options.mirror.replace(/\/+$/, "")}/${archive.name}`
       : archive.url;
-    const size = archive.bytes !== null
-      ? `${(archive.bytes / 1e6).toFixed(1)} MB`
+    let { bytes, sha256 } = archive;
+    if (options.checksums) {
+      sha256 = options.checksums[archive.name] ?? null;
+      bytes = null;
+      if (!sha256) throw new Error(`The checksums given have no SHA-256 for ${archive.name}`);
+    }
+    const size = bytes !== null
+      ? `${(bytes / 1e6).toFixed(1)} MB`
       : `about ${archive.approx ?? "?"}`;
-    const check = archive.sha256 ? "SHA-256 checked" : "no SHA-256 on record: size only";
-    log(`${archive.name} (${size}, ${check}) from ${url}`);
+    const check = sha256
+      ? `SHA-256 checked${options.checksums ? " against the checksums given" : ""}`
+      : "no SHA-256 on record: checked against the server's length only";
+    log(`${archive.name} (${options.checksums ? "" : `${size}, `}${check}) from ${url}`);
     const result = await downloadFile(url, join(root, archive.name), {
-      bytes: archive.bytes,
-      sha256: archive.sha256,
+      bytes,
+      sha256,
       progress: options.progress ?? true,
     });
     if (result.how === "present") log(`  already here and sound`);
