@@ -160,7 +160,7 @@ Deno.test("the repository's LFW Part Labels checksums are those of the files as 
   });
   assert.throws(
     () => parseChecksums("abc x\n", "SUMS"),
-    /^Error: SUMS:1: expected "<sha256>  <name>"/,
+    /^Error: SUMS:1: expected "<sha256> {2}<name>"/,
   );
 });
 
