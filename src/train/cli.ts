@@ -1,5 +1,5 @@
 /**
- * `deno task train`: one training run from the command line (DESIGN §6b). Writes
+ * `deno task train`: one training run from the command line (docs/MODEL.md §7). Writes
  * `OUT/last.ckpt`, `OUT/best.ckpt` and `OUT/log.jsonl`; `--resume` continues a run.
  *
  * Exit status: 0 done, 1 the run failed (diverged, bad data, …), 2 bad arguments.
