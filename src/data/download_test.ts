@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { writeSyntheticLfwParts } from "../../fixtures/lfw_parts.ts";
+import { writeSyntheticPascalPerson } from "../../fixtures/pascal_person.ts";
 import { main } from "./cli.ts";
 import { downloadDataset, downloadFile, DOWNLOADS, parseChecksums } from "./download.ts";
 import type { CheckReport } from "./types.ts";
@@ -307,4 +308,77 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("downloadDataset pascal-person: the three archives extracted into the layout (VOC's TrainVal/ dropped), a bad one leaves nothing half-extracted", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "clvm_download_pascal_" });
+  try {
+    const layout = join(dir, "layout");
+    await writeSyntheticPascalPerson(layout, { seed: 2, images: 20, size: 96 });
+    // The VOC archive holds TrainVal/VOCdevkit/…, as the official one does.
+    await Deno.mkdir(join(dir, "voc", "TrainVal"), { recursive: true });
+    await Deno.rename(join(layout, "VOCdevkit"), join(dir, "voc", "TrainVal", "VOCdevkit"));
+    const files = new Map<string, Uint8Array>();
+    const make = async (name: string, root: string, top: string, gzip: boolean) => {
+      const r = await new Deno.Command("tar", {
+        args: [gzip ? "czf" : "cf", join(dir, name), "-C", root, top],
+      }).output();
+      assert.ok(r.success);
+      files.set(name, await Deno.readFile(join(dir, name)));
+    };
+    await make("VOCtrainval_25-May-2011.tar", join(dir, "voc"), "TrainVal", false);
+    await make("benchmark.tgz", layout, "benchmark_RELEASE", true);
+    await make("voc2011_keypoints_Feb2012.tgz", layout, "annotations", true);
+    const sums = Object.fromEntries([...files].map(([n, b]) => [n, sha(b)]));
+    const srv = serve(files);
+    const to = join(dir, "data");
+    const quiet = { progress: false, log: () => {} };
+    try {
+      // A truncated last archive: the first two are extracted, the third is not, and the
+      // dataset is not recognizable as complete.
+      const cut = files.get("voc2011_keypoints_Feb2012.tgz")!;
+      files.set("voc2011_keypoints_Feb2012.tgz", cut.subarray(0, cut.length >> 1));
+      await assert.rejects(
+        downloadDataset("pascal-person", { to, mirror: srv.url, checksums: sums, ...quiet }),
+        /SHA-256 of voc2011_keypoints_Feb2012\.tgz/,
+      );
+      const root = join(to, "pascal-person");
+      assert.equal(await exists(join(root, "annotations")), false);
+      assert.equal(
+        await exists(join(root, "VOCdevkit")),
+        false,
+        "nothing extracted before all are sound",
+      );
+      files.set("voc2011_keypoints_Feb2012.tgz", cut);
+      const done = await downloadDataset("pascal-person", {
+        to,
+        mirror: srv.url,
+        checksums: sums,
+        ...quiet,
+      });
+      assert.equal(done.ok, true);
+      assert.deepEqual(done.report!.problems, []);
+      assert.ok(
+        done.report!.splits.train > 0 && done.report!.splits.test > 0,
+        JSON.stringify(done.report!.splits),
+      );
+      for (
+        const d of [
+          "VOCdevkit/VOC2011/Annotations",
+          "benchmark_RELEASE/dataset/inst",
+          "annotations/person",
+        ]
+      ) {
+        assert.ok(await exists(join(root, d)), d);
+      }
+      const left = [...Deno.readDirSync(root)].map((e) => e.name).filter((n) =>
+        n.startsWith(".extracting")
+      );
+      assert.deepEqual(left, []);
+    } finally {
+      await srv.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
