@@ -49,7 +49,12 @@ src/data/download.ts, then prepare and check the dataset. AFLW is registration-o
 command prints what to request and where to put it.
 Datasets: ${Object.keys(DOWNLOADS).join(", ")}.`,
     options: {
-      to: { type: "string", arg: "DIR", help: "the data root (the dataset goes to DIR/<dataset>)" },
+      to: {
+        type: "string",
+        arg: "DIR",
+        help:
+          "the data root: the dataset goes to DIR/<dataset>\n(default: $CLVM_DATA, else ./data in the checkout, where reproduce looks)",
+      },
       mirror: {
         type: "string",
         arg: "URL",
@@ -119,7 +124,7 @@ const TOP: CommandSpec = {
   description: `Get, prepare, validate and time the datasets.
 
 Commands (each has its own --help):
-  download <dataset> --to DIR [--mirror URL]
+  download <dataset> [--to DIR] [--mirror URL]
   prepare lfw-parts --from DIR --root DIR
   check <dataset> [--root DIR] [--seed N] [--decode]
   time <dataset> [--root DIR] [--split S] [--limit N] [--seed N]
@@ -284,8 +289,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
             `Cannot download "${dataset}": expected one of ${Object.keys(DOWNLOADS).join(", ")}`,
           );
         }
-        const to = str("to");
-        if (!to) throw new UsageError("download needs --to DIR (the data root)");
+        // The same default root that `reproduce` reads: $CLVM_DATA, else ./data in the checkout.
+        const to = str("to") ?? (Deno.env.get("CLVM_DATA") ||
+          decodeURIComponent(new URL("../../data", import.meta.url).pathname));
         const result = await downloadDataset(dataset as DownloadName, {
           to,
           ...(str("mirror") ? { mirror: str("mirror")! } : {}),

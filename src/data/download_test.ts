@@ -235,6 +235,17 @@ Deno.test("downloadDataset: a bad archive stops before anything is prepared; the
     assert.equal(code, 1);
     assert.match(err, /registration|Register/);
     assert.ok(err.includes(join(dir, "data", "aflw", "data", "aflw.sqlite")), err);
+    // Without --to, the default data root: $CLVM_DATA (else ./data in the checkout).
+    const saved = Deno.env.get("CLVM_DATA");
+    Deno.env.set("CLVM_DATA", join(dir, "env-root"));
+    try {
+      err = "";
+      await main(["download", "aflw"], { stdout: () => {}, stderr: (t) => void (err += t) });
+      assert.ok(err.includes(join(dir, "env-root", "aflw", "data", "aflw.sqlite")), err);
+    } finally {
+      if (saved === undefined) Deno.env.delete("CLVM_DATA");
+      else Deno.env.set("CLVM_DATA", saved);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
