@@ -153,6 +153,12 @@ export function parseReproduceArgs(args: readonly string[]): ReproduceArgs | nul
   const int = (flag: string, v: string | undefined) =>
     v === undefined ? undefined : integerOption(flag, v, 1);
   const seeds = (opt.seeds ?? "1").split(",").map((s) => integerOption("seeds", s.trim(), 1));
+  const twice = seeds.find((s, i) => seeds.indexOf(s) !== i);
+  if (twice !== undefined) {
+    throw new UsageError(
+      `Seed ${twice} is given twice in --seeds ${opt.seeds}: each seed trains one model, so a repeat would count one model twice`,
+    );
+  }
   const epochs = int("epochs", opt.epochs);
   const batch = int("batch", opt.batch);
   const jobs = int("jobs", opt.jobs) ?? Math.max(1, Math.min(2, navigator.hardwareConcurrency));

@@ -180,6 +180,9 @@ Deno.test("a runtime failure is one line without a stack, and the stack comes wi
   ]);
   assert.equal(train.code, 1);
   assert.doesNotMatch(train.stderr, /\n\s+at /);
+  const twice = await command("reproduce", ["--seeds", "1,2,1"]);
+  assert.equal(twice.code, 2);
+  assert.match(twice.stderr, /^Seed 1 is given twice in --seeds 1,2,1/);
   const nothing = await command("reproduce", ["aflw", "--variants", "CLVM1-seg"]);
   assert.equal(nothing.code, 2);
   assert.equal(
