@@ -421,9 +421,11 @@ export async function downloadDataset(
       bytes = null;
       if (!sha256) throw new Error(`The checksums given have no SHA-256 for ${archive.name}`);
     }
-    const size = bytes !== null
+    const size = bytes === null
+      ? `about ${archive.approx ?? "?"}`
+      : bytes >= 1e6
       ? `${(bytes / 1e6).toFixed(1)} MB`
-      : `about ${archive.approx ?? "?"}`;
+      : `${(bytes / 1e3).toFixed(1)} kB`;
     const check = sha256
       ? `SHA-256 checked${options.checksums ? " against the checksums given" : ""}`
       : "no SHA-256 on record: checked against the server's length only";
@@ -433,7 +435,9 @@ export async function downloadDataset(
       sha256,
       progress: options.progress ?? true,
     });
-    if (result.how === "present") log(`  already here and sound`);
+    if (result.how === "present") {
+      log(`  already here${sha256 ? " (SHA-256 matches)" : ""}`);
+    }
     files.push(result);
   }
   if (dataset === "lfw-parts") {
