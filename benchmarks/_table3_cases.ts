@@ -7,7 +7,7 @@ import { fusedPredict } from "../src/clvm/fused_predict.ts";
 /** The two inference paths: the model's own tfjs ops, or the fused kernels (src/kernels/). */
 export type Kernels = "generic" | "fused";
 
-/** One row of Table 3: a preset of DESIGN §4 and the task column it fills. */
+/** One row of Table 3: a preset of docs/MODEL.md §4 and the task column it fills. */
 export interface Table3Row {
   /** The preset (`VARIANTS` name). */
   model: "CLVM1-seg" | "CLVM1-kp" | "CLVM2-seg" | "CLVM2-kp" | "M-CLVM1" | "M-CLVM2";

@@ -8,9 +8,12 @@
  * puts back at the winning cells for `z_i` itself. A static graph computes each `bot_i` once
  * per value of `z_{i−1}`, as the fused forward does.
  *
+ * onnxruntime-node itself (288 MB) is not a dependency of the suite: it runs in a separate
+ * process, `tools/onnx_peer/server.ts`, with that folder's own `deno.json` and lock, started
+ * on first use (which fetches the runtime once) so that the default install never has it.
+ *
  * @module
  */
-import * as ort from "onnxruntime-node";
 import { type CLVM, tf } from "../mod.ts";
 import { updateSchedule } from "../src/clvm/passes.ts";
 import { encodeModel, type OnnxInitializer, type OnnxNode } from "./_onnx.ts";
@@ -189,8 +192,11 @@ export async function clvmOnnxModel(
 export interface OnnxPeer {
   /** The heads' logits for `x` (NHWC values). */
   run(x: tf.Tensor4D): Promise<PeerOutputs>;
-  /** Runs on an input already in NCHW (what the timing loop calls). */
-  runNchw(input: Float32Array): Promise<void>;
+  /**
+   * Runs on an input already in NCHW (what the timing loop calls); resolves to the
+   * milliseconds of onnxruntime's `run` alone, measured in the peer's process.
+   */
+  runNchw(input: Float32Array): Promise<number>;
   /** `x` as NCHW values. */
   toNchw(x: tf.Tensor4D): Promise<Float32Array>;
   /** onnxruntime's version. */
@@ -198,20 +204,167 @@ export interface OnnxPeer {
   release(): Promise<void>;
 }
 
-/** Builds the ONNX graph of `clvm` for `[batch, height, width, C]` inputs and opens a session. */
+const PEER_DIR = new URL("../tools/onnx_peer/", import.meta.url);
+
+/** Options of {@link createOnnxPeer} and {@link onnxPeerAvailable}. */
+export interface OnnxPeerOptions {
+  /** Never download: fail unless onnxruntime-node is already in Deno's cache. */
+  cachedOnly?: boolean;
+}
+
+interface Reply {
+  header: Record<string, unknown>;
+  payload: Uint8Array;
+}
+
+/** One peer process, shared by the sessions open at a time. */
+class PeerProcess {
+  #child: Deno.ChildProcess;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #buffered = new Uint8Array(0);
+  #queue: Promise<unknown> = Promise.resolve();
+  #stderr = "";
+  #stderrDone: Promise<void>;
+  users = 0;
+
+  constructor(options: OnnxPeerOptions) {
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        ...(options.cachedOnly ? ["--cached-only"] : []),
+        "--config",
+        new URL("deno.json", PEER_DIR).pathname,
+        ...["--allow-read", "--allow-env", "--allow-sys", "--allow-ffi"],
+        new URL("server.ts", PEER_DIR).pathname,
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    this.#writer = this.#child.stdin.getWriter();
+    this.#reader = this.#child.stdout.getReader();
+    const stderr = this.#child.stderr;
+    this.#stderrDone = (async () => {
+      for await (const chunk of stderr.pipeThrough(new TextDecoderStream())) {
+        this.#stderr = (this.#stderr + chunk).slice(-4000);
+      }
+    })();
+  }
+
+  async #read(n: number): Promise<Uint8Array> {
+    while (this.#buffered.length < n) {
+      const { value, done } = await this.#reader.read();
+      if (done) {
+        await this.#stderrDone;
+        const lines = this.#stderr.trim().split("\n").filter(Boolean);
+        const last = lines.find((l) => /^error/i.test(l.trim())) ?? lines.pop() ??
+          "the process exited";
+        throw new Error(
+          `The ONNX peer (onnxruntime-node in tools/onnx_peer/) did not answer: ${last}. ` +
+            "It is fetched once on first use (about 290 MB, needs the npm registry); " +
+            "pass --onnx-runs 0 to skip it",
+        );
+      }
+      const next = new Uint8Array(this.#buffered.length + value.length);
+      next.set(this.#buffered);
+      next.set(value, this.#buffered.length);
+      this.#buffered = next;
+    }
+    const out = this.#buffered.slice(0, n);
+    this.#buffered = this.#buffered.subarray(n);
+    return out;
+  }
+
+  /** Sends one request and waits for its reply (requests are answered in order). */
+  request(
+    header: Record<string, unknown>,
+    payload: Uint8Array = new Uint8Array(0),
+  ): Promise<Reply> {
+    const task = this.#queue.then(async () => {
+      const h = new TextEncoder().encode(JSON.stringify(header));
+      const frame = new Uint8Array(8 + h.length + payload.length);
+      const view = new DataView(frame.buffer);
+      view.setUint32(0, h.length, true);
+      frame.set(h, 4);
+      view.setUint32(4 + h.length, payload.length, true);
+      frame.set(payload, 8 + h.length);
+      await this.#writer.write(frame);
+      const u32 = async () => new DataView((await this.#read(4)).buffer).getUint32(0, true);
+      const reply = JSON.parse(new TextDecoder().decode(await this.#read(await u32())));
+      const data = await this.#read(await u32());
+      if (typeof reply.error === "string") throw new Error(`onnxruntime: ${reply.error}`);
+      return { header: reply, payload: data };
+    });
+    this.#queue = task.catch(() => {});
+    return task;
+  }
+
+  async close(): Promise<void> {
+    await this.#writer.close().catch(() => {});
+    await this.#child.status;
+    await this.#stderrDone;
+    this.#reader.releaseLock();
+  }
+}
+
+let shared: PeerProcess | null = null;
+
+function peerProcess(options: OnnxPeerOptions): PeerProcess {
+  shared ??= new PeerProcess(options);
+  shared.users++;
+  return shared;
+}
+
+async function leave(p: PeerProcess): Promise<void> {
+  if (--p.users > 0) return;
+  if (shared === p) shared = null;
+  await p.close();
+}
+
+/**
+ * Whether the ONNX peer can run here without downloading anything (onnxruntime-node is in
+ * Deno's cache); the reason when not.
+ *
+ * @example
+ * ```ts ignore
+ * const { ok, why } = await onnxPeerAvailable();
+ * ```
+ */
+export async function onnxPeerAvailable(): Promise<{ ok: boolean; why: string }> {
+  const p = new PeerProcess({ cachedOnly: true });
+  try {
+    await p.request({ op: "version" });
+    return { ok: true, why: "" };
+  } catch (error) {
+    return { ok: false, why: (error as Error).message };
+  } finally {
+    await p.close();
+  }
+}
+
+/**
+ * Builds the ONNX graph of `clvm` for `[batch, height, width, C]` inputs and opens a
+ * session in the peer process (started, and on its first use fetched, as needed).
+ */
 export async function createOnnxPeer(
   clvm: CLVM,
   [batch, height, width]: [number, number, number],
   threads = navigator.hardwareConcurrency,
+  options: OnnxPeerOptions = {},
 ): Promise<OnnxPeer> {
   const bytes = await clvmOnnxModel(clvm, batch, height, width);
-  const session = await ort.InferenceSession.create(bytes, {
-    executionProviders: ["cpu"],
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: "all",
-    logSeverityLevel: 3,
-  });
+  const proc = peerProcess(options);
+  let opened: Reply;
+  try {
+    opened = await proc.request({ op: "open", threads }, bytes);
+  } catch (error) {
+    await leave(proc);
+    throw error;
+  }
+  const session = opened.header.session as number;
   const c = clvm.options.architecture.inputChannels;
   const shape = [batch, c, height, width];
   const toNchw = async (x: tf.Tensor4D) => {
@@ -220,32 +373,46 @@ export async function createOnnxPeer(
     t.dispose();
     return v;
   };
+  const asBytes = (v: Float32Array) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  let released = false;
   return {
-    version: ort.env.versions.node ?? ort.env.versions.common,
+    version: String(opened.header.version),
     toNchw,
     async runNchw(input) {
-      await session.run({ x: new ort.Tensor("float32", input, shape) });
+      const reply = await proc.request({ op: "run", session, shape, time: true }, asBytes(input));
+      return reply.header.ms as number;
     },
     async run(x) {
-      const result = await session.run({ x: new ort.Tensor("float32", await toNchw(x), shape) });
+      const reply = await proc.request({ op: "run", session, shape }, asBytes(await toNchw(x)));
+      const outputs = reply.header.outputs as { name: string; dims: number[] }[];
+      const all = new Float32Array(
+        reply.payload.buffer,
+        reply.payload.byteOffset,
+        reply.payload.byteLength / 4,
+      );
       const out: PeerOutputs = {};
-      for (const task of ["segmentation", "keypoints"] as const) {
-        const t = result[task];
-        if (!t) continue;
-        const [n, ch, h, w] = t.dims as number[];
-        const nchw = t.data as Float32Array;
-        const values = new Float32Array(nchw.length);
-        for (let img = 0; img < n!; img++) {
-          for (let cc = 0; cc < ch!; cc++) {
-            for (let p = 0; p < h! * w!; p++) {
-              values[(img * h! * w! + p) * ch! + cc] = nchw[(img * ch! + cc) * h! * w! + p]!;
-            }
-          }
-        }
-        out[task] = { shape: [n!, h!, w!, ch!], values };
+      let offset = 0;
+      for (const { name, dims } of outputs) {
+        const [n, ch, h, w] = dims as [number, number, number, number];
+        const nchw = all.subarray(offset, offset + n * ch * h * w);
+        offset += nchw.length;
+        if (name !== "segmentation" && name !== "keypoints") continue;
+        // NCHW → NHWC as one tfjs transpose (no per-pixel loop).
+        const t = tf.tidy(() => tf.transpose(tf.tensor4d(nchw, [n, ch, h, w]), [0, 2, 3, 1]));
+        const values = new Float32Array(await t.data() as Float32Array);
+        t.dispose();
+        out[name] = { shape: [n, h, w, ch], values };
       }
       return out;
     },
-    release: () => session.release(),
+    async release() {
+      if (released) return;
+      released = true;
+      try {
+        await proc.request({ op: "release", session });
+      } finally {
+        await leave(proc);
+      }
+    },
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Which data each protocol uses: the real dataset when it is found (under `--data-root`,
- * or `../shared/data` beside the checkout), else its synthetic stand-in. LFW-Parts
+ * Which data each protocol uses: the real dataset when it is found under the data root
+ * (see `data_root.ts`), else its synthetic stand-in. LFW-Parts
  * tarballs are extracted once into a cache.
  *
  * @module
@@ -23,17 +23,22 @@ export interface DataSource {
 
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 
-/** The default data root: `../shared/data` beside the checkout, when present. */
-export async function defaultDataRoot(repo: string): Promise<string | null> {
-  const dir = join(repo, "..", "shared", "data");
-  return (await exists(dir)) ? dir : null;
-}
-
 async function lfwRoot(dir: string, cache: string, log: (s: string) => void) {
-  if (await exists(join(dir, "parts_train.txt")) && await exists(join(dir, "lfw_funneled"))) {
+  const tarballs = await exists(join(dir, "parts_lfw_funneled_gt_images.tgz"));
+  const extracted = await exists(join(dir, "parts_train.txt")) &&
+    await exists(join(dir, "lfw_funneled"));
+  if (tarballs && extracted) {
+    // Archives extracted in place (`deno task data download`): preparing again checks the
+    // record of what was extracted and completes an interrupted extraction, so a half-filled
+    // folder is never taken as the dataset. A folder we cannot write is read as it is.
+    try {
+      await prepareLfwParts({ from: dir, root: dir });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    }
     return dir;
   }
-  const tarballs = await exists(join(dir, "parts_lfw_funneled_gt_images.tgz"));
+  if (extracted) return dir;
   if (!tarballs) return null;
   // Idempotent: a second call checks the extracted files and extracts nothing.
   if (!(await exists(join(cache, "parts_train.txt")))) {

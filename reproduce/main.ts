@@ -11,7 +11,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import {
   BACKEND_CHOICES,
@@ -28,7 +27,7 @@ import { openDataset } from "../src/data/open_dataset.ts";
 import { createPreprocessor, PREPROCESS, type PreprocessConfig } from "../src/data/preprocess.ts";
 import { updateSchedule } from "../src/clvm/passes.ts";
 import { trainBaselines } from "./baselines.ts";
-import { type DataSource, defaultDataRoot, resolveData } from "./data_sources.ts";
+import { type DataSource, resolveData } from "./data_sources.ts";
 import {
   type Example,
   type NamedModel,
@@ -71,61 +70,182 @@ import {
   runDirState,
 } from "../src/util/run_dir.ts";
 import { VARIANTS } from "../src/clvm/variants.ts";
+import {
+  choiceOption,
+  type CommandSpec,
+  integerOption,
+  parseCommand,
+  runCommand,
+  UsageError,
+} from "../src/util/cli.ts";
+import { requireRealData, resolveDataRoot } from "./data_root.ts";
 
 const PROTOCOLS = ["lfw-parts", "aflw", "pascal-person"] as const;
 const TARGETS = [...PROTOCOLS, "convergence", "all"] as const;
 const REPO = resolve(new URL("..", import.meta.url).pathname);
 
-const HELP = `Usage: deno task reproduce [${TARGETS.join("|")}…] [options]
-
-Trains every variant the paper reports on each protocol, picks each model on the
+const SPEC = {
+  name: "deno task reproduce",
+  usage: `[${TARGETS.join("|")}…]`,
+  positionals: true,
+  description: `Trains every variant the paper reports on each protocol, picks each model on the
 validation split, scores it on the test split, and writes results.json, report.md and
 figures (PNG + SVG) to results/<date>-<commit>/. With no protocol: all of them.
-LFW-Parts uses the real data when --data-root (or ../shared/data) has it; AFLW and
-Pascal Person use their synthetic stand-ins unless real data is given.
 
-Options:
-  --profile smoke|quick|full|paper  settings (default quick: ~20 min on 2 CPU cores)
-  --variants A,B,…            only these variants (default: every one the paper reports)
-  --data-root DIR             real data: DIR/lfw-parts (tarballs or extracted), DIR/aflw,
-                              DIR/pascal-person (default: ../shared/data when present)
-  --arch tiny|paper           architecture (default: the profile's)
-  --epochs N                  epochs per training run (default: the profile's)
-  --batch N                   batch size (default: the profile's)
-  --backend ${BACKEND_CHOICES.join("|")}   tfjs backend (default auto)
-  --seeds 1,2,3               training seeds; tables show mean ± std (default 1)
-  --jobs N                    training runs at a time (default: min(2, CPU cores))
-  --out DIR                   output folder (default: a new results/<date>-<commit>[-N])
-  --resume                    continue the run in --out (default: the newest
-                              results/<date>-<commit>[-N]): reuse each trained model
-                              whose settings and data match, retrain the others
-  --force                     start anew in an --out that holds a run: its contents are
-                              moved aside to DIR.old-<time>/ (never deleted)
-  --help                      this text
-`;
+Data root: --data-root DIR, else $CLVM_DATA, else ./data in the checkout. A protocol
+uses its real dataset when the root holds it (DIR/lfw-parts: the official archives or
+their extracted layout; DIR/aflw; DIR/pascal-person; see docs/DATASETS.md and
+\`deno task data download\`), else its synthetic stand-in. A root that is given but
+missing, or holds none of them, is an error; so is a protocol named on the command
+line whose dataset the given root lacks.`,
+  options: {
+    profile: {
+      type: "string",
+      choices: Object.keys(PROFILES),
+      help: "settings (default quick: ~20 min on 2 CPU cores)",
+    },
+    variants: {
+      type: "string",
+      arg: "A,B,…",
+      help: "only these variants (default: every one the paper reports)",
+    },
+    "data-root": { type: "string", arg: "DIR", help: "the real data (see above)" },
+    synthetic: {
+      type: "boolean",
+      help: "every protocol on its synthetic stand-in (no data root)",
+    },
+    arch: {
+      type: "string",
+      choices: ["tiny", "paper"],
+      help: "architecture (default: the profile's)",
+    },
+    epochs: { type: "string", arg: "N", help: "epochs per training run (default: the profile's)" },
+    batch: { type: "string", arg: "N", help: "batch size (default: the profile's)" },
+    backend: { type: "string", choices: BACKEND_CHOICES, help: "tfjs backend (default auto)" },
+    seeds: {
+      type: "string",
+      arg: "1,2,3",
+      help: "training seeds; tables show mean ± std (default 1)",
+    },
+    jobs: {
+      type: "string",
+      arg: "N",
+      help: "training runs at a time (default: min(2, CPU cores))",
+    },
+    out: {
+      type: "string",
+      arg: "DIR",
+      help: "output folder (default: a new results/<date>-<commit>[-N])",
+    },
+    resume: {
+      type: "boolean",
+      help:
+        "continue the run in --out (default: the newest\nresults/<date>-<commit>[-N]): reuse each trained model\nwhose settings and data match, retrain the others",
+    },
+    force: {
+      type: "boolean",
+      help:
+        "start anew in an --out that holds a run: its contents are\nmoved aside to DIR.old-<time>/ (never deleted)",
+    },
+  },
+  epilog: "Exit status: 0 done, 1 a protocol failed, 2 bad arguments.",
+} as const satisfies CommandSpec;
 
+/** The command line of `reproduce`, checked. */
+export interface ReproduceArgs {
+  /** Protocols (and `convergence`) to run. */
+  targets: Set<string>;
+  /** Protocols named on the command line (their data must be real when a root is given). */
+  named: Set<string>;
+  profile: (typeof PROFILES)[ProfileName];
+  architecture: "tiny" | "paper";
+  backend: BackendChoice;
+  seeds: number[];
+  epochs: number | undefined;
+  batch: number | undefined;
+  jobs: number;
+  onlyVariants: string[] | undefined;
+  /** The raw option values (`out`, `resume`, `force`, `backend`, `data-root`, `synthetic`). */
+  opt: {
+    out?: string;
+    resume?: boolean;
+    force?: boolean;
+    backend?: string;
+    "data-root"?: string;
+    synthetic?: boolean;
+  };
+}
+
+/**
+ * Parses and checks `reproduce`'s command line; null for `--help` (after printing it).
+ * Throws a {@link UsageError} (one line) for unknown flags, bad values and requests that
+ * would do nothing (a variant no requested protocol trains).
+ */
+export function parseReproduceArgs(args: readonly string[]): ReproduceArgs | null {
+  const parsed = parseCommand(SPEC, args);
+  if (parsed.help !== null) {
+    console.log(parsed.help.trimEnd());
+    return null;
+  }
+  const { values: opt, positionals } = parsed;
+  for (const p of positionals) choiceOption("protocol", p, TARGETS);
+  const targets = new Set<string>(
+    positionals.length === 0 || positionals.includes("all")
+      ? [...PROTOCOLS, "convergence"]
+      : positionals,
+  );
+  const named = new Set(positionals.filter((p) => p !== "all" && p !== "convergence"));
+  const profile = PROFILES[(opt.profile ?? "quick") as ProfileName];
+  const architecture = (opt.arch ?? profile.architecture) as "tiny" | "paper";
+  const backend = (opt.backend ?? "auto") as BackendChoice;
+  const int = (flag: string, v: string | undefined) =>
+    v === undefined ? undefined : integerOption(flag, v, 1);
+  const seeds = (opt.seeds ?? "1").split(",").map((s) => integerOption("seeds", s.trim(), 1));
+  const twice = seeds.find((s, i) => seeds.indexOf(s) !== i);
+  if (twice !== undefined) {
+    throw new UsageError(
+      `Seed ${twice} is given twice in --seeds ${opt.seeds}: each seed trains one model, so a repeat would count one model twice`,
+    );
+  }
+  const epochs = int("epochs", opt.epochs);
+  const batch = int("batch", opt.batch);
+  const jobs = int("jobs", opt.jobs) ?? Math.max(1, Math.min(2, navigator.hardwareConcurrency));
+  const onlyVariants = opt.variants?.split(",").map((v) => v.trim());
+  for (const v of onlyVariants ?? []) choiceOption("variants", v, Object.keys(VARIANTS));
+  if (opt.synthetic && opt["data-root"]) {
+    throw new UsageError("--synthetic and --data-root exclude each other: give one");
+  }
+  if (onlyVariants) {
+    for (const protocol of PROTOCOLS) {
+      if (!targets.has(protocol)) continue;
+      const valid = PROTOCOL_VARIANTS[protocol];
+      if (!onlyVariants.some((v) => valid.includes(v))) {
+        throw new UsageError(
+          `No variant of --variants ${onlyVariants.join(",")} is trained on ${protocol}: ` +
+            `expected one of ${valid.join(", ")}`,
+        );
+      }
+    }
+  }
+  return {
+    targets,
+    named,
+    profile,
+    architecture,
+    backend,
+    seeds,
+    epochs,
+    batch,
+    jobs,
+    onlyVariants,
+    opt,
+  };
+}
+
+/** Prints one line and exits (2: the request is wrong, 1: the folder is unusable). */
 function fail(message: string, code = 2): never {
   console.error(message);
   Deno.exit(code);
-}
-
-function positive(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    fail(`Invalid --${name} "${value}": expected an integer ≥ 1`);
-  }
-  return n;
-}
-
-/** `--seeds 1,2,3`: distinct integers ≥ 1 (a repeated seed would count one model twice). */
-export function parseSeeds(value: string): number[] {
-  const seeds = value.split(",").map((s) => positive("seeds", s)!);
-  const repeated = seeds.find((s, i) => seeds.indexOf(s) !== i);
-  if (repeated !== undefined) {
-    fail(`Invalid --seeds "${value}": seed ${repeated} is repeated; expected distinct seeds`);
-  }
-  return seeds;
 }
 
 /**
@@ -315,70 +435,25 @@ function withoutBatchNorm(clvm: CLVM): CLVM {
   return copy;
 }
 
-async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: Deno.args,
-      allowPositionals: true,
-      options: {
-        profile: { type: "string" },
-        variants: { type: "string" },
-        "data-root": { type: "string" },
-        arch: { type: "string" },
-        epochs: { type: "string" },
-        batch: { type: "string" },
-        backend: { type: "string" },
-        seeds: { type: "string" },
-        jobs: { type: "string" },
-        out: { type: "string" },
-        resume: { type: "boolean" },
-        force: { type: "boolean" },
-        help: { type: "boolean" },
-      },
-    });
-  } catch (error) {
-    fail(`${(error as Error).message}\n\n${HELP}`);
-  }
-  const { values: opt, positionals } = parsed;
-  if (opt.help) {
-    console.log(HELP);
-    return 0;
-  }
-  for (const p of positionals) {
-    if (!(TARGETS as readonly string[]).includes(p)) {
-      fail(`Unknown protocol "${p}": expected one of ${TARGETS.join(", ")}`);
-    }
-  }
-  const targets = new Set(
-    positionals.length === 0 || positionals.includes("all")
-      ? [...PROTOCOLS, "convergence"]
-      : positionals,
-  );
-  const profileName = (opt.profile ?? "quick") as ProfileName;
-  const profile = PROFILES[profileName] ??
-    fail(`Unknown profile "${opt.profile}": expected one of ${Object.keys(PROFILES).join(", ")}`);
-  const architecture = (opt.arch ?? profile.architecture) as "tiny" | "paper";
-  if (!["tiny", "paper"].includes(architecture)) {
-    fail(`Unknown --arch "${opt.arch}": expected tiny or paper`);
-  }
-  let backend = (opt.backend ?? "auto") as BackendChoice;
-  if (!BACKEND_CHOICES.includes(backend)) {
-    fail(`Unknown --backend "${opt.backend}": expected one of ${BACKEND_CHOICES.join(", ")}`);
-  }
-  const seeds = parseSeeds(opt.seeds ?? "1");
-  const epochs = positive("epochs", opt.epochs);
-  const batch = positive("batch", opt.batch);
-  const jobs = positive("jobs", opt.jobs) ??
-    Math.max(1, Math.min(2, navigator.hardwareConcurrency));
-  const onlyVariants = opt.variants?.split(",").map((v) => v.trim());
-  for (const v of onlyVariants ?? []) {
-    if (!(v in VARIANTS)) {
-      fail(
-        `Unknown variant "${v}" in --variants: expected one of ${Object.keys(VARIANTS).join(", ")}`,
-      );
-    }
-  }
+async function main(args: readonly string[]): Promise<number> {
+  const parsed = parseReproduceArgs(args);
+  if (parsed === null) return 0;
+  const {
+    targets,
+    named,
+    profile,
+    architecture,
+    seeds,
+    epochs,
+    batch,
+    jobs,
+    onlyVariants,
+    opt,
+  } = parsed;
+  let backend = parsed.backend;
+  const dataRootInfo = opt.synthetic
+    ? { dir: null, from: "--synthetic" as const }
+    : await resolveDataRoot(opt["data-root"], Deno.env.get("CLVM_DATA"), REPO);
   const started = performance.now();
   const commit = (await git("rev-parse", "--short", "HEAD")) ?? "nocommit";
   const date = new Date().toISOString().slice(0, 10);
@@ -397,9 +472,11 @@ async function main(): Promise<number> {
     throw error;
   }
   forwardSignals(lock, log);
-  if (opt.resume && opt.backend === undefined) backend = (await storedBackend(out, log)) ?? backend;
+  if (opt.resume && opt.backend === undefined) {
+    backend = (await storedBackend(out, log)) ?? backend;
+  }
   await recordRun(out, backend, commit);
-  const dataRoot = opt["data-root"] ? resolve(opt["data-root"]) : await defaultDataRoot(REPO);
+  const dataRoot = dataRootInfo.dir;
   const cache = join(REPO, ".cache");
   const report = await initBackend(backend, log);
   log(`Backend: ${report.name} (${report.reason}). Output: ${out}`);
@@ -466,11 +543,15 @@ async function main(): Promise<number> {
     protocols[protocol] = result;
     try {
       source = await resolveData(protocol, dataRoot, cache, log);
+      requireRealData(source, dataRootInfo, named.has(protocol));
       result.data = source;
       log(`\n== ${protocol}: ${source.description}`);
       const open = (split: "train" | "val" | "test") =>
         openDataset(source!.dataset, { ...(source!.root ? { root: source!.root } : {}), split });
       const test = await open("test");
+      if (test.ids.length === 0) {
+        throw new Error(`The test split of ${source.description} is empty`);
+      }
       const classes = test.classes?.length ?? 0;
       const keypoints = test.keypointNames?.length ?? 0;
       for (const variant of PROTOCOL_VARIANTS[protocol]) {
@@ -478,6 +559,12 @@ async function main(): Promise<number> {
         const why = headsFor(variant, classes, keypoints);
         if (why) result.skipped.push({ variant, reason: why });
         else result.variants.push(variant);
+      }
+      if (result.variants.length === 0) {
+        throw new Error(
+          `No variant can be trained on ${protocol}: ` +
+            result.skipped.map((k) => `${k.variant} (${k.reason})`).join("; "),
+        );
       }
       const specs: JobSpec[] = [];
       for (const variant of result.variants) {
@@ -731,4 +818,4 @@ async function main(): Promise<number> {
   return exitCode;
 }
 
-if (import.meta.main) Deno.exit(await main());
+if (import.meta.main) Deno.exit(await runCommand(Deno.args, main));

@@ -1,6 +1,6 @@
 /**
  * The reproduction's settings per profile and protocol: every constant of a run lives
- * here (STYLE.md), so a report can print exactly what was done.
+ * here, so a report can print exactly what was done.
  *
  * @module
  */
@@ -34,7 +34,7 @@ export interface Profile {
   convergencePasses: number;
 }
 
-/** The variants the paper reports per protocol (DESIGN §5). */
+/** The variants the paper reports per protocol (docs/MODEL.md §5). */
 export const PROTOCOL_VARIANTS: Readonly<Record<ProtocolName, readonly string[]>> = {
   aflw: ["CLVM1-kp", "CLVM2-kp"],
   "lfw-parts": ["CLVM1-seg", "CLVM2-seg", "M-CLVM1", "M-CLVM2", "M-CLVM2-untied"],

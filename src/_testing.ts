@@ -1,5 +1,6 @@
-// Helpers shared by the test files: tolerance checks, backend loops and the shared data folder.
+// Helpers shared by the test files: tolerance checks, backend loops and the real-data folder.
 import { AssertionError } from "node:assert/strict";
+import { resolve } from "node:path";
 import { type BackendName, initBackend } from "./backend.ts";
 import { tf } from "./deps.ts";
 
@@ -67,19 +68,20 @@ export async function values(t: tf.Tensor): Promise<Float32Array> {
 }
 
 /**
- * The `../shared/data` folder beside the checkout, or null (with the reason) when it is
- * absent, as in a user's clone.
+ * The real-data folder of the tests — `$CLVM_DATA`, else `./data` in the checkout — with a
+ * trailing `/`, or null (with the reason) when there is none. Tests that need a real file
+ * (docs/DATASETS.md lists which) skip with that reason.
  */
 export function sharedData(): { dir: string | null; why: string } {
-  const dir = new URL("../../shared/data/", import.meta.url);
+  const env = Deno.env.get("CLVM_DATA");
+  const dir = env ? resolve(env) : decodeURIComponent(new URL("../data", import.meta.url).pathname);
   try {
-    Deno.statSync(dir);
-    return { dir: decodeURIComponent(dir.pathname), why: "" };
-  } catch {
-    return {
-      dir: null,
-      why: `skipped: ${decodeURIComponent(dir.pathname)} is absent (only the project's ` +
-        "own machines have the shared real data)",
-    };
-  }
+    if (Deno.statSync(dir).isDirectory) return { dir: `${dir.replace(/\/+$/, "")}/`, why: "" };
+  } catch { /* absent */ }
+  return {
+    dir: null,
+    why: `skipped: no real data (${
+      env ? `CLVM_DATA=${env} is not a directory` : `set CLVM_DATA or fill ${dir}`
+    }; see docs/DATASETS.md)`,
+  };
 }

@@ -1,4 +1,4 @@
-// A plain-TypeScript reference of the CLVM (DESIGN §1–§2): loops over Float64Arrays, no
+// A plain-TypeScript reference of the CLVM (docs/MODEL.md §1–§2): loops over Float64Arrays, no
 // tfjs. Written from the equations, independently of the tfjs implementation, so the
 // tests can compare the two.
 
@@ -170,7 +170,7 @@ function bottomUp(net: RefNet, z: (Arr | null)[], i: number, x: Arr): Arr | null
   return conv(input, net.w[i]!, net.k, net.layers[i - 1]!.channels);
 }
 
-/** The update order of DESIGN §2, written out independently. */
+/** The update order of docs/MODEL.md §2, written out independently. */
 export function schedule(L: number, passes: number): number[] {
   const order: number[] = [];
   for (let p = 1; p <= passes; p++) {
@@ -219,7 +219,7 @@ export function latents(
   return z.slice(1).map((t, idx) => t ?? zeros(1, 1, 1, net.layers[idx]!.channels));
 }
 
-/** S(z) per image (DESIGN §2); null layers count as zero. */
+/** S(z) per image (docs/MODEL.md §2); null layers count as zero. */
 export function score(net: RefNet, x: Arr, z: (Arr | null)[]): number[] {
   const S = new Array(x.n).fill(0);
   for (let i = 1; i <= net.layers.length; i++) {

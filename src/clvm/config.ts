@@ -1,5 +1,5 @@
 /**
- * CLVM options: architectures, feedback modes, heads, and their validation (DESIGN §1, §4).
+ * CLVM options: architectures, feedback modes, heads, and their validation (docs/MODEL.md §1, §4).
  *
  * @module
  */
@@ -75,7 +75,7 @@ export interface ResolvedOptions {
 const nms = (channels: number): LayerSpec => ({ channels, nms: true });
 const plain = (channels: number): LayerSpec => ({ channels, nms: false });
 
-/** The named architectures (DESIGN §4). */
+/** The named architectures (docs/MODEL.md §4). */
 export const ARCHITECTURES: Readonly<Record<"paper" | "tiny", Required<ArchitectureSpec>>> = {
   paper: {
     inputChannels: 3,

@@ -1,4 +1,4 @@
-// The CLVM's inference sweep (DESIGN §1–§2: replicate feedback, tied weights, no batch norm,
+// The CLVM's inference sweep (docs/MODEL.md §1–§2: replicate feedback, tied weights, no batch norm,
 // lazy last pass) on the fused kernels of src/kernels/: what `CLVM.predict()` runs when the
 // model allows it. `CLVM.forward()` keeps the generic, differentiable path.
 import { tf } from "../deps.ts";
@@ -54,7 +54,7 @@ export function fusedPredict(clvm: CLVM, x: T4, passes: number = clvm.options.pa
     const z: (T4 | null)[] = new Array(L + 1).fill(null);
     const pooled: (T4 | null)[] = new Array(L + 1).fill(null);
     // bot_i depends on z_{i-1} only: a top-down pass reuses the value its bottom-up pass
-    // computed (DESIGN §2's cost: CLVM₂ ≈ one bottom-up and one top-down convolution per layer).
+    // computed (docs/MODEL.md §2's cost: CLVM₂ ≈ one bottom-up and one top-down convolution per layer).
     const version: number[] = new Array(L + 1).fill(0);
     const bots: ({ t: T4; version: number } | null)[] = new Array(L + 1).fill(null);
     // Whether update u's bot_i is needed again: layer i is updated once more before z_{i-1}.

@@ -1,5 +1,5 @@
 /**
- * Reading the heads (DESIGN §3): segmentation logits to a label map at input
+ * Reading the heads (docs/MODEL.md §3): segmentation logits to a label map at input
  * resolution, keypoint maps to coordinates in input pixels (cell centres), and the
  * oracle — the best locations a map of that resolution can express.
  *

@@ -1,5 +1,5 @@
 /**
- * The CLVM: coordinate ascent over the latent layers (DESIGN §1–§2), its heads, and
+ * The CLVM: coordinate ascent over the latent layers (docs/MODEL.md §1–§2), its heads, and
  * its weights.
  *
  * @module
@@ -41,7 +41,7 @@ export interface ForwardOptions {
 
 const BN_EPSILON = 1e-5;
 
-/** A weight map: names of DESIGN §6 to tensors. */
+/** A weight map: names of docs/MODEL.md §6 to tensors. */
 export type WeightMap = Record<string, tf.Tensor>;
 
 /**
@@ -289,7 +289,7 @@ export class CLVM {
   }
 
   /**
-   * The global score S(z) of DESIGN §2 for each image, `[N]`. Uses the filters and
+   * The global score S(z) of docs/MODEL.md §2 for each image, `[N]`. Uses the filters and
    * biases only (S is defined without batch norm). `z` holds z₁..z_L.
    */
   score(x: tf.Tensor, z: readonly tf.Tensor[]): tf.Tensor1D {
@@ -411,7 +411,7 @@ export class CLVM {
   }
 
   /**
-   * The model's parameters by name (DESIGN §6): `conv{i}/kernel`, `conv{i}/bias`,
+   * The model's parameters by name (docs/MODEL.md §6): `conv{i}/kernel`, `conv{i}/bias`,
    * `topdown{i}/kernel` (untied), `bn{i}/{bottom,top}/{gamma,beta,mean,variance}`,
    * `head/{segmentation,keypoints}/{kernel,bias}`. These are the model's own tensors:
    * read them, do not dispose them.

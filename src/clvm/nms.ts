@@ -1,5 +1,5 @@
 /**
- * Non-maximum suppression over non-overlapping 2×2 groups (DESIGN §1): the output is
+ * Non-maximum suppression over non-overlapping 2×2 groups (docs/MODEL.md §1): the output is
  * `relu(a)` at the argmax of `a` in each group (ties: first in raster order) and 0
  * elsewhere. It is the exact maximizer of `−½‖z‖² + ⟨a, z⟩` over `z ≥ 0` with one
  * non-zero per group.

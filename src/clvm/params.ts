@@ -1,5 +1,5 @@
 /**
- * The model's parameters: their names (DESIGN §6), shapes, and seeded initialization.
+ * The model's parameters: their names (docs/MODEL.md §6), shapes, and seeded initialization.
  *
  * @module
  */
@@ -15,7 +15,7 @@ export interface ParamSpec {
   trainable: boolean;
 }
 
-/** Head kernel size (DESIGN §3: a linear 5×5 conv). */
+/** Head kernel size (docs/MODEL.md §3: a linear 5×5 conv). */
 export const HEAD_KERNEL = 5;
 
 /** Every parameter of a model with these options, in a fixed order. */

@@ -1,5 +1,5 @@
 /**
- * The order of layer updates (DESIGN §2): pass 1 bottom-up over 1..L, then alternating
+ * The order of layer updates (docs/MODEL.md §2): pass 1 bottom-up over 1..L, then alternating
  * top-down passes over L−1..1 and bottom-up passes over 2..L.
  *
  * @module

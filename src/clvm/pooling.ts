@@ -1,10 +1,10 @@
 /**
  * The 2×2 sum-pool `P` between an NMS layer and the layer above, and its transposes
- * `Pᵀ` — one per feedback mode (DESIGN §1).
+ * `Pᵀ` — one per feedback mode (docs/MODEL.md §1).
  *
  * `P` and the replicate upsample are each other's exact adjoints, and each is given
  * the other as its gradient (tfjs-cpu's own gradient of the nearest-neighbour resize is
- * wrong; see STYLE.md).
+ * wrong for this use).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * The paper's variants as option presets (DESIGN §4). Head layers are the `paper`
+ * The paper's variants as option presets (docs/MODEL.md §4). Head layers are the `paper`
  * architecture's (z8 top, z5 keypoints, z1 segmentation); head channel counts are the
  * dataset's and are given when a model is created (defaults 3 classes, 21 keypoints).
  *

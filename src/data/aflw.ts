@@ -2,9 +2,9 @@
  * AFLW (Koestinger et al. 2011): faces from `data/aflw.sqlite` and the Flickr images under
  * `data/flickr/{0,2,3}/`, as {@link Sample}s with 21 landmarks and the face rect, split
  * 1000 val / 1000 test / rest train by a seeded shuffle kept in a split file
- * (DATASETS §1).
+ * (docs/DATASETS.md §1).
  *
- * How the database is read (DATASETS §1.2): every `Faces` row is joined to its
+ * How the database is read (docs/DATASETS.md §1.2): every `Faces` row is joined to its
  * `FaceImages` row by `file_id` (never by `image_id`), to its `FaceRect`, to its
  * `FeatureCoords` rows and, when present, to its `FacePose`.
  *
@@ -79,7 +79,7 @@ export const AFLW_LANDMARKS: readonly string[] = Object.freeze([
 
 /**
  * For each landmark index (0-based), the index of its mirror image under a horizontal
- * flip (DATASETS §1.3); 14, 18 and 20 map to themselves.
+ * flip (docs/DATASETS.md §1.3); 14, 18 and 20 map to themselves.
  *
  * @example
  * ```ts

@@ -13,7 +13,7 @@ import { encodeJpeg } from "./image.ts";
 import type { Dataset, Sample } from "./types.ts";
 import { type SyntheticAflw, writeSyntheticAflw } from "../../fixtures/aflw.ts";
 
-// The names as listed in DATASETS §1.3 (and rg-aflw's face_data_info.mat), written out
+// The names as listed in docs/DATASETS.md §1.3 (and rg-aflw's face_data_info.mat), written out
 // again here as the reference.
 const NAMES_1_3 =
   "LeftBrowLeftCorner LeftBrowCenter LeftBrowRightCorner RightBrowLeftCorner RightBrowCenter " +
@@ -40,7 +40,7 @@ async function allSamples(sets: Record<string, Dataset>): Promise<Map<string, Sa
   return out;
 }
 
-Deno.test("AFLW_LANDMARKS lists the 21 names of DATASETS §1.3 in feature_id order", () => {
+Deno.test("AFLW_LANDMARKS lists the 21 names of docs/DATASETS.md §1.3 in feature_id order", () => {
   assert.deepEqual([...AFLW_LANDMARKS], NAMES_1_3.split(" "));
   // Flip pairs of §1.3 (1-based): (1,6) (2,5) (3,4) (7,12) (8,11) (9,10) (13,17) (14,16) (18,20).
   const pairs = [[1, 6], [2, 5], [3, 4], [7, 12], [8, 11], [9, 10], [13, 17], [14, 16], [18, 20]];

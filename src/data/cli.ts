@@ -1,6 +1,7 @@
 /**
- * `deno task data`: prepare, validate and time the datasets.
+ * `deno task data`: get, prepare, validate and time the datasets.
  *
+ *     deno task data download <dataset> --to DIR [--mirror URL]
  *     deno task data prepare lfw-parts --from DIR --root DIR
  *     deno task data check <dataset> [--root DIR] [--seed N] [--decode]
  *     deno task data time <dataset> [--root DIR] [--split S] [--limit N] [--seed N]
@@ -12,50 +13,135 @@
  * @module
  */
 import { cpuUsage } from "node:process";
-import { parseArgs } from "node:util";
+import {
+  type CliIo,
+  type CommandSpec,
+  integerOption,
+  parseCommand,
+  PROCESS_IO,
+  runCommand,
+  splitSubcommand,
+  UsageError,
+} from "../util/cli.ts";
+import { downloadDataset, type DownloadName, DOWNLOADS, parseChecksums } from "./download.ts";
 import { prepareLfwParts, progressBars } from "./lfw_parts.ts";
 import { checkDataset, DATASET_NAMES, openDataset } from "./open_dataset.ts";
 import type { CheckReport, Split } from "./types.ts";
 
-const HELP = `Usage: deno task data <command> [options]
+export type { CliIo } from "../util/cli.ts";
 
-Commands:
+const ROOT = { type: "string", arg: "DIR", help: "the dataset's folder" } as const;
+const SEED = {
+  type: "string",
+  arg: "N",
+  help: "seed of a synthetic dataset (default 1)",
+} as const;
+
+const COMMANDS = {
+  download: {
+    name: "deno task data download",
+    usage: "<dataset>",
+    positionals: true,
+    description:
+      `Fetch the official archives of a dataset into DIR/<dataset> (resumable: an interrupted
+download continues from its .part file), check each against the size and SHA-256 kept in
+src/data/download.ts, then prepare and check the dataset. AFLW is registration-only: the
+command prints what to request and where to put it.
+Datasets: ${Object.keys(DOWNLOADS).join(", ")}.`,
+    options: {
+      to: {
+        type: "string",
+        arg: "DIR",
+        help:
+          "the data root: the dataset goes to DIR/<dataset>\n(default: $CLVM_DATA, else ./data in the checkout, where reproduce looks)",
+      },
+      mirror: {
+        type: "string",
+        arg: "URL",
+        help: "fetch every archive from URL/<archive name> instead of its official address",
+      },
+      checksums: {
+        type: "string",
+        arg: "FILE",
+        help:
+          "SHA-256 per file (sha256sum format) replacing the repository's,\nfor a mirror of other copies (a subset, a synthetic set)",
+      },
+      "no-progress": { type: "boolean", help: "no progress bars" },
+    },
+  },
+  prepare: {
+    name: "deno task data prepare",
+    usage: "lfw-parts",
+    positionals: true,
+    description: `Extract the official LFW-Parts downloads in --from (lfw-funneled.tgz or
+lfw-funneled-parts-subset.tgz, parts_lfw_funneled_gt_images.tgz, the optional superpixel
+tarballs, parts_{train,validation,test}.txt) into --root, with a progress bar. A second
+run with the same files does nothing.`,
+    options: {
+      from: { type: "string", arg: "DIR", help: "the folder with the downloads" },
+      root: { type: "string", arg: "DIR", help: "where the extracted layout goes" },
+    },
+  },
+  check: {
+    name: "deno task data check",
+    usage: "<dataset>",
+    positionals: true,
+    description: `Validate a dataset; print counts, class fractions and every problem as JSON.
+Exits 1 when there are problems. Datasets: ${DATASET_NAMES.join(", ")}.`,
+    options: {
+      root: ROOT,
+      seed: SEED,
+      decode: { type: "boolean", help: "decode every image (slower)" },
+    },
+  },
+  time: {
+    name: "deno task data time",
+    usage: "<dataset>",
+    positionals: true,
+    description: `Load --limit samples of a split, one after another, and print images per
+second (wall clock and per CPU second) as JSON.`,
+    options: {
+      root: ROOT,
+      split: {
+        type: "string",
+        choices: ["train", "val", "test"],
+        help: "the split (default train)",
+      },
+      limit: { type: "string", arg: "N", help: "samples to load, ≥ 1 (default 500)" },
+      seed: SEED,
+    },
+  },
+  list: {
+    name: "deno task data list",
+    description: "Print the dataset names.",
+    options: {},
+  },
+} as const satisfies Record<string, CommandSpec>;
+
+const TOP: CommandSpec = {
+  name: "deno task data",
+  usage: "<command>",
+  description: `Get, prepare, validate and time the datasets.
+
+Commands (each has its own --help):
+  download <dataset> [--to DIR] [--mirror URL]
   prepare lfw-parts --from DIR --root DIR
-      Extract the official LFW-Parts downloads in --from (lfw-funneled.tgz or
-      lfw-funneled-parts-subset.tgz, parts_lfw_funneled_gt_images.tgz, the optional
-      superpixel tarballs, parts_{train,validation,test}.txt) into --root, with a progress
-      bar. A second run with the same files does nothing.
   check <dataset> [--root DIR] [--seed N] [--decode]
-      Validate a dataset; print counts, class fractions and every problem as JSON.
-      Exits 1 when there are problems. --decode decodes every image (slower).
   time <dataset> [--root DIR] [--split S] [--limit N] [--seed N]
-      Load --limit samples (default 500) of a split (default train), one after another,
-      and print images per second (wall clock and per CPU second) as JSON.
   list
-      Print the dataset names.
 
 Datasets: ${DATASET_NAMES.join(", ")}
 Real datasets need --root; synthetic ones are generated on demand (into --root, or
-.cache/synthetic/<name>-seed<N>; --seed defaults to 1).
-
-Options:
-  -h, --help   Show this help.
-`;
-
-class UsageError extends Error {}
-
-/** Output sinks, so tests can capture what the CLI prints. */
-export interface CliIo {
-  /** Receives what goes to standard output (the JSON reports). */
-  stdout: (text: string) => void;
-  /** Receives messages and errors. */
-  stderr: (text: string) => void;
-}
-
-const defaultIo: CliIo = {
-  stdout: (t) => void Deno.stdout.writeSync(new TextEncoder().encode(t)),
-  stderr: (t) => void Deno.stderr.writeSync(new TextEncoder().encode(t)),
+.cache/synthetic/<name>-seed<N>; --seed defaults to 1).`,
+  options: {},
+  epilog: "Exit status: 0 fine, 1 problems found or the command failed, 2 usage error.",
 };
+
+/** The top-level help text. */
+export const HELP: string = (() => {
+  const p = parseCommand(TOP, ["--help"]);
+  return p.help ?? "";
+})();
 
 /**
  * Runs the `data` command line with `args`; returns the exit code (0 fine, 1 problems
@@ -67,43 +153,42 @@ const defaultIo: CliIo = {
  * const code = await main(["check", "synthetic-lfw-parts"]);
  * ```
  */
-export async function main(args: string[], io: CliIo = defaultIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        help: { type: "boolean", short: "h" },
-        from: { type: "string" },
-        root: { type: "string" },
-        seed: { type: "string" },
-        split: { type: "string" },
-        limit: { type: "string" },
-        decode: { type: "boolean" },
-      },
-    });
-  } catch (e) {
-    io.stderr(`${e instanceof Error ? e.message : e}\n\n${HELP}`);
-    return 2;
+export function main(args: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
+  return runCommand(args, (a) => run(a, io), io);
+}
+
+async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const { name: command, before, rest: after } = splitSubcommand(args);
+  if (command === null) {
+    const top = parseCommand(TOP, before);
+    if (top.help !== null) {
+      io.stdout(top.help);
+      return 0;
+    }
+    throw new UsageError(
+      `Expected a command: one of ${Object.keys(COMMANDS).join(", ")} (see deno task data --help)`,
+    );
   }
-  const { values, positionals } = parsed;
-  if (values.help || positionals.length === 0) {
-    (values.help ? io.stdout : io.stderr)(HELP);
-    return values.help ? 0 : 2;
+  if (!(command in COMMANDS)) {
+    throw new UsageError(
+      `Unknown command "${command}": expected one of ${Object.keys(COMMANDS).join(", ")}`,
+    );
   }
-  const [command, dataset, ...rest] = positionals;
-  try {
+  const spec = COMMANDS[command as keyof typeof COMMANDS];
+  const parsed = parseCommand(spec as CommandSpec, [...before, ...after]);
+  if (parsed.help !== null) {
+    io.stdout(parsed.help);
+    return 0;
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const str = (k: string) => values[k] as string | undefined;
+  const [dataset, ...rest] = parsed.positionals;
+  const root = str("root");
+  {
     if (rest.length > 0) throw new UsageError(`Unexpected arguments: ${rest.join(" ")}`);
-    const int = (what: string, v: string | undefined): number | undefined => {
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (!Number.isInteger(n)) {
-        throw new UsageError(`Expected an integer for --${what}, found "${v}"`);
-      }
-      return n;
-    };
-    const seed = int("seed", values.seed);
+    const seed = str("seed") === undefined
+      ? undefined
+      : integerOption("seed", str("seed")!, -(2 ** 31));
     const needDataset = (): string => {
       if (!dataset) throw new UsageError(`Expected a dataset after "${command}"`);
       if (!DATASET_NAMES.includes(dataset)) {
@@ -124,12 +209,11 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
               "are read as extracted)",
           );
         }
-        if (!values.from || !values.root) {
-          throw new UsageError("prepare needs --from DIR and --root DIR");
-        }
+        const from = str("from");
+        if (!from || !root) throw new UsageError("prepare needs --from DIR and --root DIR");
         const result = await prepareLfwParts({
-          from: values.from,
-          root: values.root,
+          from,
+          root,
           onProgress: progressBars(),
         });
         io.stdout(`${JSON.stringify(result, null, 2)}\n`);
@@ -140,7 +224,7 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
         let report: CheckReport;
         try {
           const options: { root?: string; seed?: number; decode?: boolean } = {};
-          if (values.root) options.root = values.root;
+          if (root !== undefined) options.root = root;
           if (seed !== undefined) options.seed = seed;
           if (values.decode) options.decode = true;
           report = await checkDataset(name, options);
@@ -151,10 +235,10 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
           // A dataset that cannot be read at all is one big problem, still reported as JSON.
           report = {
             dataset: name,
-            root: values.root ?? "",
+            root: str("root") ?? "",
             splits: { train: 0, val: 0, test: 0 },
             problems: [{
-              file: values.root ?? "",
+              file: str("root") ?? "",
               message: e instanceof Error ? e.message : String(e),
             }],
           };
@@ -164,13 +248,10 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
       }
       case "time": {
         const name = needDataset();
-        const split = (values.split ?? "train") as Split;
-        if (!["train", "val", "test"].includes(split)) {
-          throw new UsageError(`Expected --split train, val or test, found "${split}"`);
-        }
-        const limit = int("limit", values.limit) ?? 500;
+        const split = (str("split") ?? "train") as Split;
+        const limit = str("limit") === undefined ? 500 : integerOption("limit", str("limit")!, 1);
         const options: { root?: string; split: Split; seed?: number } = { split };
-        if (values.root) options.root = values.root;
+        if (root !== undefined) options.root = root;
         if (seed !== undefined) options.seed = seed;
         const ds = await openDataset(name, options);
         const n = Math.min(limit, ds.ids.length);
@@ -197,16 +278,43 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
         );
         return 0;
       }
+      case "download": {
+        if (!dataset) {
+          throw new UsageError(
+            `Expected a dataset after "download": one of ${Object.keys(DOWNLOADS).join(", ")}`,
+          );
+        }
+        if (!(dataset in DOWNLOADS)) {
+          throw new UsageError(
+            `Cannot download "${dataset}": expected one of ${Object.keys(DOWNLOADS).join(", ")}`,
+          );
+        }
+        // The same default root that `reproduce` reads: $CLVM_DATA, else ./data in the checkout.
+        const to = str("to") ?? (Deno.env.get("CLVM_DATA") ||
+          decodeURIComponent(new URL("../../data", import.meta.url).pathname));
+        const result = await downloadDataset(dataset as DownloadName, {
+          to,
+          ...(str("mirror") ? { mirror: str("mirror")! } : {}),
+          ...(str("checksums")
+            ? {
+              checksums: parseChecksums(
+                await Deno.readTextFile(str("checksums")!),
+                str("checksums")!,
+              ),
+            }
+            : {}),
+          progress: !values["no-progress"],
+          log: (m) => io.stderr(`${m}\n`),
+        });
+        if (result.report) {
+          io.stdout(`${JSON.stringify(result.report, null, 2)}\n`);
+          return result.report.problems.length > 0 ? 1 : 0;
+        }
+        return result.ok ? 0 : 1;
+      }
       default:
-        throw new UsageError(`Unknown command "${command}": expected prepare, check, time or list`);
+        throw new UsageError(`Unknown command "${command}"`);
     }
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr(`${e.message}\n\nRun with --help for usage.\n`);
-      return 2;
-    }
-    io.stderr(`${e instanceof Error ? e.message : e}\n`);
-    return 1;
   }
 }
 

@@ -33,7 +33,23 @@ Deno.test("data CLI: help, usage errors and list", async () => {
   );
   assert.match(
     (await run(["check", "synthetic-lfw-parts", "--seed", "x"])).err,
-    /integer for --seed/,
+    /^Invalid --seed "x": expected an integer/,
+  );
+  const checkHelp = await run(["check", "--help"]);
+  assert.equal(checkHelp.code, 0);
+  assert.match(checkHelp.out, /^Usage: deno task data check <dataset> \[options\]/);
+  assert.match(checkHelp.out, /--decode/);
+  const downloadHelp = await run(["download", "-h"]);
+  assert.match(downloadHelp.out, /--mirror URL/);
+  const bogus = await run(["check", "lfw-parts", "--bogus"]);
+  assert.equal(bogus.err.trim().split("\n").length, 1);
+  assert.match(
+    bogus.err,
+    /^Unknown option --bogus for deno task data check: expected one of --root/,
+  );
+  assert.match(
+    (await run(["time", "x", "--split", "dev"])).err,
+    /expected one of train, val, test/,
   );
   const list = await run(["list"]);
   assert.equal(list.code, 0);

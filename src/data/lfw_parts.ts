@@ -1,5 +1,5 @@
 /**
- * LFW Part Labels (Kae et al., CVPR 2013): loader, validator and `prepare` (DATASETS §2).
+ * LFW Part Labels (Kae et al., CVPR 2013): loader, validator and `prepare` (docs/DATASETS.md §2).
  *
  * The extracted layout under `root`:
  *
@@ -226,7 +226,7 @@ function parseInts(
 }
 
 /**
- * Parses a superpixel map `.dat` (DATASETS §2.5): `height` lines of `width` integers,
+ * Parses a superpixel map `.dat` (docs/DATASETS.md §2.5): `height` lines of `width` integers,
  * the 0-based superpixel id of each pixel.
  *
  * @example
@@ -255,7 +255,7 @@ export function parseSuperpixelMap(
 }
 
 /**
- * Parses a per-superpixel label `.dat` (DATASETS §2.6): the count N, then N labels in 0..2.
+ * Parses a per-superpixel label `.dat` (docs/DATASETS.md §2.6): the count N, then N labels in 0..2.
  *
  * @example
  * ```ts
@@ -610,7 +610,7 @@ async function checkSample(
     try {
       const sp = await readSuperpixels(paths, size, size);
       if (classes) {
-        // DATASETS §2.6: a superpixel takes the class of its last pure pixel in raster order.
+        // docs/DATASETS.md §2.6: a superpixel takes the class of its last pure pixel in raster order.
         const expected = new Uint8Array(sp.labels.length);
         for (let p = 0; p < classes.length; p++) {
           if (classes[p] !== 255) expected[sp.map[p]!] = classes[p]!;
@@ -685,7 +685,7 @@ interface Marker {
  * @example
  * ```ts ignore
  * import { prepareLfwParts } from "./lfw_parts.ts";
- * await prepareLfwParts({ from: "../shared/data/lfw-parts", root: "/tmp/lfw" });
+ * await prepareLfwParts({ from: "data/lfw-parts", root: "/tmp/lfw" });
  * ```
  */
 export async function prepareLfwParts(

@@ -1,4 +1,4 @@
-// Tests on the real LFW Part Labels download in ../shared/data/lfw-parts (skipped when it is
+// Tests on the real LFW Part Labels download in $CLVM_DATA/lfw-parts (skipped when it is
 // absent). The tarballs are extracted once per run into a temp dir (about 5 s here), in
 // /dev/shm when it exists: deleting the 2,927 extracted files from a disk takes seconds more.
 import assert from "node:assert/strict";
@@ -46,7 +46,7 @@ Deno.test({
             masks.add(e.name.replace(/\.ppm$/, ""));
           }
           assert.deepEqual([...masks].sort(), [...union].sort());
-          // DATASETS §2.4: both spellings occur (train 1,007 padded / 493 unpadded).
+          // docs/DATASETS.md §2.4: both spellings occur (train 1,007 padded / 493 unpadded).
           const lines = (await Deno.readTextFile(join(root, "parts_train.txt"))).trim().split("\n");
           assert.equal(lines.filter((l) => / \d{4}$/.test(l)).length, 1007);
         },

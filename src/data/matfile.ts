@@ -15,7 +15,7 @@
  *
  * MAT v7.3 files are HDF5 and are refused with a message that says so; so are MAT v4
  * files. Every failure is a {@link MatFileError} naming the file and what was expected.
- * Written from the public description of the format (DATASETS.md §4).
+ * Written from the public description of the format (docs/DATASETS.md §4).
  *
  * @module
  */

@@ -303,7 +303,8 @@ const AFLW_NAMES = [
 ];
 
 Deno.test({
-  name: "readMatFile() reads the real rg-aflw face_data_info.mat: the 21 names of DATASETS §1.3" +
+  name:
+    "readMatFile() reads the real rg-aflw face_data_info.mat: the 21 names of docs/DATASETS.md §1.3" +
     (shared.dir ? "" : ` (${shared.why})`),
   ignore: !shared.dir,
   async fn() {

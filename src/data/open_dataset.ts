@@ -1,5 +1,5 @@
 /**
- * `openDataset(name, { root, split })` (DESIGN §6): one entry point for the real datasets
+ * `openDataset(name, { root, split })` (docs/MODEL.md §6): one entry point for the real datasets
  * and their synthetic stand-ins. A synthetic dataset is generated on demand from its seed
  * into a cache folder, in the real on-disk format, and opened with the real loader.
  *

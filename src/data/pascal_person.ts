@@ -1,5 +1,5 @@
 /**
- * Pascal Person (DATASETS.md §3): VOC 2011 person instances with an SBD instance mask
+ * Pascal Person (docs/DATASETS.md §3): VOC 2011 person instances with an SBD instance mask
  * and Bourdev & Malik keypoints, joined by box, split 70/10/20 by image.
  *
  * ## Root layout (as the three official archives extract)
@@ -253,7 +253,7 @@ function num(value: unknown, fail: (m: string) => never, what: string): number {
 }
 
 /**
- * Parses a Bourdev & Malik keypoint file (DATASETS.md §3.3).
+ * Parses a Bourdev & Malik keypoint file (docs/DATASETS.md §3.3).
  *
  * @param text The XML.
  * @param file Names the file in errors.

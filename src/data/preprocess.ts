@@ -1,5 +1,5 @@
 /**
- * Preprocessing from a dataset sample to a network input (DESIGN §4), and the inverse
+ * Preprocessing from a dataset sample to a network input (docs/MODEL.md §4), and the inverse
  * mapping of predictions back to the dataset's frame for scoring.
  *
  * Geometry: a square crop of the source image is resized to `size × size`. For
@@ -36,7 +36,7 @@ export type PadMode =
   /** the mean colour: exactly 0 in the network input */
   | "mean";
 
-/** Preprocessing constants of one protocol (every one a config value, STYLE.md). */
+/** Preprocessing constants of one protocol (every one a config value, so a report can print it). */
 export interface PreprocessConfig {
   /** Side of the square network input in pixels (112 for AFLW/Pascal, 180 for LFW-Parts). */
   size: number;
@@ -59,7 +59,7 @@ export interface PreprocessConfig {
 }
 
 /**
- * The default preprocessing of each protocol (DESIGN §4): AFLW and Pascal Person crop the
+ * The default preprocessing of each protocol (docs/MODEL.md §4): AFLW and Pascal Person crop the
  * face / visible person box, square it and resize to 112×112; LFW-Parts resizes the whole
  * 250×250 funneled image to 180×180.
  *

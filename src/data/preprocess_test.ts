@@ -307,7 +307,7 @@ Deno.test("keypoints: scaled, flipped with channel swaps, outside ones invisible
   assert.throws(() => transformKeypoints(kps, { ...f, flipPairs: [[0, 5]] }), /0\.\.2/);
 });
 
-Deno.test("flipPairsFromNames() reproduces the AFLW pairs of DATASETS §1.3 and the Pascal L/R pairs", () => {
+Deno.test("flipPairsFromNames() reproduces the AFLW pairs of docs/DATASETS.md §1.3 and the Pascal L/R pairs", () => {
   const aflw = [
     "LeftBrowLeftCorner",
     "LeftBrowCenter",
@@ -331,7 +331,7 @@ Deno.test("flipPairsFromNames() reproduces the AFLW pairs of DATASETS §1.3 and 
     "MouthRightCorner",
     "ChinCenter",
   ];
-  // DATASETS §1.3, 1-based: (1,6) (2,5) (3,4) (7,12) (8,11) (9,10) (13,17) (14,16) (18,20).
+  // docs/DATASETS.md §1.3, 1-based: (1,6) (2,5) (3,4) (7,12) (8,11) (9,10) (13,17) (14,16) (18,20).
   const expected = [[1, 6], [2, 5], [3, 4], [7, 12], [8, 11], [9, 10], [13, 17], [14, 16], [18, 20]]
     .map(([a, b]) => [a! - 1, b! - 1]);
   assert.deepEqual(flipPairsFromNames(aflw), expected);

@@ -1,5 +1,5 @@
 /**
- * The shapes every dataset loader yields (DESIGN §6).
+ * The shapes every dataset loader yields (docs/MODEL.md §6).
  *
  * Coordinates are continuous, in the image's own pixel frame: (0, 0) is the top-left
  * corner of the top-left pixel, so pixel (column i, row j) has its centre at

@@ -1,8 +1,8 @@
 /**
  * Keypoint protocols: AFLW landmark error normalized by face size (Zhu & Ramanan 2012,
- * DATASETS §1.5), Pascal Person keypoint error normalized by the visible box's longest
- * side (DATASETS §3.4), their cumulative curves, heatmap decoding and the
- * resolution oracle (DESIGN §3).
+ * docs/DATASETS.md §1.5), Pascal Person keypoint error normalized by the visible box's longest
+ * side (docs/DATASETS.md §3.4), their cumulative curves, heatmap decoding and the
+ * resolution oracle (docs/MODEL.md §3).
  *
  * Points are in continuous pixel coordinates (src/data/types.ts): pixel (i, j) has its
  * centre at (i + 0.5, j + 0.5). Only ground-truth-visible keypoints are scored; the
@@ -302,7 +302,7 @@ export function cellCentre(cell: number, stride: number): number {
 }
 
 /**
- * The oracle prediction (DESIGN §3): the best a keypoint map of stride `stride` can
+ * The oracle prediction (docs/MODEL.md §3): the best a keypoint map of stride `stride` can
  * answer, i.e. the centre of the map cell containing each ground-truth point, in the
  * network input frame. When the map size is given, cells are clamped into it (points on
  * or beyond the last edge). Visibility flags are copied; non-finite points stay as they

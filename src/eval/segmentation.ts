@@ -1,9 +1,9 @@
 /**
  * Segmentation protocols: pixel accuracy (LFW-Parts, Pascal Person figure/ground within
  * an evaluation window), LFW-Parts superpixel accuracy pooled over the test set with the
- * error reduction against Kae et al.'s CRF (DATASETS §2.7), an *approximate* superpixel
+ * error reduction against Kae et al.'s CRF (docs/DATASETS.md §2.7), an *approximate* superpixel
  * accuracy over SLIC superpixels when the dataset's own superpixel files are absent, and
- * the resolution oracle of Tables 1 and 2 (DESIGN §3).
+ * the resolution oracle of Tables 1 and 2 (docs/MODEL.md §3).
  *
  * Label maps are row-major `width·height` class indices, 255 = ignore. Probability maps
  * are `height·width·C` (channels last, one image of an NHWC batch). Accuracies are in
@@ -219,7 +219,7 @@ export function superpixelMajority(
 }
 
 /**
- * How a per-pixel prediction becomes a per-superpixel one (DATASETS §2.7, [inferred]):
+ * How a per-pixel prediction becomes a per-superpixel one (docs/DATASETS.md §2.7, [inferred]):
  * `"mean-probability"` (default) averages the class probabilities over the superpixel's
  * pixels and takes the arg-max; `"majority"` takes the most frequent per-pixel arg-max.
  */
@@ -596,7 +596,7 @@ export interface OracleSegmentation {
 }
 
 /**
- * The best label map a head of stride `stride` can produce (DESIGN §3, the oracle rows of
+ * The best label map a head of stride `stride` can produce (docs/MODEL.md §3, the oracle rows of
  * Tables 1 and 2): each cell (input pixels [c·stride, (c+1)·stride) per axis, the last
  * one partial when the size is not a multiple) takes the majority label of its non-255
  * pixels (ties to the lowest class, 255 when none), then every pixel takes its cell's

@@ -1,7 +1,7 @@
 /**
  * SLIC superpixels (Achanta et al., TPAMI 2012) over typed arrays, for the
  * *approximate* LFW-Parts superpixel accuracy when the dataset's own superpixel maps
- * (`parts_lfw_funneled_superpixels_mat/*.dat`) are absent (DATASETS §2.5, §2.7).
+ * (`parts_lfw_funneled_superpixels_mat/*.dat`) are absent (docs/DATASETS.md §2.5, §2.7).
  *
  * Steps: sRGB → CIELAB (D65); seeds on a regular grid of step S = √(N/K), each moved to
  * the lowest-gradient pixel of its 3×3 neighbourhood; `iterations` rounds of local

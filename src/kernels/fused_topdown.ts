@@ -1,6 +1,6 @@
 /**
  * The CLVM's convolutions as fused kernels: the top-down transposed convolution with the
- * very same bottom-up filter, fused with the sum it feeds (DESIGN §1: `bot + top`), and the
+ * very same bottom-up filter, fused with the sum it feeds (docs/MODEL.md §1: `bot + top`), and the
  * bottom-up convolution with the same options — each optionally with a bias and a relu.
  *
  * Inference only: no gradients (training uses the generic ops of `src/clvm/`). WGSL on
@@ -109,7 +109,7 @@ function run(
 /**
  * `conv2dTranspose(zAbove, w, add.shape, 1, 'same') + add` in one kernel (inference only:
  * no gradient), with `w` in the bottom-up layout `[k, k, C_below, C_above]` of the layer
- * above — the top-down signal of DESIGN §1 plus the bottom-up one. `add` may be null (the
+ * above — the top-down signal of docs/MODEL.md §1 plus the bottom-up one. `add` may be null (the
  * output then has `zAbove`'s height and width and `C_below` channels); `epilogue` adds a
  * bias and a relu after the sum.
  *

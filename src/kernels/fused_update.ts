@@ -1,5 +1,5 @@
 /**
- * The CLVM's layer update as one kernel (DESIGN §1): `z = relu((bot + top) + b)`, or for
+ * The CLVM's layer update as one kernel (docs/MODEL.md §1): `z = relu((bot + top) + b)`, or for
  * an NMS layer `relu(a)` at the first maximum of `a` in each 2×2 group (raster order) and 0
  * elsewhere; optionally also the 2×2 sum-pool `P(z)` that the layer above reads.
  *

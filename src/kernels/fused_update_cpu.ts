@@ -1,6 +1,6 @@
 /**
  * The cpu twins of the fused layer update and of the 2×2 sum-pool: plain loops over typed
- * arrays, written from DESIGN §1 rather than from the WGSL, so that they serve as the
+ * arrays, written from docs/MODEL.md §1 rather than from the WGSL, so that they serve as the
  * WGSL programs' test oracle. The same loops serve the `wasm` backend on its heap.
  *
  * @module

@@ -1,6 +1,6 @@
 /**
  * The WGSL programs of the fused layer update: `relu((bot + top) + b)`, with the 2×2
- * non-maximum suppression of DESIGN §1 when the layer is an NMS layer, in one pass; and the
+ * non-maximum suppression of docs/MODEL.md §1 when the layer is an NMS layer, in one pass; and the
  * 2×2 sum-pool `P` that the layer above reads.
  *
  * One invocation handles four channels (one `vec4`) of one pixel, or of one 2×2 group when

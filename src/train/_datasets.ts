@@ -1,4 +1,4 @@
-// Dataset names the trainer accepts, and each one's preprocessing (DESIGN §4).
+// Dataset names the trainer accepts, and each one's preprocessing (docs/MODEL.md §4).
 import { DATASET_NAMES as DATA_NAMES, openDataset } from "../data/open_dataset.ts";
 import { PREPROCESS, type PreprocessConfig } from "../data/preprocess.ts";
 import type { Dataset } from "../data/types.ts";

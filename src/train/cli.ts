@@ -1,98 +1,108 @@
 /**
- * `deno task train`: one training run from the command line (DESIGN §6b). Writes
+ * `deno task train`: one training run from the command line (docs/MODEL.md §7). Writes
  * `OUT/last.ckpt`, `OUT/best.ckpt` and `OUT/log.jsonl`; `--resume` continues a run.
  *
  * Exit status: 0 done, 1 the run failed (diverged, bad data, …), 2 bad arguments.
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { BACKEND_CHOICES, type BackendChoice } from "../backend.ts";
 import { VARIANT_NAMES } from "../clvm/variants.ts";
+import {
+  choiceOption,
+  type CommandSpec,
+  integerOption,
+  numberOption,
+  parseCommand,
+  runCommand,
+  UsageError,
+} from "../util/cli.ts";
 import { DATASET_NAMES } from "./_datasets.ts";
 import { RECIPE_NAMES, type RecipeName, RECIPES } from "./recipes.ts";
 import { train, type TrainOptions } from "./trainer.ts";
 
-/** A command-line mistake: printed with a pointer to `--help`, exit status 2. */
-export class UsageError extends Error {
-  /** See the class doc. */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+export { UsageError } from "../util/cli.ts";
 
 const ARCHITECTURES = ["tiny", "paper"] as const;
 
-const OPTIONS = {
-  variant: { type: "string" },
-  arch: { type: "string" },
-  dataset: { type: "string" },
-  root: { type: "string" },
-  epochs: { type: "string" },
-  batch: { type: "string" },
-  seed: { type: "string" },
-  out: { type: "string" },
-  resume: { type: "boolean" },
-  force: { type: "boolean" },
-  backend: { type: "string" },
-  recipe: { type: "string" },
-  lr: { type: "string" },
-  "input-size": { type: "string" },
-  "checkpoint-every": { type: "string" },
-  "no-progress": { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
-/** The `--help` text. */
-export const HELP: string =
-  `Train a CLVM variant: deno task train --variant NAME --dataset NAME --out DIR [options]
+const SPEC = {
+  name: "deno task train",
+  usage: "--variant NAME --dataset NAME --out DIR",
+  description: `Train a CLVM variant.
 
 Writes DIR/last.ckpt (every epoch), DIR/best.ckpt (lowest validation loss) and
 DIR/log.jsonl (one JSON line per epoch). Interrupt at any time; --resume continues from
-DIR/last.ckpt exactly as if the run had never stopped.
+DIR/last.ckpt exactly as if the run had never stopped.`,
+  options: {
+    variant: { type: "string", arg: "NAME", help: VARIANT_NAMES.join(", ") },
+    arch: { type: "string", choices: ARCHITECTURES, help: "architecture (default tiny)" },
+    dataset: { type: "string", arg: "NAME", help: DATASET_NAMES.join(", ") },
+    root: {
+      type: "string",
+      arg: "DIR",
+      help:
+        "dataset folder (real datasets; synthetic ones default to\n.cache/synthetic/ and are generated on first use)",
+    },
+    epochs: {
+      type: "string",
+      arg: "N",
+      help: `total epochs (default: the recipe's: ${
+        RECIPE_NAMES.map((r) => `${r} ${RECIPES[r].epochs}`).join(", ")
+      })`,
+    },
+    batch: {
+      type: "string",
+      arg: "N",
+      help: `images per step (default: the recipe's: ${
+        RECIPE_NAMES.map((r) => `${r} ${RECIPES[r].batchSize}`).join(", ")
+      })`,
+    },
+    seed: { type: "string", arg: "N", help: "seed of the weights and the shuffle (default 1)" },
+    out: { type: "string", arg: "DIR", help: "the run's folder (required)" },
+    resume: {
+      type: "boolean",
+      help:
+        "continue DIR/last.ckpt (options left out come from it, the\nbackend included; options given must agree with it)",
+    },
+    force: {
+      type: "boolean",
+      help:
+        "start anew in a DIR that holds a run: its files are moved\naside to DIR.old-<time>/ (never deleted)",
+    },
+    backend: {
+      type: "string",
+      arg: "NAME",
+      help: `${BACKEND_CHOICES.join(", ")} (default auto: the fastest here)`,
+    },
+    recipe: {
+      type: "string",
+      arg: "NAME",
+      help: `${RECIPE_NAMES.join(", ")} (default paper with --arch paper, else quick)`,
+    },
+    lr: { type: "string", arg: "X", help: "learning rate (default: the recipe's)" },
+    "input-size": {
+      type: "string",
+      arg: "N",
+      help: "network input side (default: the dataset protocol's)",
+    },
+    "checkpoint-every": {
+      type: "string",
+      arg: "N",
+      help: "also write last.ckpt every N steps within an epoch",
+    },
+    "no-progress": { type: "boolean", help: "no progress bar (epoch summaries only)" },
+  },
+  epilog: "Exit status: 0 done, 1 the run failed (diverged, bad data, …), 2 bad arguments.",
+} as const satisfies CommandSpec;
 
-Options:
-  --variant NAME          ${VARIANT_NAMES.join(", ")}
-  --arch tiny|paper       architecture (default tiny)
-  --dataset NAME          ${DATASET_NAMES.join(", ")}
-  --root DIR              dataset folder (real datasets; synthetic ones default to
-                          .cache/synthetic/ and are generated on first use)
-  --epochs N              total epochs (default: the recipe's: ${
-    RECIPE_NAMES.map((r) => `${r} ${RECIPES[r].epochs}`).join(", ")
-  })
-  --batch N               images per step (default: the recipe's: ${
-    RECIPE_NAMES.map((r) => `${r} ${RECIPES[r].batchSize}`).join(", ")
-  })
-  --seed N                seed of the weights and the shuffle (default 1)
-  --out DIR               the run's folder (required)
-  --resume                continue DIR/last.ckpt (options left out come from it, the
-                          backend included; options given must agree with it)
-  --force                 start anew in a DIR that holds a run: its files are moved
-                          aside to DIR.old-<time>/ (never deleted)
-  --backend NAME          ${BACKEND_CHOICES.join(", ")} (default auto: the fastest here)
-  --recipe NAME           ${RECIPE_NAMES.join(", ")} (default paper with --arch paper, else quick)
-  --lr X                  learning rate (default: the recipe's)
-  --input-size N          network input side (default: the dataset protocol's)
-  --checkpoint-every N    also write last.ckpt every N steps within an epoch
-  --no-progress           no progress bar (epoch summaries only)
-  -h, --help              this text
-`;
+/** The `--help` text. */
+export const HELP: string = (() => {
+  const p = parseCommand(SPEC, ["--help"]);
+  return p.help ?? "";
+})();
 
-function choice<T extends string>(flag: string, value: string, valid: readonly T[]): T {
-  if (!(valid as readonly string[]).includes(value)) {
-    throw new UsageError(`Invalid --${flag} "${value}": expected one of ${valid.join(", ")}`);
-  }
-  return value as T;
-}
-
-function integer(flag: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`Invalid --${flag} "${value}": expected an integer ≥ ${min}`);
-  }
-  return n;
-}
+const choice = choiceOption;
+const integer = integerOption;
 
 /** `--force` (true when given); it contradicts `--resume`. */
 function runFolderFlags(values: Record<string, string | boolean | undefined>): boolean {
@@ -117,23 +127,9 @@ function runFolderFlags(values: Record<string, string | boolean | undefined>): b
  * ```
  */
 export function parseTrainArgs(args: readonly string[]): TrainOptions | null {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args: [...args], options: OPTIONS, strict: true }));
-  } catch (error) {
-    const message = (error as Error).message;
-    const flags = Object.keys(OPTIONS).map((k) => `--${k}`).join(", ");
-    const unknown = /Unknown option '([^']+)'/.exec(message);
-    if (unknown) throw new UsageError(`Unknown option ${unknown[1]}: expected one of ${flags}`);
-    const positional = /Unexpected argument '([^']+)'/.exec(message);
-    if (positional) {
-      throw new UsageError(
-        `Unexpected argument "${positional[1]}": every value follows its flag (${flags})`,
-      );
-    }
-    throw new UsageError(message.replace(/^Option '([^']+)'/, "Option $1"));
-  }
-  if (values.help) return null;
+  const parsed = parseCommand(SPEC, args);
+  if (parsed.help !== null) return null;
+  const values = parsed.values as Record<string, string | boolean | undefined>;
   const str = (k: string) => values[k] as string | undefined;
   const out = str("out");
   if (!out) throw new UsageError("Missing --out DIR: the folder the run writes into");
@@ -171,13 +167,7 @@ export function parseTrainArgs(args: readonly string[]): TrainOptions | null {
   const every = str("checkpoint-every");
   if (every !== undefined) options.checkpointEvery = integer("checkpoint-every", every, 0);
   const lr = str("lr");
-  if (lr !== undefined) {
-    const v = Number(lr);
-    if (!lr.trim() || !Number.isFinite(v) || v <= 0) {
-      throw new UsageError(`Invalid --lr "${lr}": expected a number > 0`);
-    }
-    options.learningRate = v;
-  }
+  if (lr !== undefined) options.learningRate = numberOption("lr", lr, 0);
   return options;
 }
 
@@ -195,22 +185,15 @@ function exitOnSignals(out: string): void {
   }
 }
 
-/** Runs the command line; returns the exit status. */
-export async function main(args: readonly string[]): Promise<number> {
-  let options: TrainOptions | null;
-  try {
-    options = parseTrainArgs(args);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\nRun with --help for the options.`);
-    return 2;
-  }
-  if (options === null) {
-    console.log(HELP);
-    return 0;
-  }
-  exitOnSignals(options.out);
-  try {
+/** Runs the command line; returns the exit status (usage errors 2, failures 1). */
+export function main(args: readonly string[]): Promise<number> {
+  return runCommand(args, async (a) => {
+    const options = parseTrainArgs(a);
+    if (options === null) {
+      console.log(HELP.trimEnd());
+      return 0;
+    }
+    exitOnSignals(options.out);
     const result = await train({ ...options, log: (m) => console.error(m) });
     const best = result.best
       ? `best epoch ${result.best.epoch} (val loss ${result.best.validationLoss.toFixed(4)})`
@@ -220,10 +203,7 @@ export async function main(args: readonly string[]): Promise<number> {
         `Checkpoints: ${result.checkpoints.last}, ${result.checkpoints.best}; log: ${result.checkpoints.log}`,
     );
     return 0;
-  } catch (error) {
-    console.error((error as Error).message);
-    return 1;
-  }
+  });
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -57,7 +57,10 @@ Deno.test("parseTrainArgs() maps flags to train() options", () => {
 Deno.test("parseTrainArgs() rejects unknown flags and values, listing the valid ones", () => {
   const base = ["--variant", "M-CLVM2", "--dataset", "toy-shapes", "--out", "r"];
   const cases: [string[], RegExp][] = [
-    [[...base, "--lrate", "1"], /Unknown option --lrate: expected one of --variant, .*--lr, /],
+    [
+      [...base, "--lrate", "1"],
+      /Unknown option --lrate for deno task train: expected one of --variant, .*--lr, /,
+    ],
     [
       ["--variant", "CLVM3", "--dataset", "aflw", "--out", "r"],
       /"CLVM3": expected one of CLVM1-seg, .*M-CLVM2-untied/,

@@ -1,5 +1,5 @@
 /**
- * The training losses of DESIGN §3: per-pixel softmax cross-entropy for segmentation,
+ * The training losses of docs/MODEL.md §3: per-pixel softmax cross-entropy for segmentation,
  * per-pixel sigmoid log-loss for keypoint maps, their targets, and which parameters
  * weight decay applies to.
  *

@@ -1,5 +1,5 @@
 /**
- * Stochastic gradient descent with momentum and weight decay (DESIGN §3), whose state —
+ * Stochastic gradient descent with momentum and weight decay (docs/MODEL.md §3), whose state —
  * one velocity per parameter and the step count — can be saved and restored exactly.
  *
  * One step, for each parameter `w` with gradient `g` (λ = weight decay, applied only

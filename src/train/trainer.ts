@@ -60,7 +60,7 @@ export type { Batch, BatchSpec } from "./_inputs.ts";
 
 /** Options of {@link train}. With `resume`, options left out come from the checkpoint. */
 export interface TrainOptions {
-  /** A variant of `VARIANTS` (DESIGN §4). */
+  /** A variant of `VARIANTS` (docs/MODEL.md §4). */
   variant?: VariantName | string;
   /** `"tiny"` (default), `"paper"` or an explicit spec with the variants' 8 layers. */
   architecture?: "tiny" | "paper" | ArchitectureSpec;
@@ -92,7 +92,7 @@ export interface TrainOptions {
   recipe?: RecipeName | Recipe;
   /** Overrides the recipe's learning rate. */
   learningRate?: number;
-  /** Side of the square network input (default: the dataset's protocol size, DESIGN §4). */
+  /** Side of the square network input (default: the dataset's protocol size, docs/MODEL.md §4). */
   inputSize?: number;
   /** Also write `last.ckpt` every this many steps within an epoch (0: at epoch ends only). */
   checkpointEvery?: number;
