@@ -9,12 +9,12 @@ const MAIN = new URL("./main.ts", import.meta.url).pathname;
 const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-run"]
   .concat(["--allow-sys", "--allow-ffi"]);
 
-function command(data: string, out: string, extra: string[], backend = true): Deno.Command {
+function command(_data: string, out: string, extra: string[], backend = true): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
       ...["run", ...PERMISSIONS, MAIN, "aflw", "--variants", "CLVM1-kp", "--profile", "smoke"],
       ...(backend ? ["--backend", "cpu"] : []),
-      ...["--data-root", data, "--out", out, "--jobs", "1", ...extra],
+      ...["--synthetic", "--out", out, "--jobs", "1", ...extra],
     ],
     stdout: "piped",
     stderr: "piped",
@@ -40,7 +40,13 @@ Deno.test("reproduce --resume reuses only matching, sound models", async (t) => 
     const child = command(data, out, ["--seeds", "1,2"]).spawn();
     const stderr = new Response(child.stderr).text();
     const done1 = join(seed(1), "done.json");
+    let exited = false;
+    child.status.then(() => exited = true);
     while (!(await Deno.stat(done1).then(() => true, () => false))) {
+      assert(
+        !exited,
+        `reproduce ended before ${done1} was written:\n${(await stderr).slice(-2000)}`,
+      );
       await new Promise((r) => setTimeout(r, 100));
     }
     const bytes = await Deno.readFile(join(seed(1), "best.ckpt"));

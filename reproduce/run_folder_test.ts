@@ -10,11 +10,11 @@ const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-ru
 const LINUX = Deno.build.os === "linux";
 
 /** `reproduce aflw` with one tiny model on the synthetic stand-in, plus `extra`. */
-function command(data: string, out: string, extra: string[]): Deno.Command {
+function command(_data: string, out: string, extra: string[]): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
       ...["run", ...PERMISSIONS, MAIN, "aflw", "--variants", "CLVM1-kp", "--profile", "smoke"],
-      ...["--backend", "cpu", "--data-root", data, "--out", out, ...extra],
+      ...["--backend", "cpu", "--synthetic", "--out", out, ...extra],
     ],
     stdout: "piped",
     stderr: "piped",
@@ -79,7 +79,7 @@ Deno.test({
       assert.match(oneLine(b.log), /a parent of it is a file/);
       const c = await reproduce(data, join(root, "seeds"), ["--seeds", "1,1"]);
       assert.equal(c.code, 2);
-      assert.match(oneLine(c.log), /Invalid --seeds "1,1": seed 1 is repeated/);
+      assert.match(oneLine(c.log), /Seed 1 is given twice in --seeds 1,1/);
       const d = await reproduce(data, out, ["--resume", "--force"]);
       assert.equal(d.code, 2);
       assert.match(oneLine(d.log), /--force and --resume contradict/);
