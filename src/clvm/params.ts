@@ -4,7 +4,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import { mixSeed, Mulberry32 } from "../data/_prng.ts";
+import { mixSeed, Mulberry32 } from "../util/prng.ts";
 import type { ResolvedOptions } from "./config.ts";
 
 /** How a parameter is initialized and whether the optimizer updates it. */

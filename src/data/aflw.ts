@@ -30,7 +30,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { Mulberry32, shuffleInPlace } from "./_prng.ts";
+import { Mulberry32, shuffleInPlace } from "../util/prng.ts";
 import { decodeRgb, jpegInfo } from "./image.ts";
 import type {
   Box,

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { mixSeed, Mulberry32, shuffleInPlace } from "./_prng.ts";
+import { mixSeed, Mulberry32, shuffleInPlace } from "../util/prng.ts";
 import type { Preprocessed, RandomSource, Transform } from "./preprocess.ts";
 import type { Dataset, Sample } from "./types.ts";
 

@@ -64,7 +64,7 @@
  */
 import { XMLParser } from "../deps.ts";
 import { jpegInfo, readImage } from "./image.ts";
-import { Mulberry32, shuffleInPlace } from "./_prng.ts";
+import { Mulberry32, shuffleInPlace } from "../util/prng.ts";
 import { matLookup, matNumbers, matUint8Map, readMatFile } from "./matfile.ts";
 import type { Box, CheckReport, DataProblem, Dataset, Keypoint, Sample, Split } from "./types.ts";
 

@@ -9,7 +9,7 @@
  * @module
  */
 import type { Dataset, Keypoint, Sample, Split } from "../data/types.ts";
-import { mixSeed, Mulberry32 } from "../data/_prng.ts";
+import { mixSeed, Mulberry32 } from "../util/prng.ts";
 
 /** The toy dataset's name. */
 export const TOY_DATASET = "toy-shapes";

@@ -36,7 +36,7 @@ import {
   writeCheckpointFile,
 } from "../clvm/checkpoint.ts";
 import { keypointCoordinates } from "../clvm/heads.ts";
-import { mixSeed } from "../data/_prng.ts";
+import { mixSeed } from "../util/prng.ts";
 import { batchCount, batches } from "../data/batches.ts";
 import { createPreprocessor, type PreprocessConfig } from "../data/preprocess.ts";
 import type { Dataset } from "../data/types.ts";
