@@ -15,7 +15,7 @@ import {
   tf,
 } from "../mod.ts";
 import type { CLVM } from "../mod.ts";
-import { createProgress } from "../src/data/_progress.ts";
+import { createProgress } from "../src/util/progress.ts";
 import { batches } from "../src/data/batches.ts";
 import { openDataset } from "../src/data/open_dataset.ts";
 import { createPreprocessor, PREPROCESS, type PreprocessConfig } from "../src/data/preprocess.ts";

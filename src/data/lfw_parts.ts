@@ -17,7 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { createProgress } from "./_progress.ts";
+import { createProgress } from "../util/progress.ts";
 import { decodePpm, decodeRgb, ImageFormatError, jpegInfo } from "./image.ts";
 import { extractTar } from "./tar.ts";
 import type { CheckReport, DataProblem, Dataset, RgbImage, Sample, Split } from "./types.ts";

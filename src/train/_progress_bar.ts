@@ -1,6 +1,6 @@
 // The trainer's progress bar: batches done, running loss, images/s and ETA on stderr.
 // On a terminal it redraws one line in place; otherwise it prints a line at each 10 % step.
-import { formatDuration } from "../data/_progress.ts";
+import { formatDuration } from "../util/progress.ts";
 
 /** A running progress display for one epoch. */
 export interface TrainProgress {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createProgress, formatDuration } from "./_progress.ts";
+import { createProgress, formatDuration } from "./progress.ts";
 
 Deno.test("formatDuration() writes m:ss and h:mm:ss", () => {
   assert.equal(formatDuration(0), "0:00");
