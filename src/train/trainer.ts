@@ -46,7 +46,7 @@ import { type Recipe, type RecipeName, resolveRecipe } from "./recipes.ts";
 import { SGD } from "./sgd.ts";
 import { type Batch, type BatchSpec, disposeBatch, toTensors } from "./_inputs.ts";
 import { openTrainData, type TrainData } from "./_datasets.ts";
-import { createTrainProgress } from "./_progress_bar.ts";
+import { createProgress } from "../util/progress.ts";
 import { registerCpuConvGrad } from "./_cpu_conv_grad.ts";
 
 export type { TrainData } from "./_datasets.ts";
@@ -854,8 +854,12 @@ async function runEpochs(
 
   for (let epoch = state.epoch + 1; epoch <= config.epochs; epoch++) {
     const accum = { ...state.accum };
+    const imagesAtStart = accum.images;
     const bar = options.progress
-      ? createTrainProgress(`epoch ${epoch}/${config.epochs}`, batchesPerEpoch, state.batchInEpoch)
+      ? createProgress(`epoch ${epoch}/${config.epochs}`, batchesPerEpoch, {
+        startAt: state.batchInEpoch,
+        rateUnit: "img",
+      })
       : null;
     const stream = batches(data.train, {
       batchSize,
@@ -916,7 +920,11 @@ async function runEpochs(
       accum.seconds += (performance.now() - t0) / 1000;
       state = { ...state, step, batchInEpoch: b + 1, accum };
       stepsThisCall++;
-      bar?.update(b + 1, accum.images, accum.loss / accum.batches);
+      const loss = accum.loss / accum.batches;
+      bar?.update(b + 1, {
+        work: accum.images - imagesAtStart,
+        note: `loss ${Number.isFinite(loss) ? loss.toFixed(4) : String(loss)}`,
+      });
       if (
         config.checkpointEvery > 0 && step % config.checkpointEvery === 0 &&
         b + 1 < batchesPerEpoch
