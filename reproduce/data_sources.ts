@@ -6,6 +6,7 @@
  * @module
  */
 import { join } from "node:path";
+import { exists } from "../src/util/fs.ts";
 import { prepareLfwParts } from "../src/data/lfw_parts.ts";
 import type { ProtocolName } from "./evaluate.ts";
 
@@ -20,8 +21,6 @@ export interface DataSource {
   /** One sentence for the report. */
   description: string;
 }
-
-const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 
 /** The default data root: `../shared/data` beside the checkout, when present. */
 export async function defaultDataRoot(repo: string): Promise<string | null> {

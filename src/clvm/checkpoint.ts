@@ -11,6 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { tf } from "../deps.ts";
+import { writeFileAtomic } from "../util/fs.ts";
 import type { CLVMOptions, ResolvedOptions } from "./config.ts";
 import { CLVM, createCLVM } from "./model.ts";
 
@@ -74,24 +75,7 @@ export async function writeCheckpointFile(
   const floats = new Float32Array(body.buffer, dataStart, offset);
   for (const [i, [, t]] of [...contents.tensors].entries()) floats.set(t.data, entries[i]!.offset);
   const digest = createHash("sha256").update(body).digest();
-  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-  try {
-    const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-    try {
-      await file.write(body).then(async (n) => {
-        let written = n;
-        while (written < body.length) written += await file.write(body.subarray(written));
-      });
-      await file.write(new Uint8Array(digest));
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, [body, new Uint8Array(digest)]);
 }
 
 /** Reads and verifies a checkpoint file. */

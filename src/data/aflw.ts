@@ -30,6 +30,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
+import { errorMessage, writeFileAtomic } from "../util/fs.ts";
 import { Mulberry32, shuffleInPlace } from "../util/prng.ts";
 import { decodeRgb, jpegInfo } from "./image.ts";
 import type {
@@ -234,7 +235,7 @@ export function readAflwIndex(root: string): AflwIndex {
   try {
     db = new DatabaseSync(sqlitePath, { readOnly: true });
   } catch (e) {
-    throw new Error(`Cannot open AFLW database "${sqlitePath}": ${message(e)}`);
+    throw new Error(`Cannot open AFLW database "${sqlitePath}": ${errorMessage(e)}`);
   }
   try {
     return readTables(db, root, sqlitePath);
@@ -256,7 +257,7 @@ function readTables(db: DatabaseSync, root: string, sqlitePath: string): AflwInd
         .map((r) => String(r.name)),
     );
   } catch (e) {
-    return fail(message(e));
+    return fail(errorMessage(e));
   }
   for (const [table, columns] of Object.entries(REQUIRED_TABLES)) {
     if (!tables.has(table)) fail(`expected a table "${table}", found none`);
@@ -499,7 +500,7 @@ function parseSplitFile(
   try {
     json = JSON.parse(text);
   } catch (e) {
-    return fail(`expected JSON (${message(e)})`);
+    return fail(`expected JSON (${errorMessage(e)})`);
   }
   const obj = json as Record<string, unknown>;
   if (obj === null || typeof obj !== "object" || obj.format !== SPLIT_FORMAT) {
@@ -556,7 +557,7 @@ async function loadOrMakeSplit(
     text = await Deno.readTextFile(path);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) {
-      throw new Error(`Cannot read AFLW split file "${path}": ${message(e)}`);
+      throw new Error(`Cannot read AFLW split file "${path}": ${errorMessage(e)}`);
     }
   }
   if (text !== null) return { split: parseSplitFile(text, path, usable, seed), fromFile: true };
@@ -572,15 +573,12 @@ async function loadOrMakeSplit(
       val: split.val,
       test: split.test,
     });
-    const tmp = `${path}.${Deno.pid}.${Date.now()}.tmp`;
     try {
-      await Deno.writeTextFile(tmp, body + "\n");
-      await Deno.rename(tmp, path);
+      await writeFileAtomic(path, body + "\n");
     } catch (e) {
-      await Deno.remove(tmp).catch(() => {});
       throw new Error(
         `Cannot write AFLW split file "${path}": ${
-          message(e)
+          errorMessage(e)
         } (pass splitFile to keep it elsewhere)`,
       );
     }
@@ -638,7 +636,7 @@ async function readAflwImage(
     if (e instanceof Deno.errors.NotFound) {
       throw new Error(`Cannot read AFLW image "${path}"${of}: the file does not exist`);
     }
-    throw new Error(`Cannot read AFLW image "${path}"${of}: ${message(e)}`);
+    throw new Error(`Cannot read AFLW image "${path}"${of}: ${errorMessage(e)}`);
   }
   const kind = faceId === undefined ? "AFLW image" : `AFLW image of face ${faceId}`;
   if (!decode) {
@@ -760,7 +758,7 @@ export async function checkAflw(
     splits = { train: split.train.length, val: split.val.length, test: split.test.length };
     splitFile = fromFile ? splitPath : null;
   } catch (e) {
-    problems.push({ file: splitPath, message: message(e) });
+    problems.push({ file: splitPath, message: errorMessage(e) });
   }
 
   const decode = options.decode ?? true;
@@ -783,12 +781,12 @@ export async function checkAflw(
           });
         }
       } catch (e) {
-        const missing = e instanceof Deno.errors.NotFound || /does not exist/.test(message(e));
+        const missing = e instanceof Deno.errors.NotFound || /does not exist/.test(errorMessage(e));
         problems.push({
           file: path,
           message: missing
             ? `image of face ${face.faceId} does not exist`
-            : `image of face ${face.faceId} cannot be read: ${message(e)}`,
+            : `image of face ${face.faceId} cannot be read: ${errorMessage(e)}`,
         });
       }
       imageSizes.set(path, size);
@@ -829,8 +827,4 @@ export async function checkAflw(
     },
     splitFile,
   };
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

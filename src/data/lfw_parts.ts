@@ -17,6 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { errorMessage, exists, isDir } from "../util/fs.ts";
 import { createProgress } from "../util/progress.ts";
 import { decodePpm, decodeRgb, ImageFormatError, jpegInfo } from "./image.ts";
 import { extractTar } from "./tar.ts";
@@ -292,14 +293,6 @@ async function readFileNamed(path: string, kind: string): Promise<Uint8Array> {
   }
 }
 
-async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
 async function readSuperpixels(
   paths: LfwPartsPaths,
   width: number,
@@ -448,8 +441,7 @@ export interface CheckLfwPartsOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-const message = (e: unknown): string =>
-  e instanceof ImageFormatError ? e.reason : e instanceof Error ? e.message : String(e);
+const message = (e: unknown): string => e instanceof ImageFormatError ? e.reason : errorMessage(e);
 
 /**
  * Validates a whole extracted LFW-Parts dataset: the three split files (format, no
@@ -695,14 +687,6 @@ export async function prepareLfwParts(
   if (!(await isDir(from))) {
     throw new Error(`Cannot prepare LFW-Parts from "${from}": directory not found`);
   }
-  const exists = async (p: string): Promise<boolean> => {
-    try {
-      await Deno.stat(p);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   const imagesArchive = (await exists(join(from, "lfw-funneled.tgz")))
     ? "lfw-funneled.tgz"
     : (await exists(join(from, "lfw-funneled-parts-subset.tgz")))

@@ -46,6 +46,7 @@ import { type Recipe, type RecipeName, resolveRecipe } from "./recipes.ts";
 import { SGD } from "./sgd.ts";
 import { type Batch, type BatchSpec, disposeBatch, toTensors } from "./_inputs.ts";
 import { openTrainData, type TrainData } from "./_datasets.ts";
+import { exists } from "../util/fs.ts";
 import { createProgress } from "../util/progress.ts";
 import { registerCpuConvGrad } from "./_cpu_conv_grad.ts";
 
@@ -488,16 +489,6 @@ export async function evaluate(
     result.keypointError = visible ? distance / visible / spec.size : NaN;
   }
   return result;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 function positiveInteger(what: string, value: unknown, min = 1): number {
