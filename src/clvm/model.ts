@@ -9,9 +9,9 @@ import { type CLVMOptions, type ResolvedOptions, resolveOptions } from "./config
 import { VARIANTS } from "./variants.ts";
 import { initParams, paramSpecs } from "./params.ts";
 import { type HeadLayers, type Update, updateSchedule } from "./passes.ts";
-import { checkGroupable, nmsRelu, nmsWinners } from "./nms.ts";
-import { sumPool2x2, unpool } from "./pooling.ts";
-import { convTransposeSame } from "./conv.ts";
+import { checkGroupable, nmsRelu, nmsWinners } from "../ops/nms.ts";
+import { sumPool2x2, unpool } from "../ops/pooling.ts";
+import { convTransposeSame } from "../ops/conv.ts";
 import { fusedPredict, isFusable } from "./fused_predict.ts";
 
 type T4 = tf.Tensor4D;

@@ -10,8 +10,8 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import { nmsRelu } from "../clvm/nms.ts";
-import { replicate2x2, sumPool2x2 } from "../clvm/pooling.ts";
+import { nmsRelu } from "../ops/nms.ts";
+import { replicate2x2, sumPool2x2 } from "../ops/pooling.ts";
 import { FUSED_UPDATE, type FusedUpdateAttrs, SUM_POOL } from "./_names.ts";
 import { hasFusedKernel } from "./register.ts";
 

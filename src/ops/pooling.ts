@@ -9,7 +9,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import type { Feedback } from "./config.ts";
+import type { Feedback } from "../clvm/config.ts";
 import { unaryWithGrad } from "./_custom_grad.ts";
 
 type T4 = tf.Tensor4D;
