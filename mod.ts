@@ -19,7 +19,7 @@ export * from "./src/backend.ts";
 export * from "./src/clvm/config.ts";
 export * from "./src/clvm/variants.ts";
 export { CLVM, createCLVM, setInferenceKernels, weightNames } from "./src/clvm/model.ts";
-export type { BatchStats, ForwardOptions, HeadOutputs, WeightMap } from "./src/clvm/model.ts";
+export type { BatchStats, ForwardOptions, WeightMap } from "./src/clvm/model.ts";
 export * from "./src/clvm/heads.ts";
 export {
   loadCheckpoint,

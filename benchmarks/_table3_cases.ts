@@ -82,7 +82,9 @@ async function settle(out: HeadOutputs): Promise<void> {
 
 /** One full prediction of `clvm` on `x` by `kernels`, awaited to the last GPU result. */
 export function predictOnce(clvm: CLVM, x: tf.Tensor4D, kernels: Kernels): Promise<void> {
-  return settle(kernels === "fused" ? fusedPredict(clvm, x) : clvm.forward(x));
+  return settle(
+    kernels === "fused" ? fusedPredict(clvm.options, clvm.getWeights(), x) : clvm.forward(x),
+  );
 }
 
 /** Median and minimum of timed runs, in milliseconds. */

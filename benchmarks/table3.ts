@@ -206,7 +206,7 @@ async function main(): Promise<void> {
     {};
   const x = tf.randomUniform([1, size, size, 3], 0, 1, "float32", 11) as tf.Tensor4D;
   const predict = (clvm: ReturnType<typeof table3Model>, kernels: Kernels) =>
-    kernels === "fused" ? fusedPredict(clvm, x) : clvm.forward(x);
+    kernels === "fused" ? fusedPredict(clvm.options, clvm.getWeights(), x) : clvm.forward(x);
   const cases = [];
   for (const row of rows) {
     const clvm = table3Model(row.model);

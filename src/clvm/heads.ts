@@ -11,6 +11,14 @@
  */
 import { tf } from "../deps.ts";
 
+/** Head outputs: logits at the resolution of the layer each head reads. */
+export interface HeadOutputs {
+  /** `[N, h, w, classes]` class logits. */
+  segmentation?: tf.Tensor4D;
+  /** `[N, h, w, keypoints]` logit maps. */
+  keypoints?: tf.Tensor4D;
+}
+
 /**
  * A label map `[N, height, width]` (int32) from segmentation logits `[N, h, w, C]`:
  * the logits are upsampled bilinearly to the input size, then the argmax is taken.

@@ -13,16 +13,9 @@ import { checkGroupable, nmsRelu, nmsWinners } from "../ops/nms.ts";
 import { sumPool2x2, unpool } from "../ops/pooling.ts";
 import { convTransposeSame } from "../ops/conv.ts";
 import { fusedPredict, isFusable } from "./fused_predict.ts";
+import type { HeadOutputs } from "./heads.ts";
 
 type T4 = tf.Tensor4D;
-
-/** Head outputs: logits at the resolution of the layer each head reads. */
-export interface HeadOutputs {
-  /** `[N, h, w, classes]` class logits. */
-  segmentation?: T4;
-  /** `[N, h, w, keypoints]` logit maps. */
-  keypoints?: T4;
-}
 
 /** Batch statistics of one forward pass in training mode, by batch-norm name. */
 export type BatchStats = Map<string, { mean: tf.Tensor1D; variance: tf.Tensor1D }>;
@@ -395,7 +388,7 @@ export class CLVM {
   predict(x: tf.Tensor): HeadOutputs {
     if (inferenceKernels === "fused" && isFusable(this.options)) {
       this.checkInput(x);
-      return fusedPredict(this, x);
+      return fusedPredict(this.options, this.getWeights(), x);
     }
     return this.forward(x);
   }
