@@ -4,6 +4,7 @@
  *
  * @module
  */
+import "../fixtures/mod.ts";
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import {

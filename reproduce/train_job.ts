@@ -8,6 +8,7 @@
  *
  * @module
  */
+import "../fixtures/mod.ts";
 import { join } from "node:path";
 import { epochOrder } from "../src/data/batches.ts";
 import type { Dataset } from "../src/data/types.ts";
