@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { type CLVM, createCLVM, initBackend, tf } from "../mod.ts";
-import { assertAllClose, values } from "../src/_testing.ts";
+import { type CLVM, createCLVM, initBackend } from "../mod.ts";
+import { tf } from "../src/deps.ts";
+import { assertAllClose, values } from "../src/testing.ts";
 import { createOnnxPeer } from "./onnx_peer.ts";
 
 async function assertPeerMatches(clvm: CLVM, x: tf.Tensor4D, what: string): Promise<void> {

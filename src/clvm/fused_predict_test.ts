@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { type CLVM, createCLVM, tf, VARIANT_NAMES } from "../../mod.ts";
-import { assertAllClose, forEachBackend, values } from "../_testing.ts";
+import { type CLVM, createCLVM, VARIANT_NAMES } from "../../mod.ts";
+import { tf } from "../deps.ts";
+import { assertAllClose, forEachBackend, values } from "../testing.ts";
 import { fusedPredict } from "./fused_predict.ts";
 
 async function assertSameOutputs(clvm: CLVM, x: tf.Tensor4D, what: string): Promise<void> {

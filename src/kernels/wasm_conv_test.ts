@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assertAllClose, testBackends, values } from "../_testing.ts";
+import { assertAllClose, testBackends, values } from "../testing.ts";
 import { type BackendName, initBackend } from "../backend.ts";
 import { tf } from "../deps.ts";
 import {
