@@ -6,8 +6,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { BACKEND_CHOICES, type BackendChoice, type HeadOutputs, initBackend, tf } from "../mod.ts";
-import { fusedPredict } from "../src/clvm/fused_predict.ts";
+import { BACKEND_CHOICES, type BackendChoice, type HeadOutputs, initBackend } from "../mod.ts";
+import { tf } from "../src/deps.ts";
+import { fusedPredict } from "../src/clvm/mod.ts";
 import { createOnnxPeer, type PeerOutputs } from "./onnx_peer.ts";
 import {
   type Kernels,

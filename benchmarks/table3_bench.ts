@@ -21,7 +21,8 @@
  *
  * @module
  */
-import { type BackendChoice, type CLVM, initBackend, tf } from "../mod.ts";
+import { type BackendChoice, type CLVM, initBackend } from "../mod.ts";
+import { tf } from "../src/deps.ts";
 import { type Kernels, predictOnce, TABLE3, table3Model } from "./_table3_cases.ts";
 
 const requested = (Deno.env.get("CLVM_BACKEND") ?? "auto") as BackendChoice;

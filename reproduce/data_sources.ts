@@ -6,8 +6,8 @@
  * @module
  */
 import { join } from "node:path";
-import { exists } from "../src/util/fs.ts";
-import { prepareLfwParts } from "../src/data/lfw_parts.ts";
+import { exists } from "../src/util/mod.ts";
+import { prepareLfwParts } from "../src/data/mod.ts";
 import type { ProtocolName } from "./evaluate.ts";
 
 /** Where a protocol's data comes from. */

@@ -10,17 +10,21 @@ import { join, resolve } from "node:path";
 import {
   BACKEND_CHOICES,
   type BackendChoice,
+  type CLVM,
   createCLVM,
   initBackend,
   loadCheckpoint,
-  tf,
 } from "../mod.ts";
-import type { CLVM } from "../mod.ts";
-import { createProgress } from "../src/util/progress.ts";
-import { batches } from "../src/data/batches.ts";
-import { openDataset } from "../src/data/open_dataset.ts";
-import { createPreprocessor, PREPROCESS, type PreprocessConfig } from "../src/data/preprocess.ts";
-import { updateSchedule } from "../src/clvm/passes.ts";
+import { tf } from "../src/deps.ts";
+import { createProgress } from "../src/util/mod.ts";
+import {
+  batches,
+  createPreprocessor,
+  openDataset,
+  PREPROCESS,
+  type PreprocessConfig,
+} from "../src/data/mod.ts";
+import { updateSchedule, VARIANTS } from "../src/clvm/mod.ts";
 import { checkClaims } from "./claims.ts";
 import { type DataSource, defaultDataRoot, resolveData } from "./data_sources.ts";
 import {
@@ -43,7 +47,6 @@ import { type ProfileName, PROFILES, PROTOCOL_VARIANTS } from "./profiles.ts";
 import type { ConvergenceResult, ProtocolResult, Results, RunRecord } from "./results.ts";
 import { buildReport } from "./report.ts";
 import type { JobSpec } from "./train_job.ts";
-import { VARIANTS } from "../src/clvm/variants.ts";
 
 const PROTOCOLS = ["lfw-parts", "aflw", "pascal-person"] as const;
 const TARGETS = [...PROTOCOLS, "convergence", "all"] as const;

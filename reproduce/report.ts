@@ -4,12 +4,7 @@
  *
  * @module
  */
-import {
-  comparisonRow,
-  formatMeanStd,
-  formatNumber,
-  markdownTable,
-} from "../src/report/markdown.ts";
+import { comparisonRow, formatMeanStd, formatNumber, markdownTable } from "../src/report/mod.ts";
 import type { ProtocolName } from "./evaluate.ts";
 import { TABLE1, TABLE1_PRIOR, TABLE2, TABLE3 } from "./paper.ts";
 import { headline, headlineName, type ProtocolResult, type Results, valuesOf } from "./results.ts";

@@ -10,10 +10,8 @@
  */
 import "../fixtures/mod.ts";
 import { join } from "node:path";
-import { epochOrder } from "../src/data/batches.ts";
-import type { Dataset } from "../src/data/types.ts";
-import { openTrainData } from "../src/train/_datasets.ts";
-import { train } from "../src/train/trainer.ts";
+import { type Dataset, epochOrder } from "../src/data/mod.ts";
+import { openTrainData, train } from "../src/train/mod.ts";
 import type { BackendChoice } from "../mod.ts";
 
 /** What a training job needs to know. */

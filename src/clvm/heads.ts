@@ -25,7 +25,8 @@ export interface HeadOutputs {
  *
  * @example
  * ```ts
- * import { initBackend, tf } from "../../mod.ts";
+ * import { tf } from "../deps.ts";
+ * import { initBackend } from "../../mod.ts";
  * import { segmentationLabels } from "./heads.ts";
  * await initBackend("cpu");
  * const labels = segmentationLabels(tf.zeros([1, 4, 4, 3]), 16, 16);

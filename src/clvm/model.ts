@@ -264,7 +264,8 @@ export class CLVM {
    *
    * @example
    * ```ts
-   * import { createCLVM, initBackend, tf } from "../../mod.ts";
+   * import { tf } from "../deps.ts";
+   * import { createCLVM, initBackend } from "../../mod.ts";
    * await initBackend("cpu");
    * const clvm = createCLVM({ architecture: "tiny", passes: 2 });
    * const z = clvm.latents(tf.zeros([1, 8, 8, 3]));
@@ -483,7 +484,8 @@ function checkPasses(passes: number): void {
  *
  * @example
  * ```ts
- * import { createCLVM, initBackend, tf } from "../../mod.ts";
+ * import { tf } from "../deps.ts";
+ * import { createCLVM, initBackend } from "../../mod.ts";
  * await initBackend("cpu");
  * const clvm = createCLVM({ variant: "CLVM2-seg", architecture: "tiny", seed: 3 });
  * const { segmentation } = clvm.predict(tf.zeros([1, 16, 16, 3]));

@@ -66,7 +66,8 @@ export function bilinearMatrix(outSize: number, inSize: number): Float32Array {
  *
  * @example
  * ```ts
- * import { initBackend, tf } from "../../mod.ts";
+ * import { tf } from "../deps.ts";
+ * import { initBackend } from "../../mod.ts";
  * import { upsampleBilinear } from "./losses.ts";
  * await initBackend("cpu");
  * const y = upsampleBilinear(tf.ones([1, 2, 3, 1]), 8, 12);
@@ -96,7 +97,8 @@ export function upsampleBilinear(x: tf.Tensor4D, height: number, width: number):
  *
  * @example
  * ```ts
- * import { initBackend, tf } from "../../mod.ts";
+ * import { tf } from "../deps.ts";
+ * import { initBackend } from "../../mod.ts";
  * import { softmaxCrossEntropy } from "./losses.ts";
  * await initBackend("cpu");
  * const loss = softmaxCrossEntropy(tf.zeros([1, 1, 2, 2]), tf.tensor3d([[[0, 255]]], [1, 1, 2], "int32"));
@@ -255,7 +257,8 @@ export function keypointTargets(
  *
  * @example
  * ```ts
- * import { initBackend, tf } from "../../mod.ts";
+ * import { tf } from "../deps.ts";
+ * import { initBackend } from "../../mod.ts";
  * import { sigmoidLogLoss } from "./losses.ts";
  * await initBackend("cpu");
  * const loss = sigmoidLogLoss(tf.zeros([1, 2, 2, 1]), tf.ones([1, 2, 2, 1]));

@@ -47,7 +47,8 @@ function checkHyper(what: string, value: number, max = Infinity): void {
  *
  * @example
  * ```ts
- * import { initBackend, tf } from "../../mod.ts";
+ * import { tf } from "../deps.ts";
+ * import { initBackend } from "../../mod.ts";
  * import { SGD } from "./sgd.ts";
  * await initBackend("cpu");
  * const w = tf.variable(tf.tensor1d([1, 2]));
