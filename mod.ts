@@ -27,6 +27,15 @@
  * @module
  */
 export * from "./src/backend.ts";
+export type {
+  Scalar,
+  Tensor,
+  Tensor1D,
+  Tensor2D,
+  Tensor3D,
+  Tensor4D,
+  Variable,
+} from "./src/deps.ts";
 export {
   ARCHITECTURES,
   type ArchitectureSpec,
@@ -48,6 +57,7 @@ export {
   saveCheckpoint,
   segmentationLabels,
   setInferenceKernels,
+  type StoredTensor,
   VARIANT_NAMES,
   type VariantName,
   VARIANTS,
@@ -64,15 +74,18 @@ export {
   DATASET_NAMES,
   fromNetwork,
   type Keypoint,
+  type KeypointInput,
   mapKeypointsBack,
   mapLabelsBack,
   mapProbabilitiesBack,
   openDataset,
   type OpenDatasetOptions,
+  type PadMode,
   PREPROCESS,
   preprocess,
   type PreprocessConfig,
   type Preprocessed,
+  type RandomSource,
   REAL_DATASET_NAMES,
   registerSyntheticDataset,
   type RgbImage,
@@ -86,15 +99,19 @@ export {
 export * from "./src/eval/mod.ts";
 export {
   type EpochRecord,
+  type Losses,
   type Recipe,
   RECIPE_NAMES,
   type RecipeName,
+  type RecipeOverrides,
   RECIPES,
   resolveRecipe,
+  type SegmentationTarget,
   train,
   type TrainConfig,
   type TrainData,
   TrainingDivergedError,
   type TrainOptions,
   type TrainResult,
+  type Validation,
 } from "./src/train/mod.ts";

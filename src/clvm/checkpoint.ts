@@ -21,7 +21,9 @@ const DIGEST = 32;
 
 /** A tensor as stored: its shape and float32 values. */
 export interface StoredTensor {
+  /** The tensor's shape. */
   shape: number[];
+  /** Its values, row-major (as many as the shape's product). */
   data: Float32Array;
 }
 
@@ -29,6 +31,7 @@ export interface StoredTensor {
 export interface CheckpointContents {
   /** JSON metadata: `clvm` holds the model's resolved options; trainers add their state. */
   meta: Record<string, unknown>;
+  /** The tensors by name: the model's weights, and whatever a trainer adds (optimizer state). */
   tensors: Map<string, StoredTensor>;
 }
 

@@ -9,14 +9,14 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import { type Tensor2D, type Tensor3D, type Tensor4D, tf } from "../deps.ts";
 
 /** Head outputs: logits at the resolution of the layer each head reads. */
 export interface HeadOutputs {
   /** `[N, h, w, classes]` class logits. */
-  segmentation?: tf.Tensor4D;
+  segmentation?: Tensor4D;
   /** `[N, h, w, keypoints]` logit maps. */
-  keypoints?: tf.Tensor4D;
+  keypoints?: Tensor4D;
 }
 
 /**
@@ -35,10 +35,10 @@ export interface HeadOutputs {
  * ```
  */
 export function segmentationLabels(
-  logits: tf.Tensor4D,
+  logits: Tensor4D,
   height: number,
   width: number,
-): tf.Tensor3D {
+): Tensor3D {
   return tf.tidy(() => {
     const [, h, w] = logits.shape;
     const up = h === height && w === width
@@ -53,9 +53,9 @@ export function segmentationLabels(
  * logit maps `[N, h, w, K]`: each map's argmax cell, mapped to the centre of that cell.
  */
 export function keypointCoordinates(
-  logits: tf.Tensor4D,
+  logits: Tensor4D,
   stride: number,
-): { xy: tf.Tensor3D; peak: tf.Tensor2D } {
+): { xy: Tensor3D; peak: Tensor2D } {
   return tf.tidy(() => {
     const [n, h, w, k] = logits.shape;
     const flat = tf.reshape(tf.transpose(logits, [0, 3, 1, 2]), [n, k, h * w]);
