@@ -25,12 +25,13 @@ export interface HeadOutputs {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { initBackend } from "../../mod.ts";
  * import { segmentationLabels } from "./heads.ts";
  * await initBackend("cpu");
  * const labels = segmentationLabels(tf.zeros([1, 4, 4, 3]), 16, 16);
- * console.log(labels.shape); // [1, 16, 16]
+ * assert.deepEqual(labels.shape, [1, 16, 16]);
  * labels.dispose();
  * ```
  */

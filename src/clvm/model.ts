@@ -271,12 +271,13 @@ export class CLVM {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { tf } from "../deps.ts";
    * import { createCLVM, initBackend } from "../../mod.ts";
    * await initBackend("cpu");
    * const clvm = createCLVM({ architecture: "tiny", passes: 2 });
    * const z = clvm.latents(tf.zeros([1, 8, 8, 3]));
-   * console.log(z.length); // 8
+   * assert.equal(z.length, 8);
    * z.forEach((t) => t.dispose());
    * clvm.dispose();
    * ```
@@ -491,12 +492,13 @@ function checkPasses(passes: number): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { createCLVM, initBackend } from "../../mod.ts";
  * await initBackend("cpu");
  * const clvm = createCLVM({ variant: "CLVM2-seg", architecture: "tiny", seed: 3 });
  * const { segmentation } = clvm.predict(tf.zeros([1, 16, 16, 3]));
- * console.log(segmentation?.shape); // [1, 16, 16, 3]
+ * assert.deepEqual(segmentation?.shape, [1, 16, 16, 3]);
  * segmentation?.dispose();
  * clvm.dispose();
  * ```

@@ -84,8 +84,10 @@ export const AFLW_LANDMARKS: readonly string[] = Object.freeze([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AFLW_FLIP } from "./aflw.ts";
- * console.log(AFLW_FLIP[0], AFLW_FLIP[14]); // 5 14
+ * assert.equal(AFLW_FLIP[0], 5);
+ * assert.equal(AFLW_FLIP[14], 14);
  * ```
  */
 export const AFLW_FLIP: readonly number[] = Object.freeze([
@@ -193,8 +195,9 @@ function sqlitePathOf(root: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultAflwSplitFile } from "./aflw.ts";
- * console.log(defaultAflwSplitFile("/data/aflw", 1)); // /data/aflw/clvm-split-seed1.json
+ * assert.equal(defaultAflwSplitFile("/data/aflw", 1), "/data/aflw/clvm-split-seed1.json");
  * ```
  */
 export function defaultAflwSplitFile(root: string, seed: number): string {
@@ -448,8 +451,10 @@ function readTables(db: DatabaseSync, root: string, sqlitePath: string): AflwInd
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { aflwHeldOutCount } from "./aflw.ts";
- * console.log(aflwHeldOutCount(24386), aflwHeldOutCount(240)); // 1000 40
+ * assert.equal(aflwHeldOutCount(24386), 1000);
+ * assert.equal(aflwHeldOutCount(240), 40);
  * ```
  */
 export function aflwHeldOutCount(faces: number): number {
@@ -463,9 +468,12 @@ export function aflwHeldOutCount(faces: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { makeAflwSplit } from "./aflw.ts";
  * const split = makeAflwSplit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 1);
- * console.log(split.val.length, split.test.length, split.train.length); // 2 2 8
+ * assert.equal(split.val.length, 2);
+ * assert.equal(split.test.length, 2);
+ * assert.equal(split.train.length, 8);
  * ```
  */
 export function makeAflwSplit(faceIds: readonly number[], seed: number): AflwSplit {
@@ -656,10 +664,12 @@ async function readAflwImage(
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { openAflw } from "./aflw.ts";
  * const test = await openAflw({ root: "/data/aflw", split: "test" });
  * const sample = await test.get(0);
- * console.log(test.ids.length, sample.keypoints?.length); // 1000 21
+ * assert.equal(test.ids.length, 1000);
+ * assert.equal(sample.keypoints?.length, 21);
  * ```
  */
 export async function openAflw(options: AflwOptions): Promise<Dataset> {

@@ -80,8 +80,9 @@ export interface LfwPartsPaths {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lfwPartsPaths } from "./lfw_parts.ts";
- * console.log(lfwPartsPaths("/d", "Inga_Hall_0001").image); // /d/lfw_funneled/Inga_Hall/Inga_Hall_0001.jpg
+ * assert.equal(lfwPartsPaths("/d", "Inga_Hall_0001").image, "/d/lfw_funneled/Inga_Hall/Inga_Hall_0001.jpg");
  * ```
  */
 export function lfwPartsPaths(root: string, id: string): LfwPartsPaths {
@@ -158,9 +159,11 @@ export async function readLfwPartsSplit(root: string, split: Split): Promise<str
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { maskToClasses } from "./lfw_parts.ts";
  * const m = maskToClasses({ data: new Uint8Array([0, 0, 255, 255, 0, 0, 9, 9, 9]), width: 3, height: 1 });
- * console.log([...m.classes], m.impure); // [2, 0, 255] 1
+ * assert.deepEqual([...m.classes], [2, 0, 255]);
+ * assert.equal(m.impure, 1);
  * ```
  */
 export function maskToClasses(
@@ -232,9 +235,10 @@ function parseInts(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSuperpixelMap } from "./lfw_parts.ts";
  * const map = parseSuperpixelMap(new TextEncoder().encode("0 0 1\n2 2 1\n"), "a.dat", 3, 2);
- * console.log([...map]); // [0, 0, 1, 2, 2, 1]
+ * assert.deepEqual([...map], [0, 0, 1, 2, 2, 1]);
  * ```
  */
 export function parseSuperpixelMap(
@@ -260,8 +264,9 @@ export function parseSuperpixelMap(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSuperpixelLabels } from "./lfw_parts.ts";
- * console.log([...parseSuperpixelLabels(new TextEncoder().encode("3\n0\n2\n1\n"), "a.dat")]); // [0, 2, 1]
+ * assert.deepEqual([...parseSuperpixelLabels(new TextEncoder().encode("3\n0\n2\n1\n"), "a.dat")], [0, 2, 1]);
  * ```
  */
 export function parseSuperpixelLabels(bytes: Uint8Array, file: string): Uint8Array {

@@ -270,9 +270,10 @@ export async function openDataset(name: string, options: OpenDatasetOptions): Pr
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { checkDataset } from "./open_dataset.ts";
  * const report = await checkDataset("lfw-parts", { root: "/tmp/lfw" });
- * console.log(report.problems.length); // 0
+ * assert.equal(report.problems.length, 0);
  * ```
  */
 export async function checkDataset(

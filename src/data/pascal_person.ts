@@ -345,6 +345,7 @@ export function parseBourdevKeypoints(text: string, file: string): BourdevAnnota
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseVocAnnotation } from "./pascal_person.ts";
  * const a = parseVocAnnotation(
  *   `<annotation><filename>x.jpg</filename><size><width>500</width><height>375</height>
@@ -352,7 +353,8 @@ export function parseBourdevKeypoints(text: string, file: string): BourdevAnnota
  *    <ymin>44</ymin><xmax>289</xmax><ymax>167</ymax></bndbox></object></annotation>`,
  *   "x.xml",
  * );
- * console.log(a.width, a.objects[0]!.bndbox.xmax); // 500 289
+ * assert.equal(a.width, 500);
+ * assert.equal(a.objects[0]!.bndbox.xmax, 289);
  * ```
  */
 export function parseVocAnnotation(text: string, file: string): VocAnnotation {

@@ -104,12 +104,13 @@ export function fusedUpdate(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { fusedUpdatePooled } from "./fused_update.ts";
  * await tf.setBackend("cpu");
  * const ones = tf.ones([1, 4, 4, 1]) as tf.Tensor4D;
  * const { z, pooled } = fusedUpdatePooled(ones, null, tf.zeros([1]) as tf.Tensor1D, true);
- * console.log(pooled.shape); // [1, 2, 2, 1]
+ * assert.deepEqual(pooled.shape, [1, 2, 2, 1]);
  * tf.dispose([z, pooled]);
  * ```
  */
@@ -135,10 +136,11 @@ export function fusedUpdatePooled(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { sumPool } from "./fused_update.ts";
  * await tf.setBackend("cpu");
- * console.log(await sumPool(tf.ones([1, 2, 2, 1]) as tf.Tensor4D).data()); // [4]
+ * assert.deepEqual(Array.from(await sumPool(tf.ones([1, 2, 2, 1]) as tf.Tensor4D).data()), [4]);
  * ```
  */
 export function sumPool(x: T4): T4 {

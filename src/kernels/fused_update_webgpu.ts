@@ -119,8 +119,9 @@ export class FusedUpdateProgram implements webgpu.WebGPUProgram {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SumPoolProgram } from "./fused_update_webgpu.ts";
- * console.log(new SumPoolProgram([1, 180, 180, 64]).outputShape); // [1, 90, 90, 64]
+ * assert.deepEqual(new SumPoolProgram([1, 180, 180, 64]).outputShape, [1, 90, 90, 64]);
  * ```
  */
 export class SumPoolProgram implements webgpu.WebGPUProgram {

@@ -355,6 +355,7 @@ function backpropFilter(args: KernelArgs): TensorInfo {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { registerWasmConvKernels } from "./wasm_conv.ts";
  * registerWasmConvKernels();
@@ -362,7 +363,7 @@ function backpropFilter(args: KernelArgs): TensorInfo {
  * const x = tf.ones([1, 5, 5, 2]) as tf.Tensor4D;
  * const w = tf.ones([3, 3, 2, 4]);
  * const g = tf.grad((f) => tf.conv2d(x, f as tf.Tensor4D, 1, "same").sum())(w);
- * console.log(g.shape); // [3, 3, 2, 4]
+ * assert.deepEqual(g.shape, [3, 3, 2, 4]);
  * ```
  */
 export function registerWasmConvKernels(): void {
@@ -402,9 +403,10 @@ export function registerWasmConvKernels(): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { originalWasmBackpropInput, registerWasmConvKernels } from "./wasm_conv.ts";
  * registerWasmConvKernels();
- * console.log(originalWasmBackpropInput()?.kernelName); // "Conv2DBackpropInput"
+ * assert.equal(originalWasmBackpropInput()?.kernelName, "Conv2DBackpropInput");
  * ```
  */
 export function originalWasmBackpropInput(): tf.KernelConfig | null {

@@ -66,12 +66,13 @@ export function bilinearMatrix(outSize: number, inSize: number): Float32Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { initBackend } from "../../mod.ts";
  * import { upsampleBilinear } from "./losses.ts";
  * await initBackend("cpu");
  * const y = upsampleBilinear(tf.ones([1, 2, 3, 1]), 8, 12);
- * console.log(y.shape); // [1, 8, 12, 1]
+ * assert.deepEqual(y.shape, [1, 8, 12, 1]);
  * y.dispose();
  * ```
  */
@@ -210,10 +211,11 @@ export function downsampleLabelsMajority(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { keypointTargets } from "./losses.ts";
  * // One keypoint at (5, 1) with stride 4 on a 2×2 map: cell (row 0, col 1), dilated.
  * const t = keypointTargets([[[5, 1, 1]]], 1, 4, 2, 2);
- * console.log(Array.from(t)); // [1, 1, 1, 1]
+ * assert.deepEqual(Array.from(t), [1, 1, 1, 1]);
  * ```
  */
 export function keypointTargets(
@@ -289,8 +291,10 @@ export function sigmoidLogLoss(logits: tf.Tensor4D, targets: tf.Tensor4D): tf.Sc
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isDecayed } from "./losses.ts";
- * console.log(isDecayed("conv3/kernel"), isDecayed("conv3/bias")); // true false
+ * assert.equal(isDecayed("conv3/kernel"), true);
+ * assert.equal(isDecayed("conv3/bias"), false);
  * ```
  */
 export function isDecayed(name: string): boolean {
