@@ -50,8 +50,10 @@ import type {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AFLW_LANDMARKS } from "./aflw.ts";
- * console.log(AFLW_LANDMARKS.length, AFLW_LANDMARKS[7]); // 21 LeftEyeCenter
+ * assert.equal(AFLW_LANDMARKS.length, 21);
+ * assert.equal(AFLW_LANDMARKS[7], "LeftEyeCenter");
  * ```
  */
 export const AFLW_LANDMARKS: readonly string[] = Object.freeze([

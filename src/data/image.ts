@@ -24,9 +24,10 @@ export class ImageFormatError extends Error {
    * @param kind What was being read, e.g. `"PPM"`, `"image"`, `"LFW-Parts mask"`.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ImageFormatError } from "./image.ts";
    * const e = new ImageFormatError("PPM", "a.ppm", 'expected P6 header, found "P3"');
-   * console.log(e.message); // Cannot read PPM "a.ppm": expected P6 header, found "P3"
+   * assert.equal(e.message, 'Cannot read PPM "a.ppm": expected P6 header, found "P3"');
    * ```
    */
   constructor(kind: string, file: string, reason: string) {
@@ -336,9 +337,10 @@ export async function encodeJpeg(image: RgbImage, quality = 90): Promise<Uint8Ar
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodePng } from "./image.ts";
  * const png = await encodePng({ data: new Uint8Array([1, 2, 3]), width: 1, height: 1 });
- * console.log(png[1] === 0x50); // true ("PNG")
+ * assert.equal(png[1], 0x50); // "P" of "PNG"
  * ```
  */
 export async function encodePng(image: RgbImage): Promise<Uint8Array> {

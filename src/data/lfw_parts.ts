@@ -101,9 +101,12 @@ export function lfwPartsPaths(root: string, id: string): LfwPartsPaths {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseLfwPartsSplit } from "./lfw_parts.ts";
- * console.log(parseLfwPartsSplit("Inga_Hall 0001\nDianne_Feinstein 2\n", "parts_train.txt"));
- * // ["Inga_Hall_0001", "Dianne_Feinstein_0002"]
+ * assert.deepEqual(parseLfwPartsSplit("Inga_Hall 0001\nDianne_Feinstein 2\n", "parts_train.txt"), [
+ *   "Inga_Hall_0001",
+ *   "Dianne_Feinstein_0002",
+ * ]);
  * ```
  */
 export function parseLfwPartsSplit(text: string, file: string): string[] {

@@ -605,8 +605,9 @@ export function matSparseLogical(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matSparseDouble } from "./mat_writer.ts";
- * console.log([...matSparseDouble([0, 2.5, 0, 0], 2, 2).data]); // [2.5]
+ * assert.deepEqual([...matSparseDouble([0, 2.5, 0, 0], 2, 2).data], [2.5]);
  * ```
  */
 export function matSparseDouble(data: ArrayLike<number>, width: number, height: number): MatSparse {

@@ -141,9 +141,10 @@ export class MatFileError extends Error {
    * @param reason What was expected and what was found.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MatFileError } from "./matfile.ts";
    * const e = new MatFileError("a.mat", "expected a MAT v5 header");
-   * console.log(e.message); // Cannot read MAT-file "a.mat": expected a MAT v5 header
+   * assert.match(e.message, /^Cannot read MAT-file "a\.mat": expected a MAT v5 header/);
    * ```
    */
   constructor(file: string, reason: string) {
@@ -759,9 +760,10 @@ function toClass(raw: MatNumericData, cls: MatNumericClass): MatNumericData {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeMatValue } from "./matfile.ts";
  * import { matChar } from "./mat_writer.ts";
- * console.log(describeMatValue(matChar("abc"))); // 1×3 char
+ * assert.equal(describeMatValue(matChar("abc")), "1×3 char");
  * ```
  */
 export function describeMatValue(value: MatValue): string {
@@ -931,10 +933,13 @@ export function matString(value: MatValue, label = "MAT value"): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matStrings } from "./matfile.ts";
  * import { matCell, matChar } from "./mat_writer.ts";
- * console.log(matStrings(matCell([matChar("LeftEar"), matChar("RightEar")], [2, 1])));
- * // ["LeftEar", "RightEar"]
+ * assert.deepEqual(matStrings(matCell([matChar("LeftEar"), matChar("RightEar")], [2, 1])), [
+ *   "LeftEar",
+ *   "RightEar",
+ * ]);
  * ```
  */
 export function matStrings(value: MatValue, label = "MAT value"): string[] {

@@ -260,6 +260,7 @@ function num(value: unknown, fail: (m: string) => never, what: string): number {
  * @param file Names the file in errors.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseBourdevKeypoints } from "./pascal_person.ts";
  * const a = parseBourdevKeypoints(
  *   `<annotation><image>2008_000008</image><category>person</category>
@@ -268,7 +269,8 @@ function num(value: unknown, fail: (m: string) => never, what: string): number {
  *    </keypoints></annotation>`,
  *   "2008_000008_0.xml",
  * );
- * console.log(a.image, a.keypoints[0]!.x); // 2008_000008 170.87
+ * assert.equal(a.image, "2008_000008");
+ * assert.equal(a.keypoints[0]!.x, 170.87);
  * ```
  */
 export function parseBourdevKeypoints(text: string, file: string): BourdevAnnotation {

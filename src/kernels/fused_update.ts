@@ -70,12 +70,13 @@ function checkInputs(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { fusedUpdate } from "./fused_update.ts";
  * await tf.setBackend("cpu");
  * const bot = tf.tensor4d([1, 3, 3, 2], [1, 2, 2, 1]);
  * const z = fusedUpdate(bot, null, tf.tensor1d([-1]), true);
- * console.log(await z.data()); // [0, 2, 0, 0]: the first of the tied maxima wins
+ * assert.deepEqual(Array.from(await z.data()), [0, 2, 0, 0]); // the first of the tied maxima wins
  * ```
  */
 export function fusedUpdate(

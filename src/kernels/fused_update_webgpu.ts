@@ -21,9 +21,10 @@ const WORKGROUP = 64;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FusedUpdateProgram } from "./fused_update_webgpu.ts";
  * const program = new FusedUpdateProgram([1, 180, 180, 64], true, { nms: true, topPooled: true });
- * console.log(program.dispatch); // [2025, 1, 1]: 64 invocations of a group × 4 channels each
+ * assert.deepEqual(program.dispatch, [2025, 1, 1]); // 64 invocations of a group × 4 channels each
  * ```
  */
 export class FusedUpdateProgram implements webgpu.WebGPUProgram {

@@ -39,9 +39,10 @@ export const SEGMENTATION_TARGETS: readonly SegmentationTarget[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bilinearMatrix } from "./losses.ts";
  * // 2 → 4: rows [1, 0], [0.75, 0.25], [0.25, 0.75], [0, 1]
- * console.log(Array.from(bilinearMatrix(4, 2)));
+ * assert.deepEqual(Array.from(bilinearMatrix(4, 2)), [1, 0, 0.75, 0.25, 0.25, 0.75, 0, 1]);
  * ```
  */
 export function bilinearMatrix(outSize: number, inSize: number): Float32Array {
@@ -98,12 +99,13 @@ export function upsampleBilinear(x: tf.Tensor4D, height: number, width: number):
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { initBackend } from "../../mod.ts";
  * import { softmaxCrossEntropy } from "./losses.ts";
  * await initBackend("cpu");
  * const loss = softmaxCrossEntropy(tf.zeros([1, 1, 2, 2]), tf.tensor3d([[[0, 255]]], [1, 1, 2], "int32"));
- * console.log(await loss.data()); // [log 2 ≈ 0.693]
+ * assert.ok(Math.abs((await loss.data())[0]! - Math.log(2)) < 1e-6);
  * ```
  */
 export function softmaxCrossEntropy(logits: tf.Tensor4D, labels: tf.Tensor3D): tf.Scalar {
@@ -147,9 +149,10 @@ export function segmentationLoss(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { downsampleLabelsMajority } from "./losses.ts";
  * const out = downsampleLabelsMajority(new Uint8Array([1, 1, 0, 255]), 2, 2, 2, 2);
- * console.log(out); // Uint8Array [1]
+ * assert.deepEqual(out, new Uint8Array([1]));
  * ```
  */
 export function downsampleLabelsMajority(
@@ -259,12 +262,13 @@ export function keypointTargets(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { initBackend } from "../../mod.ts";
  * import { sigmoidLogLoss } from "./losses.ts";
  * await initBackend("cpu");
  * const loss = sigmoidLogLoss(tf.zeros([1, 2, 2, 1]), tf.ones([1, 2, 2, 1]));
- * console.log(await loss.data()); // [log 2 ≈ 0.693]
+ * assert.ok(Math.abs((await loss.data())[0]! - Math.log(2)) < 1e-6);
  * ```
  */
 export function sigmoidLogLoss(logits: tf.Tensor4D, targets: tf.Tensor4D): tf.Scalar {
