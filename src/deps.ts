@@ -32,6 +32,8 @@ export type Tensor3D = tf.Tensor3D;
 export type Tensor4D = tf.Tensor4D;
 /** A mutable tfjs-core tensor (a model parameter). */
 export type Variable = tf.Variable;
+/** A kernel registered with tfjs-core: its name, backend and function. */
+export type KernelConfig = tf.KernelConfig;
 export { WebGPUBackend } from "npm:@tensorflow/tfjs-backend-webgpu@4.22.0";
 export * as webgpu from "npm:@tensorflow/tfjs-backend-webgpu@4.22.0";
 export { setThreadsCount, setWasmPaths } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";

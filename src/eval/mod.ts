@@ -8,3 +8,4 @@ export * from "./curves.ts";
 export * from "./landmarks.ts";
 export * from "./segmentation.ts";
 export * from "./superpixels.ts";
+export type { Box, RgbImage } from "../data/types.ts";

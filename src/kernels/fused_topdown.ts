@@ -9,16 +9,14 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import { type Tensor, type Tensor1D, type Tensor4D as T4, tf } from "../deps.ts";
 import { CONV_SAME, type ConvSameAttrs } from "./_names.ts";
 import { hasFusedKernel } from "./register.ts";
-
-type T4 = tf.Tensor4D;
 
 /** Options of {@link convTransposeAdd} and {@link conv2dAdd}. */
 export interface ConvEpilogue {
   /** Added per output channel after `add`. */
-  bias?: tf.Tensor1D;
+  bias?: Tensor1D;
   /** Apply relu last. Default false. */
   relu?: boolean;
 }

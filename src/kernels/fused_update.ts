@@ -9,13 +9,11 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import { type Tensor, type Tensor1D, type Tensor4D as T4, tf } from "../deps.ts";
 import { nmsRelu } from "../ops/nms.ts";
 import { replicate2x2, sumPool2x2 } from "../ops/pooling.ts";
 import { FUSED_UPDATE, type FusedUpdateAttrs, SUM_POOL } from "./_names.ts";
 import { hasFusedKernel } from "./register.ts";
-
-type T4 = tf.Tensor4D;
 
 /** Options of {@link fusedUpdate}. */
 export interface FusedUpdateOptions {
@@ -82,7 +80,7 @@ function checkInputs(
 export function fusedUpdate(
   bot: T4,
   top: T4 | null,
-  bias: tf.Tensor1D,
+  bias: Tensor1D,
   nms: boolean,
   options: FusedUpdateOptions = {},
 ): T4 {
@@ -118,7 +116,7 @@ export function fusedUpdate(
 export function fusedUpdatePooled(
   bot: T4,
   top: T4 | null,
-  bias: tf.Tensor1D,
+  bias: Tensor1D,
   nms: boolean,
   options: FusedUpdateOptions = {},
 ): { z: T4; pooled: T4 } {

@@ -9,3 +9,4 @@ export * from "./fused_topdown.ts";
 export * from "./fused_update.ts";
 export * from "./register.ts";
 export * from "./wasm_conv.ts";
+export type { KernelConfig, Tensor, Tensor1D, Tensor4D } from "../deps.ts";

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import { type KernelConfig, tf } from "../deps.ts";
 
 type TensorInfo = tf.TensorInfo;
 type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
@@ -409,7 +409,7 @@ export function registerWasmConvKernels(): void {
  * assert.equal(originalWasmBackpropInput()?.kernelName, "Conv2DBackpropInput");
  * ```
  */
-export function originalWasmBackpropInput(): tf.KernelConfig | null {
+export function originalWasmBackpropInput(): KernelConfig | null {
   return originalBackpropInput;
 }
 

@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import { type Tensor4D, tf } from "../deps.ts";
 
 /** `conv2dTranspose(z, w, outShape, 1, 'same')`: z has C_above channels, the output C_below. */
 export function convTransposeSame(
-  z: tf.Tensor4D,
-  w: tf.Tensor4D,
+  z: Tensor4D,
+  w: Tensor4D,
   _outShape: [number, number, number, number],
-): tf.Tensor4D {
+): Tensor4D {
   return conv2dTransposeSame(z, w);
 }
 
@@ -63,10 +63,10 @@ const AUTO_ROUTE: Record<string, Exclude<TransposeRoute, "auto">> = {
  * ```
  */
 export function conv2dTransposeSame(
-  x: tf.Tensor4D,
-  w: tf.Tensor4D,
+  x: Tensor4D,
+  w: Tensor4D,
   route: TransposeRoute = "auto",
-): tf.Tensor4D {
+): Tensor4D {
   const [n, h, wd, inC] = x.shape;
   const [fh, fw, outC, wIn] = w.shape;
   if (wIn !== inC) {

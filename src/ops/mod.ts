@@ -8,3 +8,4 @@
 export * from "./conv.ts";
 export * from "./nms.ts";
 export * from "./pooling.ts";
+export type { Tensor, Tensor4D } from "../deps.ts";

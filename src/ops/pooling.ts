@@ -8,10 +8,8 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import { type Tensor, type Tensor1D, type Tensor4D as T4, tf } from "../deps.ts";
 import { unaryWithGrad } from "./_custom_grad.ts";
-
-type T4 = tf.Tensor4D;
 
 /**
  * How the top-down signal crosses a 2×2 pooling (the model's `Feedback` option): copied to
