@@ -10,7 +10,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { tf } from "../deps.ts";
+import { type Tensor, tf } from "../deps.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import type { CLVMOptions, ResolvedOptions } from "./config.ts";
 import { CLVM, createCLVM } from "./model.ts";
@@ -121,7 +121,7 @@ export async function readCheckpointFile(path: string): Promise<CheckpointConten
 
 /** Reads every tensor of a map (async: webgpu cannot read synchronously). */
 export async function storeTensors(
-  tensors: Iterable<[string, tf.Tensor]>,
+  tensors: Iterable<[string, Tensor]>,
 ): Promise<Map<string, StoredTensor>> {
   const out = new Map<string, StoredTensor>();
   for (const [name, t] of tensors) {

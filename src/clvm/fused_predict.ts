@@ -1,7 +1,7 @@
 // The CLVM's inference sweep (DESIGN §1–§2: replicate feedback, tied weights, no batch norm,
 // lazy last pass) on the fused kernels of src/kernels/: what `CLVM.predict()` runs when the
 // model allows it. `CLVM.forward()` keeps the generic, differentiable path.
-import { tf } from "../deps.ts";
+import { type Tensor, type Tensor4D, tf } from "../deps.ts";
 import type { ResolvedOptions } from "./config.ts";
 import type { HeadOutputs } from "./heads.ts";
 import { updateSchedule } from "./passes.ts";
@@ -41,8 +41,8 @@ export function checkFusable(options: ResolvedOptions): void {
  */
 export function fusedPredict(
   options: ResolvedOptions,
-  weights: Readonly<Record<string, tf.Tensor>>,
-  x: T4,
+  weights: Readonly<Record<string, Tensor>>,
+  x: Tensor4D,
   passes: number = options.passes,
 ): HeadOutputs {
   checkFusable(options);

@@ -13,3 +13,4 @@ export * from "./model.ts";
 export * from "./params.ts";
 export * from "./passes.ts";
 export * from "./variants.ts";
+export type { Scalar, Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Variable } from "../deps.ts";
