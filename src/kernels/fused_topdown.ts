@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type Tensor, type Tensor1D, type Tensor4D as T4, tf } from "../deps.ts";
+import { type Tensor1D, type Tensor4D as T4, tf } from "../deps.ts";
 import { CONV_SAME, type ConvSameAttrs } from "./_names.ts";
 import { hasFusedKernel } from "./register.ts";
 

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type Tensor, type Tensor1D, type Tensor4D as T4, tf } from "../deps.ts";
+import { type Tensor1D, type Tensor4D as T4, tf } from "../deps.ts";
 import { nmsRelu } from "../ops/nms.ts";
 import { replicate2x2, sumPool2x2 } from "../ops/pooling.ts";
 import { FUSED_UPDATE, type FusedUpdateAttrs, SUM_POOL } from "./_names.ts";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { type Tensor, type Tensor1D, type Tensor4D as T4, tf } from "../deps.ts";
+import { type Tensor, type Tensor4D as T4, tf } from "../deps.ts";
 import { unaryWithGrad } from "./_custom_grad.ts";
 
 /** The one-hot winner mask of each 2×2 group, as float32 of `a`'s shape (no gradient). */

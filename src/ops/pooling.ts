@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type Tensor, type Tensor1D, type Tensor4D as T4, tf } from "../deps.ts";
+import { type Tensor4D as T4, tf } from "../deps.ts";
 import { unaryWithGrad } from "./_custom_grad.ts";
 
 /**
