@@ -1,64 +1,117 @@
 /**
- * clvm: the convolutional latent-variable model of Hu & Ramanan on Deno's WebGPU
- * through TensorFlow.js.
+ * clvm: the convolutional latent-variable model of Hu & Ramanan on Deno's WebGPU through
+ * TensorFlow.js — the model and its variants, the backend, the datasets in their real
+ * formats, preprocessing, training and the paper's evaluation.
+ *
+ * Tensors are tfjs-core's: import `tf` from the same npm specifier this package uses
+ * (`npm:@tensorflow/tfjs-core@4.22.0`), which Deno resolves to the same module, so tensors
+ * and backends are shared. Lower-level pieces (kernels, ops, checkpoint files, the report
+ * renderers) are in the packages' own faces, `src/<package>/mod.ts`.
  *
  * @example
  * ```ts
- * import { createCLVM, initBackend, tf } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import * as tf from "npm:@tensorflow/tfjs-core@4.22.0";
+ * import { createCLVM, initBackend } from "./mod.ts";
  * await initBackend("cpu");
- * const clvm = createCLVM({ architecture: "tiny", passes: 2, heads: { segmentation: { layer: 1, channels: 3 } }, seed: 1 });
- * const out = clvm.predict(tf.zeros([1, 32, 32, 3]));
- * out.segmentation?.dispose();
+ * const before = tf.memory().numTensors;
+ * const clvm = createCLVM({ variant: "CLVM2-seg", architecture: "tiny", seed: 1 });
+ * const x = tf.zeros([1, 32, 32, 3]);
+ * const out = clvm.predict(x);
+ * assert.deepEqual(out.segmentation?.shape, [1, 32, 32, 3]);
+ * tf.dispose([x, out.segmentation!]);
  * clvm.dispose();
+ * assert.equal(tf.memory().numTensors, before);
  * ```
  *
  * @module
  */
-export { tf } from "./src/deps.ts";
 export * from "./src/backend.ts";
-export * from "./src/clvm/config.ts";
-export * from "./src/clvm/variants.ts";
-export { CLVM, createCLVM, setInferenceKernels, weightNames } from "./src/clvm/model.ts";
-export type { BatchStats, ForwardOptions, HeadOutputs, WeightMap } from "./src/clvm/model.ts";
-export * from "./src/clvm/heads.ts";
-export {
-  loadCheckpoint,
-  readCheckpointFile,
-  restoreWeights,
-  saveCheckpoint,
-  writeCheckpointFile,
-} from "./src/clvm/checkpoint.ts";
-export type { CheckpointContents, StoredTensor } from "./src/clvm/checkpoint.ts";
 export type {
-  Box,
-  CheckReport,
-  DataProblem,
-  Dataset,
-  Keypoint,
-  RgbImage,
-  Sample,
-  Split,
-} from "./src/data/types.ts";
+  Scalar,
+  Tensor,
+  Tensor1D,
+  Tensor2D,
+  Tensor3D,
+  Tensor4D,
+  Variable,
+} from "./src/deps.ts";
 export {
+  ARCHITECTURES,
+  type ArchitectureSpec,
+  type BatchStats,
+  CLVM,
+  type CLVMOptions,
+  createCLVM,
+  type Feedback,
+  FEEDBACK_MODES,
+  type ForwardOptions,
+  type HeadOutputs,
+  type HeadSpec,
+  type HeadsSpec,
+  keypointCoordinates,
+  type LayerSpec,
+  loadCheckpoint,
+  oracleKeypointLocations,
+  type ResolvedOptions,
+  saveCheckpoint,
+  segmentationLabels,
+  setInferenceKernels,
+  type StoredTensor,
+  VARIANT_NAMES,
+  type VariantName,
+  VARIANTS,
+  type WeightMap,
+  weightNames,
+} from "./src/clvm/mod.ts";
+export {
+  type Box,
   checkDataset,
-  DATASET_NAMES,
-  openDataset,
-  REAL_DATASET_NAMES,
-  SYNTHETIC_DATASET_NAMES,
-} from "./src/data/open_dataset.ts";
-export type { OpenDatasetOptions } from "./src/data/open_dataset.ts";
-export {
+  type CheckReport,
   createPreprocessor,
+  type DataProblem,
+  type Dataset,
+  DATASET_NAMES,
   fromNetwork,
+  type Keypoint,
+  type KeypointInput,
   mapKeypointsBack,
   mapLabelsBack,
   mapProbabilitiesBack,
+  openDataset,
+  type OpenDatasetOptions,
+  type PadMode,
   PREPROCESS,
   preprocess,
+  type PreprocessConfig,
+  type Preprocessed,
+  type RandomSource,
+  REAL_DATASET_NAMES,
+  registerSyntheticDataset,
+  type RgbImage,
+  type Sample,
+  type Split,
+  SYNTHETIC_DATASET_NAMES,
+  type SyntheticGenerator,
   toNetwork,
-} from "./src/data/preprocess.ts";
-export type { PreprocessConfig, Preprocessed, Transform } from "./src/data/preprocess.ts";
-export { train, TrainingDivergedError } from "./src/train/trainer.ts";
-export type { EpochRecord, TrainConfig, TrainOptions, TrainResult } from "./src/train/trainer.ts";
-export { RECIPE_NAMES, RECIPES, resolveRecipe } from "./src/train/recipes.ts";
-export type { Recipe, RecipeName } from "./src/train/recipes.ts";
+  type Transform,
+} from "./src/data/mod.ts";
+export * from "./src/eval/mod.ts";
+export {
+  type EpochRecord,
+  type Losses,
+  type Recipe,
+  RECIPE_NAMES,
+  type RecipeName,
+  type RecipeOverrides,
+  RECIPES,
+  resolveRecipe,
+  type SegmentationTarget,
+  train,
+  type TrainConfig,
+  type TrainData,
+  TrainingDivergedError,
+  type TrainOptions,
+  type TrainResult,
+  type Validation,
+} from "./src/train/mod.ts";

@@ -1,8 +1,9 @@
 // What `deno bench` (table3_bench.ts) and `deno task table3` (table3.ts) share: the rows of
 // the paper's Table 3, its K40c timings and hardware-free ratios, the models, and one timed
 // prediction by either kernel path.
-import { type CLVM, type CLVMOptions, createCLVM, type HeadOutputs, tf } from "../mod.ts";
-import { fusedPredict } from "../src/clvm/fused_predict.ts";
+import { type CLVM, type CLVMOptions, createCLVM, type HeadOutputs } from "../mod.ts";
+import { tf } from "../src/deps.ts";
+import { fusedPredict } from "../src/clvm/mod.ts";
 
 /** The two inference paths: the model's own tfjs ops, or the fused kernels (src/kernels/). */
 export type Kernels = "generic" | "fused";
@@ -82,7 +83,9 @@ async function settle(out: HeadOutputs): Promise<void> {
 
 /** One full prediction of `clvm` on `x` by `kernels`, awaited to the last GPU result. */
 export function predictOnce(clvm: CLVM, x: tf.Tensor4D, kernels: Kernels): Promise<void> {
-  return settle(kernels === "fused" ? fusedPredict(clvm, x) : clvm.forward(x));
+  return settle(
+    kernels === "fused" ? fusedPredict(clvm.options, clvm.getWeights(), x) : clvm.forward(x),
+  );
 }
 
 /** Median and minimum of timed runs, in milliseconds. */

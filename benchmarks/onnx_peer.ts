@@ -14,8 +14,9 @@
  *
  * @module
  */
-import { type CLVM, tf } from "../mod.ts";
-import { updateSchedule } from "../src/clvm/passes.ts";
+import { type CLVM } from "../mod.ts";
+import { tf } from "../src/deps.ts";
+import { updateSchedule } from "../src/clvm/mod.ts";
 import { encodeModel, type OnnxInitializer, type OnnxNode } from "./_onnx.ts";
 
 /** Head outputs of the peer: NHWC values like `clvm.predict`'s tensors. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { type CLVM, createCLVM, initBackend, tf } from "../mod.ts";
-import { assertAllClose, values } from "../src/_testing.ts";
+import { type CLVM, createCLVM, initBackend } from "../mod.ts";
+import { tf } from "../src/deps.ts";
+import { assertAllClose, values } from "../src/testing.ts";
 import { createOnnxPeer, onnxPeerAvailable } from "./onnx_peer.ts";
 
 // The peer needs onnxruntime-node (288 MB, tools/onnx_peer/), which the default install

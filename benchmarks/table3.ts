@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { BACKEND_CHOICES, type BackendChoice, type HeadOutputs, initBackend, tf } from "../mod.ts";
-import { fusedPredict } from "../src/clvm/fused_predict.ts";
+import { BACKEND_CHOICES, type BackendChoice, type HeadOutputs, initBackend } from "../mod.ts";
+import { tf } from "../src/deps.ts";
+import { fusedPredict } from "../src/clvm/mod.ts";
 import { createOnnxPeer, type PeerOutputs } from "./onnx_peer.ts";
 import {
   type CommandSpec,
@@ -14,7 +15,7 @@ import {
   parseCommand,
   runCommand,
   UsageError,
-} from "../src/util/cli.ts";
+} from "../src/util/mod.ts";
 import {
   type Kernels,
   PAPER_RATIOS,
@@ -218,7 +219,7 @@ async function main(argv: readonly string[]): Promise<number> {
     {};
   const x = tf.randomUniform([1, size, size, 3], 0, 1, "float32", 11) as tf.Tensor4D;
   const predict = (clvm: ReturnType<typeof table3Model>, kernels: Kernels) =>
-    kernels === "fused" ? fusedPredict(clvm, x) : clvm.forward(x);
+    kernels === "fused" ? fusedPredict(clvm.options, clvm.getWeights(), x) : clvm.forward(x);
   const cases = [];
   for (const row of rows) {
     const clvm = table3Model(row.model);

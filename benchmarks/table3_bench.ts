@@ -10,7 +10,7 @@
  *
  * Environment: `CLVM_BACKEND` = auto (default) | webgpu | wasm | cpu; `CLVM_KERNELS` =
  * generic (default: the model's own `predict`) | fused (the kernels of src/kernels/ through
- * `benchmarks/_fused_forward.ts`). Each case warms up outside the timed region (pipeline
+ * `fusedPredict` of src/clvm/fused_predict.ts, called by `predictOnce` in `_table3_cases.ts`). Each case warms up outside the timed region (pipeline
  * compilation) and awaits every output inside it; `WEBGPU_CPU_FORWARD` is off.
  *
  * Run: `deno task bench` (all of benchmarks/) or
@@ -21,7 +21,8 @@
  *
  * @module
  */
-import { type BackendChoice, type CLVM, initBackend, tf } from "../mod.ts";
+import { type BackendChoice, type CLVM, initBackend } from "../mod.ts";
+import { tf } from "../src/deps.ts";
 import { type Kernels, predictOnce, TABLE3, table3Model } from "./_table3_cases.ts";
 
 const requested = (Deno.env.get("CLVM_BACKEND") ?? "auto") as BackendChoice;

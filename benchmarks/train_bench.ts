@@ -18,12 +18,16 @@
 import { parseArgs } from "node:util";
 import { tf } from "../src/deps.ts";
 import { type BackendName, initBackend } from "../src/backend.ts";
-import { type CLVM, createCLVM } from "../src/clvm/model.ts";
-import { isDecayed } from "../src/train/losses.ts";
-import { RECIPES, resolveRecipe } from "../src/train/recipes.ts";
-import { SGD } from "../src/train/sgd.ts";
-import { prepareBackendForTraining, trainStep } from "../src/train/trainer.ts";
-import type { Batch } from "../src/train/_inputs.ts";
+import { type CLVM, createCLVM } from "../src/clvm/mod.ts";
+import {
+  type Batch,
+  isDecayed,
+  prepareBackendForTraining,
+  RECIPES,
+  resolveRecipe,
+  SGD,
+  trainStep,
+} from "../src/train/mod.ts";
 
 const SIZE = 112;
 const CLASSES = 3;

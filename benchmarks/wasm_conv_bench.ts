@@ -15,12 +15,8 @@
  */
 import { type BackendName, initBackend } from "../src/backend.ts";
 import { tf } from "../src/deps.ts";
-import {
-  conv2dTransposeSame,
-  originalWasmBackpropInput,
-  registerWasmConvKernels,
-  type TransposeRoute,
-} from "../src/kernels/wasm_conv.ts";
+import { originalWasmBackpropInput, registerWasmConvKernels } from "../src/kernels/mod.ts";
+import { conv2dTransposeSame, type TransposeRoute } from "../src/ops/mod.ts";
 
 type Shape4 = [number, number, number, number];
 type Kernel = (args: { inputs: object; backend: object; attrs: object }) => tf.TensorInfo;

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { batches } from "../src/data/batches.ts";
-import { createPreprocessor, type PreprocessConfig } from "../src/data/preprocess.ts";
-import type { Dataset } from "../src/data/types.ts";
-import { backgroundClass, MeanKeypoints, PositionMajority } from "../src/eval/baselines.ts";
+import { batches } from "../src/data/mod.ts";
+import { createPreprocessor, type PreprocessConfig } from "../src/data/mod.ts";
+import type { Dataset } from "../src/data/mod.ts";
+import { backgroundClass, MeanKeypoints, PositionMajority } from "../src/eval/mod.ts";
 import type { TrainBaselines } from "./evaluate.ts";
 
 /**

@@ -20,7 +20,7 @@ import {
   EQUIVALENCE_MARGIN,
   MIN_RESAMPLES,
   pairedBootstrap,
-} from "../src/eval/bootstrap.ts";
+} from "../src/eval/mod.ts";
 import type { ProtocolName } from "./evaluate.ts";
 import { learnedChecks, type Task } from "./learned.ts";
 import { type QuoteName, QUOTES } from "./paper.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BASELINE_NAMES } from "../src/eval/baselines.ts";
+import { BASELINE_NAMES } from "../src/eval/mod.ts";
 import {
   checkClaims,
   COMPARISONS,

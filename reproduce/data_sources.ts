@@ -6,7 +6,8 @@
  * @module
  */
 import { join } from "node:path";
-import { prepareLfwParts } from "../src/data/lfw_parts.ts";
+import { exists } from "../src/util/mod.ts";
+import { prepareLfwParts } from "../src/data/mod.ts";
 import type { ProtocolName } from "./evaluate.ts";
 
 /** Where a protocol's data comes from. */
@@ -20,8 +21,6 @@ export interface DataSource {
   /** One sentence for the report. */
   description: string;
 }
-
-const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 
 async function lfwRoot(dir: string, cache: string, log: (s: string) => void) {
   const tarballs = await exists(join(dir, "parts_lfw_funneled_gt_images.tgz"));

@@ -5,28 +5,36 @@
  *
  * @module
  */
-import { type CLVM, keypointCoordinates, tf } from "../mod.ts";
-import { batches } from "../src/data/batches.ts";
+import { type CLVM, keypointCoordinates } from "../mod.ts";
+import { tf } from "../src/deps.ts";
 import {
+  batches,
   createPreprocessor,
+  type Dataset,
+  type Keypoint,
   mapKeypointsBack,
   mapProbabilitiesBack,
   type PreprocessConfig,
+  type RgbImage,
+  type Sample,
   sourceWindow,
   type Transform,
-} from "../src/data/preprocess.ts";
-import type { Dataset, Keypoint, RgbImage, Sample } from "../src/data/types.ts";
-import { type ErrorSummary, summarizeErrors, thresholdGrid } from "../src/eval/curves.ts";
-import { aflwError, oracleKeypoints, pascalKeypointError } from "../src/eval/landmarks.ts";
+} from "../src/data/mod.ts";
 import {
+  aflwError,
   argmaxLabels,
+  BASELINE_NAMES,
+  type ErrorSummary,
   evaluatePascalSegmentation,
   LfwPartsEvaluator,
   type LfwPartsResult,
+  oracleKeypoints,
+  pascalKeypointError,
   type PascalSegmentationItem,
-} from "../src/eval/segmentation.ts";
-import { slic } from "../src/eval/superpixels.ts";
-import { BASELINE_NAMES } from "../src/eval/baselines.ts";
+  slic,
+  summarizeErrors,
+  thresholdGrid,
+} from "../src/eval/mod.ts";
 
 /** The protocols. */
 export type ProtocolName = "aflw" | "lfw-parts" | "pascal-person";

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { initBackend, tf } from "../mod.ts";
-import type { Dataset, Keypoint, Sample } from "../src/data/types.ts";
-import { BASELINE_NAMES } from "../src/eval/baselines.ts";
-import { oracleKeypoints } from "../src/eval/landmarks.ts";
+import { initBackend } from "../mod.ts";
+import { tf } from "../src/deps.ts";
+import type { Dataset, Keypoint, Sample } from "../src/data/mod.ts";
+import { BASELINE_NAMES } from "../src/eval/mod.ts";
+import { oracleKeypoints } from "../src/eval/mod.ts";
 import { trainBaselines } from "./baselines.ts";
 import { curveMax, keypointMapSize, oracleInNetwork, scoreModels } from "./evaluate.ts";
 

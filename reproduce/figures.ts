@@ -6,19 +6,20 @@
  * @module
  */
 import { join } from "node:path";
-import { type CLVM, segmentationLabels, tf } from "../mod.ts";
-import type { RgbImage } from "../src/data/types.ts";
-import { writeFigure } from "../src/report/png.ts";
+import { type CLVM, segmentationLabels } from "../mod.ts";
+import { tf } from "../src/deps.ts";
+import type { RgbImage } from "../src/data/mod.ts";
 import {
   colormapAt,
   drawKeypoints,
   heatmapToRgb,
   imageGrid,
   type ImageGridCell,
+  linePlot,
   overlaySegmentation,
   type Rgb,
-} from "../src/report/svg_images.ts";
-import { linePlot } from "../src/report/svg_plot.ts";
+  writeFigure,
+} from "../src/report/mod.ts";
 import type { Example, ProtocolName } from "./evaluate.ts";
 import type { ConvergenceResult, ProtocolResult } from "./results.ts";
 

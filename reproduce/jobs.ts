@@ -14,9 +14,9 @@
  * @module
  */
 import { join } from "node:path";
-import { readCheckpointFile } from "../src/clvm/checkpoint.ts";
-import type { DataIdentity } from "../src/train/trainer.ts";
-import { moveContentsAside, readRunJson } from "../src/util/run_dir.ts";
+import { readCheckpointFile } from "../src/clvm/mod.ts";
+import type { DataIdentity } from "../src/train/mod.ts";
+import { moveContentsAside, readRunJson } from "../src/util/mod.ts";
 import type { JobSpec } from "./train_job.ts";
 
 const PERMISSIONS = [

@@ -1,8 +1,8 @@
 // Which trained models `reproduce --resume` may reuse (no training: hand-made folders).
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { writeCheckpointFile } from "../src/clvm/checkpoint.ts";
-import type { DataIdentity } from "../src/train/trainer.ts";
+import { writeCheckpointFile } from "../src/clvm/mod.ts";
+import type { DataIdentity } from "../src/train/mod.ts";
 import { type DoneRecord, resumeProblem, reuseProblem, specDifferences } from "./jobs.ts";
 import type { JobSpec } from "./train_job.ts";
 

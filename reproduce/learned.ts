@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { beatsBaseline } from "../src/eval/baselines.ts";
+import { beatsBaseline } from "../src/eval/mod.ts";
 import type { ProtocolScores } from "./evaluate.ts";
 import { headline, mean, type ProtocolResult } from "./results.ts";
 

@@ -11,21 +11,25 @@
  *
  * @module
  */
+import "../fixtures/mod.ts";
 import { join, resolve } from "node:path";
 import {
   BACKEND_CHOICES,
   type BackendChoice,
+  type CLVM,
   createCLVM,
   initBackend,
   loadCheckpoint,
-  tf,
 } from "../mod.ts";
-import type { CLVM } from "../mod.ts";
-import { createProgress } from "../src/data/_progress.ts";
-import { batches } from "../src/data/batches.ts";
-import { openDataset } from "../src/data/open_dataset.ts";
-import { createPreprocessor, PREPROCESS, type PreprocessConfig } from "../src/data/preprocess.ts";
-import { updateSchedule } from "../src/clvm/passes.ts";
+import { tf } from "../src/deps.ts";
+import {
+  batches,
+  createPreprocessor,
+  openDataset,
+  PREPROCESS,
+  type PreprocessConfig,
+} from "../src/data/mod.ts";
+import { updateSchedule, VARIANTS } from "../src/clvm/mod.ts";
 import { trainBaselines } from "./baselines.ts";
 import { type DataSource, resolveData } from "./data_sources.ts";
 import {
@@ -58,26 +62,26 @@ import { measureTable3, table3File, table3Settings } from "./table3_run.ts";
 import { readTrainingCurve } from "./training_curves.ts";
 import { learnedChecks, learnedLine } from "./learned.ts";
 import { jobDataIdentity, type JobSpec, subset } from "./train_job.ts";
-import type { DataIdentity } from "../src/train/trainer.ts";
-import { acquireLock, LockHeldError, type RunLock } from "../src/util/lock.ts";
+import type { DataIdentity } from "../src/train/mod.ts";
 import {
-  createNewRunDir,
-  latestRunDir,
-  makeRunDir,
-  moveContentsAside,
-  readRunJson,
-  RunDirError,
-  runDirState,
-} from "../src/util/run_dir.ts";
-import { VARIANTS } from "../src/clvm/variants.ts";
-import {
+  acquireLock,
   choiceOption,
   type CommandSpec,
+  createNewRunDir,
+  createProgress,
   integerOption,
+  latestRunDir,
+  LockHeldError,
+  makeRunDir,
+  moveContentsAside,
   parseCommand,
+  readRunJson,
   runCommand,
+  RunDirError,
+  runDirState,
+  type RunLock,
   UsageError,
-} from "../src/util/cli.ts";
+} from "../src/util/mod.ts";
 import { requireRealData, resolveDataRoot } from "./data_root.ts";
 
 const PROTOCOLS = ["lfw-parts", "aflw", "pascal-person"] as const;

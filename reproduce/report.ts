@@ -4,13 +4,8 @@
  *
  * @module
  */
-import {
-  comparisonRow,
-  formatMeanStd,
-  formatNumber,
-  markdownTable,
-} from "../src/report/markdown.ts";
-import { CRF_BASELINE } from "../src/eval/segmentation.ts";
+import { comparisonRow, formatMeanStd, formatNumber, markdownTable } from "../src/report/mod.ts";
+import { CRF_BASELINE } from "../src/eval/mod.ts";
 import type { ProtocolName, ProtocolScores } from "./evaluate.ts";
 import { learnedChecks, learnedLine } from "./learned.ts";
 import { TABLE1, TABLE1_PRIOR, TABLE2, TABLE3 } from "./paper.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { Decision } from "../src/eval/bootstrap.ts";
+import type { Decision } from "../src/eval/mod.ts";
 import type { DataSource } from "./data_sources.ts";
 import type { ProtocolName, ProtocolScores } from "./evaluate.ts";
 import type { ProtocolSettings } from "./profiles.ts";

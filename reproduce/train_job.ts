@@ -13,12 +13,17 @@
  *
  * @module
  */
+import "../fixtures/mod.ts";
 import { join } from "node:path";
-import { epochOrder } from "../src/data/batches.ts";
-import type { Dataset } from "../src/data/types.ts";
-import { openTrainData } from "../src/train/_datasets.ts";
-import { type DataIdentity, dataIdentity, ResumeError, train } from "../src/train/trainer.ts";
-import { moveContentsAside, readRunJson } from "../src/util/run_dir.ts";
+import { type Dataset, epochOrder } from "../src/data/mod.ts";
+import {
+  type DataIdentity,
+  dataIdentity,
+  openTrainData,
+  ResumeError,
+  train,
+} from "../src/train/mod.ts";
+import { moveContentsAside, readRunJson } from "../src/util/mod.ts";
 import type { BackendChoice } from "../mod.ts";
 
 /** What a training job needs to know. */

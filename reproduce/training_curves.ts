@@ -7,8 +7,8 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { writeFigure } from "../src/report/png.ts";
-import { linePlot, type PlotSeries, SERIES_COLORS, sideBySide } from "../src/report/svg_plot.ts";
+import { writeFigure } from "../src/report/mod.ts";
+import { linePlot, type PlotSeries, SERIES_COLORS, sideBySide } from "../src/report/mod.ts";
 import type { EpochPoint, ProtocolResult } from "./results.ts";
 
 /**

@@ -125,9 +125,10 @@ async function activate(name: BackendName): Promise<boolean> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initBackend } from "./backend.ts";
  * const report = await initBackend("cpu");
- * console.log(report.name); // "cpu"
+ * assert.equal(report.name, "cpu");
  * ```
  */
 export async function initBackend(

@@ -14,6 +14,26 @@ import "npm:@tensorflow/tfjs-backend-cpu@4.22.0";
 import "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
 
 export { tf };
+
+// The tensor types of the public API, by name, so documentation shows them without
+// re-exporting tfjs-core's whole namespace. Create tensors with `tf` from the same npm
+// specifier (`npm:@tensorflow/tfjs-core@4.22.0`): Deno resolves it to this very module.
+/** A tfjs-core tensor of any rank. */
+export type Tensor = tf.Tensor;
+/** A rank-0 tfjs-core tensor (one number). */
+export type Scalar = tf.Scalar;
+/** A rank-1 tfjs-core tensor. */
+export type Tensor1D = tf.Tensor1D;
+/** A rank-2 tfjs-core tensor. */
+export type Tensor2D = tf.Tensor2D;
+/** A rank-3 tfjs-core tensor. */
+export type Tensor3D = tf.Tensor3D;
+/** A rank-4 tfjs-core tensor (NHWC images and feature maps here). */
+export type Tensor4D = tf.Tensor4D;
+/** A mutable tfjs-core tensor (a model parameter). */
+export type Variable = tf.Variable;
+/** A kernel registered with tfjs-core: its name, backend and function. */
+export type KernelConfig = tf.KernelConfig;
 export { WebGPUBackend } from "npm:@tensorflow/tfjs-backend-webgpu@4.22.0";
 export * as webgpu from "npm:@tensorflow/tfjs-backend-webgpu@4.22.0";
 export { setThreadsCount, setWasmPaths } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";

@@ -32,7 +32,8 @@ Deno.test({
       const script = join(dir, "use.ts");
       await Deno.writeTextFile(
         script,
-        `import { createCLVM, initBackend, tf } from "http://127.0.0.1:${port}/mod.ts";
+        `import * as tf from "npm:@tensorflow/tfjs-core@4.22.0";
+import { createCLVM, initBackend } from "http://127.0.0.1:${port}/mod.ts";
 await initBackend("cpu");
 const clvm = createCLVM({ variant: "M-CLVM2", architecture: "tiny", seed: 2 });
 const out = clvm.predict(tf.ones([1, 16, 16, 3]));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../deps.ts";
-import { assertAllClose, forEachBackend, values } from "../_testing.ts";
+import { assertAllClose, forEachBackend, values } from "../testing.ts";
 import { createCLVM } from "./model.ts";
 import { VARIANT_NAMES } from "./variants.ts";
 import { keypointCoordinates, oracleKeypointLocations, segmentationLabels } from "./heads.ts";

@@ -10,7 +10,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { tf } from "../deps.ts";
+import { type Tensor, tf } from "../deps.ts";
+import { writeFileAtomic } from "../util/fs.ts";
 import type { CLVMOptions, ResolvedOptions } from "./config.ts";
 import { CLVM, createCLVM } from "./model.ts";
 
@@ -20,7 +21,9 @@ const DIGEST = 32;
 
 /** A tensor as stored: its shape and float32 values. */
 export interface StoredTensor {
+  /** The tensor's shape. */
   shape: number[];
+  /** Its values, row-major (as many as the shape's product). */
   data: Float32Array;
 }
 
@@ -28,6 +31,7 @@ export interface StoredTensor {
 export interface CheckpointContents {
   /** JSON metadata: `clvm` holds the model's resolved options; trainers add their state. */
   meta: Record<string, unknown>;
+  /** The tensors by name: the model's weights, and whatever a trainer adds (optimizer state). */
   tensors: Map<string, StoredTensor>;
 }
 
@@ -74,24 +78,7 @@ export async function writeCheckpointFile(
   const floats = new Float32Array(body.buffer, dataStart, offset);
   for (const [i, [, t]] of [...contents.tensors].entries()) floats.set(t.data, entries[i]!.offset);
   const digest = createHash("sha256").update(body).digest();
-  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-  try {
-    const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-    try {
-      await file.write(body).then(async (n) => {
-        let written = n;
-        while (written < body.length) written += await file.write(body.subarray(written));
-      });
-      await file.write(new Uint8Array(digest));
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, [body, new Uint8Array(digest)]);
 }
 
 /** Reads and verifies a checkpoint file. */
@@ -134,7 +121,7 @@ export async function readCheckpointFile(path: string): Promise<CheckpointConten
 
 /** Reads every tensor of a map (async: webgpu cannot read synchronously). */
 export async function storeTensors(
-  tensors: Iterable<[string, tf.Tensor]>,
+  tensors: Iterable<[string, Tensor]>,
 ): Promise<Map<string, StoredTensor>> {
   const out = new Map<string, StoredTensor>();
   for (const [name, t] of tensors) {

@@ -6,6 +6,7 @@
 
 /** One layer of the network: its channel count and whether it is an NMS layer. */
 export interface LayerSpec {
+  /** Number of channels (latent variables per position). */
   channels: number;
   /** NMS layer: at most one non-zero per 2×2 group; the layer above sees it sum-pooled. */
   nms: boolean;
@@ -13,7 +14,9 @@ export interface LayerSpec {
 
 /** An explicit architecture: input channels and layers bottom to top. */
 export interface ArchitectureSpec {
+  /** Channels of the input image (3 for RGB). */
   inputChannels: number;
+  /** The layers, bottom (layer 1) to top. */
   layers: LayerSpec[];
   /** Square filter size of every layer (odd); the paper's is 3. */
   kernelSize?: number;
@@ -24,13 +27,17 @@ export type Feedback = "replicate" | "switches" | "zero-interlace";
 
 /** A head: a linear 5×5 conv from layer `layer` (1-based) to `channels` outputs. */
 export interface HeadSpec {
+  /** The layer the head reads (1-based). */
   layer: number;
+  /** Output channels: classes (segmentation) or keypoints. */
   channels: number;
 }
 
 /** The heads a model has. */
 export interface HeadsSpec {
+  /** Per-pixel class logits. */
   segmentation?: HeadSpec;
+  /** One logit map per keypoint. */
   keypoints?: HeadSpec;
 }
 
@@ -42,6 +49,7 @@ export interface CLVMOptions {
   passes?: number;
   /** Top-down signals use the bottom-up filters themselves (true) or separate ones. */
   tied?: boolean;
+  /** How the top-down signal crosses an NMS layer (default `"replicate"`, DESIGN §1). */
   feedback?: Feedback;
   /** Batch-normalize the bottom-up and top-down signals (a training aid). */
   batchNorm?: boolean;
@@ -59,16 +67,27 @@ export interface CLVMOptions {
 
 /** Options with every default filled in: what a checkpoint stores. */
 export interface ResolvedOptions {
+  /** The explicit architecture (a named one expanded). */
   architecture: Required<ArchitectureSpec>;
+  /** `"paper"`, `"tiny"` or `"custom"`. */
   architectureName: string;
+  /** Number of passes k ≥ 1. */
   passes: number;
+  /** Whether the top-down filters are the bottom-up ones. */
   tied: boolean;
+  /** How the top-down signal crosses an NMS layer. */
   feedback: Feedback;
+  /** Whether bottom-up and top-down signals are batch-normalized. */
   batchNorm: boolean;
+  /** The heads, each with its layer and channels. */
   heads: HeadsSpec;
+  /** Seed of the weight initialization. */
   seed: number;
+  /** Standard deviation of the initial filters. */
   weightStd: number;
+  /** Standard deviation of the initial biases. */
   biasStd: number;
+  /** The preset the options started from, if any. */
   variant: string | null;
 }
 

@@ -1,54 +1,78 @@
 // The CLVM's inference sweep (docs/MODEL.md §1–§2: replicate feedback, tied weights, no batch norm,
 // lazy last pass) on the fused kernels of src/kernels/: what `CLVM.predict()` runs when the
 // model allows it. `CLVM.forward()` keeps the generic, differentiable path.
-import { tf } from "../deps.ts";
-import type { CLVM, HeadOutputs } from "./model.ts";
+import { type Tensor, type Tensor4D, tf } from "../deps.ts";
 import type { ResolvedOptions } from "./config.ts";
+import type { HeadOutputs } from "./heads.ts";
 import { updateSchedule } from "./passes.ts";
 import { conv2dAdd, convTransposeAdd } from "../kernels/fused_topdown.ts";
 import { fusedUpdate, fusedUpdatePooled } from "../kernels/fused_update.ts";
 
 type T4 = tf.Tensor4D;
 
-/** Throws unless the fused sweep computes exactly what `clvm.predict` does for this model. */
-/** True when the fused inference sweep computes exactly this model's `forward()`. */
+/**
+ * True when the fused inference sweep computes exactly the `forward()` of a model with these
+ * options: replicate feedback, tied weights, no batch norm, at least one head.
+ */
 export function isFusable(options: ResolvedOptions): boolean {
   return options.feedback === "replicate" && options.tied && !options.batchNorm &&
     Object.keys(options.heads).length > 0;
 }
 
-/** Throws unless the fused inference sweep applies to `clvm`. */
-export function checkFusable(clvm: CLVM): void {
-  const { feedback, tied, batchNorm } = clvm.options;
+/** Throws unless the fused inference sweep applies to a model with `options`. */
+export function checkFusable(options: ResolvedOptions): void {
+  const { feedback, tied, batchNorm } = options;
   if (feedback !== "replicate" || !tied || batchNorm) {
     throw new Error(
       `Cannot run the fused forward for a CLVM with feedback "${feedback}", tied ${tied}, ` +
         `batch norm ${batchNorm}: expected replicate feedback, tied weights, no batch norm`,
     );
   }
-  if (Object.keys(clvm.options.heads).length === 0) {
+  if (Object.keys(options.heads).length === 0) {
     throw new Error("Cannot run the fused forward for a CLVM without heads");
   }
 }
 
 /**
- * The heads' logits of `clvm` for `x` (`[N, H, W, C_in]`), computed with the fused kernels:
- * the same values as `clvm.predict(x)` up to rounding. Inference only. The caller disposes
- * the outputs.
+ * The heads' logits for `x` (`[N, H, W, C_in]`) of the model with resolved `options` and
+ * `weights` (its parameters by name, as `CLVM.getWeights()` returns them), computed with the
+ * fused kernels: the same values as `CLVM.forward(x)` up to rounding. Inference only; the
+ * caller disposes the outputs, and `x` and `weights` stay the caller's.
  */
-export function fusedPredict(clvm: CLVM, x: T4, passes: number = clvm.options.passes): HeadOutputs {
-  checkFusable(clvm);
-  clvm.checkInput(x);
-  const weights = clvm.getWeights();
-  const { layers } = clvm.options.architecture;
+export function fusedPredict(
+  options: ResolvedOptions,
+  weights: Readonly<Record<string, Tensor>>,
+  x: Tensor4D,
+  passes: number = options.passes,
+): HeadOutputs {
+  checkFusable(options);
+  const { layers, inputChannels } = options.architecture;
+  const multiple = 2 ** layers.filter((l) => l.nms).length;
+  const [n, h, w, c] = x.shape;
+  if (x.rank !== 4 || c !== inputChannels || !n || !h || !w || h % multiple || w % multiple) {
+    throw new Error(
+      `Cannot run the fused forward on x [${x.shape}]: expected [N, H, W, ${inputChannels}] ` +
+        `with H and W multiples of ${multiple}`,
+    );
+  }
+  const weight = <T extends tf.Tensor>(name: string): T => {
+    const t = weights[name];
+    if (!t) throw new Error(`Cannot run the fused forward: the weights have no "${name}"`);
+    return t as T;
+  };
   const L = layers.length;
-  const heads = Object.values(clvm.options.heads).map((h) => h.layer);
+  const heads = Object.values(options.heads).map((head) => head.layer);
   const schedule = updateSchedule(L, passes, {
     lowest: Math.min(...heads),
     highest: Math.max(...heads),
   });
-  const kernel = (i: number) => weights[`conv${i}/kernel`] as T4;
-  const bias = (i: number) => weights[`conv${i}/bias`] as tf.Tensor1D;
+  const zerosAt = (layer: number): T4 => {
+    let s = 1;
+    for (let i = 1; i < layer; i++) if (layers[i - 1]!.nms) s *= 2;
+    return tf.zeros([n, h / s, w / s, layers[layer - 1]!.channels]);
+  };
+  const kernel = (i: number) => weight<T4>(`conv${i}/kernel`);
+  const bias = (i: number) => weight<tf.Tensor1D>(`conv${i}/bias`);
   return tf.tidy(() => {
     // z[i] and, for NMS layers, pooled[i] = P(z[i]); index 0 unused.
     const z: (T4 | null)[] = new Array(L + 1).fill(null);
@@ -93,7 +117,7 @@ export function fusedPredict(clvm: CLVM, x: T4, passes: number = clvm.options.pa
         next = convTransposeAdd(above, kernel(i + 1), bot.t, { bias: bias(i), relu: true });
         if (bot.owned) bot.t.dispose();
       } else {
-        const bot = below ? botOf(i, below, keepBot[u]!) : { t: zerosAt(clvm, x, i), owned: true };
+        const bot = below ? botOf(i, below, keepBot[u]!) : { t: zerosAt(i), owned: true };
         const top = above ? convTransposeAdd(above, kernel(i + 1), null) : null;
         if (nms) {
           ({ z: next, pooled: nextPooled } = fusedUpdatePooled(bot.t, top, bias(i), true, {
@@ -113,19 +137,13 @@ export function fusedPredict(clvm: CLVM, x: T4, passes: number = clvm.options.pa
     });
     const out: HeadOutputs = {};
     for (const task of ["segmentation", "keypoints"] as const) {
-      const head = clvm.options.heads[task];
+      const head = options.heads[task];
       if (!head) continue;
-      const input = z[head.layer] ?? zerosAt(clvm, x, head.layer);
-      out[task] = conv2dAdd(input, weights[`head/${task}/kernel`] as T4, null, {
-        bias: weights[`head/${task}/bias`] as tf.Tensor1D,
+      const input = z[head.layer] ?? zerosAt(head.layer);
+      out[task] = conv2dAdd(input, weight<T4>(`head/${task}/kernel`), null, {
+        bias: weight<tf.Tensor1D>(`head/${task}/bias`),
       });
     }
     return out as Record<string, T4>;
   }) as HeadOutputs;
-}
-
-function zerosAt(clvm: CLVM, x: T4, layer: number): T4 {
-  const s = clvm.stride(layer);
-  const c = clvm.options.architecture.layers[layer - 1]!.channels;
-  return tf.zeros([x.shape[0], x.shape[1] / s, x.shape[2] / s, c]);
 }

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { type CLVM, createCLVM, tf, VARIANT_NAMES } from "../../mod.ts";
-import { assertAllClose, forEachBackend, values } from "../_testing.ts";
+import { type CLVM, createCLVM, VARIANT_NAMES } from "../../mod.ts";
+import { tf } from "../deps.ts";
+import { assertAllClose, forEachBackend, values } from "../testing.ts";
 import { fusedPredict } from "./fused_predict.ts";
 
 async function assertSameOutputs(clvm: CLVM, x: tf.Tensor4D, what: string): Promise<void> {
   const before = tf.memory().numTensors;
   const want = clvm.forward(x);
-  const got = fusedPredict(clvm, x);
+  const got = fusedPredict(clvm.options, clvm.getWeights(), x);
   assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort(), what);
   for (const task of ["segmentation", "keypoints"] as const) {
     if (!want[task]) continue;
@@ -60,10 +61,21 @@ Deno.test("fusedPredict() refuses what it does not compute", async () => {
   ) {
     const clvm = createCLVM({ ...options, architecture: "tiny" });
     assert.throws(
-      () => fusedPredict(clvm, x),
+      () => fusedPredict(clvm.options, clvm.getWeights(), x),
       /expected replicate feedback, tied weights, no batch norm/,
     );
     clvm.dispose();
   }
-  x.dispose();
+  const clvm = createCLVM({ variant: "CLVM2-seg", architecture: "tiny" });
+  const odd = tf.zeros([1, 6, 8, 3]) as tf.Tensor4D;
+  assert.throws(
+    () => fusedPredict(clvm.options, clvm.getWeights(), odd),
+    /Cannot run the fused forward on x \[1,6,8,3\]: expected \[N, H, W, 3\] with H and W multiples of 4/,
+  );
+  assert.throws(
+    () => fusedPredict(clvm.options, {}, x),
+    /the weights have no "conv1\/kernel"/,
+  );
+  clvm.dispose();
+  tf.dispose([x, odd]);
 });

@@ -9,7 +9,15 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import { type Tensor2D, type Tensor3D, type Tensor4D, tf } from "../deps.ts";
+
+/** Head outputs: logits at the resolution of the layer each head reads. */
+export interface HeadOutputs {
+  /** `[N, h, w, classes]` class logits. */
+  segmentation?: Tensor4D;
+  /** `[N, h, w, keypoints]` logit maps. */
+  keypoints?: Tensor4D;
+}
 
 /**
  * A label map `[N, height, width]` (int32) from segmentation logits `[N, h, w, C]`:
@@ -17,19 +25,21 @@ import { tf } from "../deps.ts";
  *
  * @example
  * ```ts
- * import { initBackend, tf } from "../../mod.ts";
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps.ts";
+ * import { initBackend } from "../../mod.ts";
  * import { segmentationLabels } from "./heads.ts";
  * await initBackend("cpu");
  * const labels = segmentationLabels(tf.zeros([1, 4, 4, 3]), 16, 16);
- * console.log(labels.shape); // [1, 16, 16]
+ * assert.deepEqual(labels.shape, [1, 16, 16]);
  * labels.dispose();
  * ```
  */
 export function segmentationLabels(
-  logits: tf.Tensor4D,
+  logits: Tensor4D,
   height: number,
   width: number,
-): tf.Tensor3D {
+): Tensor3D {
   return tf.tidy(() => {
     const [, h, w] = logits.shape;
     const up = h === height && w === width
@@ -44,9 +54,9 @@ export function segmentationLabels(
  * logit maps `[N, h, w, K]`: each map's argmax cell, mapped to the centre of that cell.
  */
 export function keypointCoordinates(
-  logits: tf.Tensor4D,
+  logits: Tensor4D,
   stride: number,
-): { xy: tf.Tensor3D; peak: tf.Tensor2D } {
+): { xy: Tensor3D; peak: Tensor2D } {
   return tf.tidy(() => {
     const [n, h, w, k] = logits.shape;
     const flat = tf.reshape(tf.transpose(logits, [0, 3, 1, 2]), [n, k, h * w]);

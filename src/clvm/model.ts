@@ -4,28 +4,28 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import {
+  type Tensor,
+  type Tensor1D,
+  type Tensor2D,
+  type Tensor4D,
+  tf,
+  type Variable,
+} from "../deps.ts";
 import { type CLVMOptions, type ResolvedOptions, resolveOptions } from "./config.ts";
 import { VARIANTS } from "./variants.ts";
 import { initParams, paramSpecs } from "./params.ts";
 import { type HeadLayers, type Update, updateSchedule } from "./passes.ts";
-import { checkGroupable, nmsRelu, nmsWinners } from "./nms.ts";
-import { sumPool2x2, unpool } from "./pooling.ts";
-import { convTransposeSame } from "./conv.ts";
+import { checkGroupable, nmsRelu, nmsWinners } from "../ops/nms.ts";
+import { sumPool2x2, unpool } from "../ops/pooling.ts";
+import { convTransposeSame } from "../ops/conv.ts";
 import { fusedPredict, isFusable } from "./fused_predict.ts";
+import type { HeadOutputs } from "./heads.ts";
 
 type T4 = tf.Tensor4D;
 
-/** Head outputs: logits at the resolution of the layer each head reads. */
-export interface HeadOutputs {
-  /** `[N, h, w, classes]` class logits. */
-  segmentation?: T4;
-  /** `[N, h, w, keypoints]` logit maps. */
-  keypoints?: T4;
-}
-
 /** Batch statistics of one forward pass in training mode, by batch-norm name. */
-export type BatchStats = Map<string, { mean: tf.Tensor1D; variance: tf.Tensor1D }>;
+export type BatchStats = Map<string, { mean: Tensor1D; variance: Tensor1D }>;
 
 /** Options of {@link CLVM.forward}. */
 export interface ForwardOptions {
@@ -42,7 +42,7 @@ export interface ForwardOptions {
 const BN_EPSILON = 1e-5;
 
 /** A weight map: names of docs/MODEL.md §6 to tensors. */
-export type WeightMap = Record<string, tf.Tensor>;
+export type WeightMap = Record<string, Tensor>;
 
 /**
  * A convolutional latent-variable model. Create one with {@link createCLVM}.
@@ -83,7 +83,7 @@ export class CLVM {
   }
 
   /** Throws an error naming the expected and the received shape unless `x` fits. */
-  checkInput(x: tf.Tensor): asserts x is T4 {
+  checkInput(x: Tensor): asserts x is Tensor4D {
     this.#checkAlive();
     const { inputChannels, layers } = this.options.architecture;
     const nmsCount = layers.filter((l) => l.nms).length;
@@ -209,10 +209,10 @@ export class CLVM {
    * tensors the caller disposes: the parts of z_i that Fig. 12 takes apart.
    */
   signals(
-    x: tf.Tensor,
+    x: Tensor,
     layer: number,
     passes: number = this.options.passes,
-  ): { bottom: T4 | null; top: T4 | null } {
+  ): { bottom: Tensor4D | null; top: Tensor4D | null } {
     this.checkInput(x);
     checkPasses(passes);
     if (!Number.isInteger(layer) || layer < 1 || layer > this.layerCount) {
@@ -233,7 +233,7 @@ export class CLVM {
    * z_i from given signals: `relu(b_i + Σ signals)`, or its NMS (layer `layer`'s update
    * rule applied to a chosen part of its input).
    */
-  activate(layer: number, signals: readonly tf.Tensor[]): T4 {
+  activate(layer: number, signals: readonly Tensor[]): Tensor4D {
     if (signals.length === 0) throw new Error("activate() needs at least one signal");
     return tf.tidy(() => {
       const bias = this.#param(`conv${layer}/bias`);
@@ -243,7 +243,7 @@ export class CLVM {
   }
 
   /** A head's logits read from `input` (a map of the layer the head reads). */
-  head(task: "segmentation" | "keypoints", input: tf.Tensor): T4 {
+  head(task: "segmentation" | "keypoints", input: Tensor): Tensor4D {
     if (!this.options.heads[task]) throw new Error(`This CLVM has no ${task} head`);
     return tf.tidy(() =>
       tf.add(
@@ -271,16 +271,18 @@ export class CLVM {
    *
    * @example
    * ```ts
-   * import { createCLVM, initBackend, tf } from "../../mod.ts";
+   * import assert from "node:assert/strict";
+   * import { tf } from "../deps.ts";
+   * import { createCLVM, initBackend } from "../../mod.ts";
    * await initBackend("cpu");
    * const clvm = createCLVM({ architecture: "tiny", passes: 2 });
    * const z = clvm.latents(tf.zeros([1, 8, 8, 3]));
-   * console.log(z.length); // 8
+   * assert.equal(z.length, 8);
    * z.forEach((t) => t.dispose());
    * clvm.dispose();
    * ```
    */
-  latents(x: tf.Tensor, passes: number = this.options.passes): T4[] {
+  latents(x: Tensor, passes: number = this.options.passes): Tensor4D[] {
     this.checkInput(x);
     checkPasses(passes);
     const schedule = updateSchedule(this.layerCount, passes);
@@ -292,7 +294,7 @@ export class CLVM {
    * The global score S(z) of docs/MODEL.md §2 for each image, `[N]`. Uses the filters and
    * biases only (S is defined without batch norm). `z` holds z₁..z_L.
    */
-  score(x: tf.Tensor, z: readonly tf.Tensor[]): tf.Tensor1D {
+  score(x: Tensor, z: readonly Tensor[]): Tensor1D {
     this.checkInput(x);
     if (z.length !== this.layerCount) {
       throw new Error(
@@ -339,7 +341,7 @@ export class CLVM {
    * S after every layer update of `passes` passes, starting from z = 0: `[updates + 1, N]`
    * (row 0 is S(0) = 0). The convergence study of Fig. 15.
    */
-  scoreTrace(x: tf.Tensor, passes: number = this.options.passes): tf.Tensor2D {
+  scoreTrace(x: Tensor, passes: number = this.options.passes): Tensor2D {
     this.checkInput(x);
     checkPasses(passes);
     const rows: tf.Tensor1D[] = [tf.zeros([x.shape[0]])];
@@ -357,7 +359,7 @@ export class CLVM {
    * The heads' logits (the graph the trainer differentiates). Lazy by default: the
    * last pass skips updates no head can see.
    */
-  forward(x: tf.Tensor, options: ForwardOptions = {}): HeadOutputs {
+  forward(x: Tensor, options: ForwardOptions = {}): HeadOutputs {
     this.checkInput(x);
     const passes = options.passes ?? this.options.passes;
     checkPasses(passes);
@@ -392,10 +394,10 @@ export class CLVM {
    * {@link setInferenceKernels} says `"generic"`. Not differentiable: train through
    * `forward()`.
    */
-  predict(x: tf.Tensor): HeadOutputs {
+  predict(x: Tensor): HeadOutputs {
     if (inferenceKernels === "fused" && isFusable(this.options)) {
       this.checkInput(x);
-      return fusedPredict(this, x);
+      return fusedPredict(this.options, this.getWeights(), x);
     }
     return this.forward(x);
   }
@@ -422,7 +424,7 @@ export class CLVM {
   }
 
   /** The trainable parameters, for an optimizer. */
-  trainableVariables(): Map<string, tf.Variable> {
+  trainableVariables(): Map<string, Variable> {
     this.#checkAlive();
     return new Map([...this.#params].filter(([, v]) => v.trainable));
   }
@@ -431,7 +433,7 @@ export class CLVM {
    * Copies values into the named parameters. Every name must exist and every shape
    * match; names left out keep their values.
    */
-  setWeights(weights: WeightMap | Map<string, tf.Tensor>): void {
+  setWeights(weights: WeightMap | Map<string, Tensor>): void {
     this.#checkAlive();
     const entries = weights instanceof Map ? [...weights] : Object.entries(weights);
     for (const [name, value] of entries) {
@@ -490,11 +492,13 @@ function checkPasses(passes: number): void {
  *
  * @example
  * ```ts
- * import { createCLVM, initBackend, tf } from "../../mod.ts";
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps.ts";
+ * import { createCLVM, initBackend } from "../../mod.ts";
  * await initBackend("cpu");
  * const clvm = createCLVM({ variant: "CLVM2-seg", architecture: "tiny", seed: 3 });
  * const { segmentation } = clvm.predict(tf.zeros([1, 16, 16, 3]));
- * console.log(segmentation?.shape); // [1, 16, 16, 3]
+ * assert.deepEqual(segmentation?.shape, [1, 16, 16, 3]);
  * segmentation?.dispose();
  * clvm.dispose();
  * ```

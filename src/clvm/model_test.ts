@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { tf } from "../deps.ts";
-import { assertAllClose, forEachBackend, values } from "../_testing.ts";
+import { assertAllClose, forEachBackend, values } from "../testing.ts";
 import { gaussian } from "./params.ts";
 import { type ArchitectureSpec, FEEDBACK_MODES } from "./config.ts";
 import { type CLVM, createCLVM } from "./model.ts";
 import { VARIANT_NAMES, VARIANTS } from "./variants.ts";
-import * as ref from "./_reference.ts";
+import * as ref from "./reference.ts";
 
 // A small net: 5 layers, 2 NMS layers, 2–4 channels; 12×12 inputs go 12 → 6 → 3.
 const SMALL: ArchitectureSpec = {

@@ -3,15 +3,19 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
-import { mixSeed, Mulberry32 } from "../data/_prng.ts";
+import { tf, type Variable } from "../deps.ts";
+import { mixSeed, Mulberry32 } from "../util/prng.ts";
 import type { ResolvedOptions } from "./config.ts";
 
 /** How a parameter is initialized and whether the optimizer updates it. */
 export interface ParamSpec {
+  /** The weight name (`conv{i}/kernel`, `bn{i}/bottom/gamma`, …). */
   name: string;
+  /** Its shape. */
   shape: number[];
+  /** Gaussian filters, Gaussian biases, or a constant. */
   init: "weight" | "bias" | "ones" | "zeros";
+  /** Whether the optimizer updates it (batch-norm running averages do not). */
   trainable: boolean;
 }
 
@@ -96,7 +100,7 @@ export function gaussian(count: number, std: number, seed: number): Float32Array
  * N(0, biasStd²) (paper: 0.01 and 0.1), batch-norm scale 1, shift 0. Each parameter
  * draws from its own stream (seed, position), so adding one leaves the others alone.
  */
-export function initParams(options: ResolvedOptions): Map<string, tf.Variable> {
+export function initParams(options: ResolvedOptions): Map<string, Variable> {
   const params = new Map<string, tf.Variable>();
   paramSpecs(options).forEach((spec, index) => {
     const size = spec.shape.reduce((a, b) => a * b, 1);

@@ -7,13 +7,17 @@
 
 /** One layer update: which pass it belongs to and which layer (1-based) it updates. */
 export interface Update {
+  /** The pass (1-based). */
   pass: number;
+  /** The layer updated (1-based). */
   layer: number;
 }
 
 /** Which layers the heads read, for lazy evaluation of the last pass. */
 export interface HeadLayers {
+  /** The lowest layer a head reads. */
   lowest: number;
+  /** The highest layer a head reads. */
   highest: number;
 }
 

@@ -23,8 +23,9 @@ export type VariantName =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { VARIANTS } from "./variants.ts";
- * console.log(VARIANTS["CLVM2-kp"].passes); // 2
+ * assert.equal(VARIANTS["CLVM2-kp"].passes, 2);
  * ```
  */
 export const VARIANTS: Readonly<Record<VariantName, Readonly<CLVMOptions>>> = {

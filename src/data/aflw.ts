@@ -30,7 +30,8 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { Mulberry32, shuffleInPlace } from "./_prng.ts";
+import { errorMessage, writeFileAtomic } from "../util/fs.ts";
+import { Mulberry32, shuffleInPlace } from "../util/prng.ts";
 import { decodeRgb, jpegInfo } from "./image.ts";
 import type {
   Box,
@@ -49,8 +50,10 @@ import type {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AFLW_LANDMARKS } from "./aflw.ts";
- * console.log(AFLW_LANDMARKS.length, AFLW_LANDMARKS[7]); // 21 LeftEyeCenter
+ * assert.equal(AFLW_LANDMARKS.length, 21);
+ * assert.equal(AFLW_LANDMARKS[7], "LeftEyeCenter");
  * ```
  */
 export const AFLW_LANDMARKS: readonly string[] = Object.freeze([
@@ -83,8 +86,10 @@ export const AFLW_LANDMARKS: readonly string[] = Object.freeze([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AFLW_FLIP } from "./aflw.ts";
- * console.log(AFLW_FLIP[0], AFLW_FLIP[14]); // 5 14
+ * assert.equal(AFLW_FLIP[0], 5);
+ * assert.equal(AFLW_FLIP[14], 14);
  * ```
  */
 export const AFLW_FLIP: readonly number[] = Object.freeze([
@@ -192,8 +197,9 @@ function sqlitePathOf(root: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultAflwSplitFile } from "./aflw.ts";
- * console.log(defaultAflwSplitFile("/data/aflw", 1)); // /data/aflw/clvm-split-seed1.json
+ * assert.equal(defaultAflwSplitFile("/data/aflw", 1), "/data/aflw/clvm-split-seed1.json");
  * ```
  */
 export function defaultAflwSplitFile(root: string, seed: number): string {
@@ -234,7 +240,7 @@ export function readAflwIndex(root: string): AflwIndex {
   try {
     db = new DatabaseSync(sqlitePath, { readOnly: true });
   } catch (e) {
-    throw new Error(`Cannot open AFLW database "${sqlitePath}": ${message(e)}`);
+    throw new Error(`Cannot open AFLW database "${sqlitePath}": ${errorMessage(e)}`);
   }
   try {
     return readTables(db, root, sqlitePath);
@@ -256,7 +262,7 @@ function readTables(db: DatabaseSync, root: string, sqlitePath: string): AflwInd
         .map((r) => String(r.name)),
     );
   } catch (e) {
-    return fail(message(e));
+    return fail(errorMessage(e));
   }
   for (const [table, columns] of Object.entries(REQUIRED_TABLES)) {
     if (!tables.has(table)) fail(`expected a table "${table}", found none`);
@@ -447,8 +453,10 @@ function readTables(db: DatabaseSync, root: string, sqlitePath: string): AflwInd
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { aflwHeldOutCount } from "./aflw.ts";
- * console.log(aflwHeldOutCount(24386), aflwHeldOutCount(240)); // 1000 40
+ * assert.equal(aflwHeldOutCount(24386), 1000);
+ * assert.equal(aflwHeldOutCount(240), 40);
  * ```
  */
 export function aflwHeldOutCount(faces: number): number {
@@ -462,9 +470,12 @@ export function aflwHeldOutCount(faces: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { makeAflwSplit } from "./aflw.ts";
  * const split = makeAflwSplit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 1);
- * console.log(split.val.length, split.test.length, split.train.length); // 2 2 8
+ * assert.equal(split.val.length, 2);
+ * assert.equal(split.test.length, 2);
+ * assert.equal(split.train.length, 8);
  * ```
  */
 export function makeAflwSplit(faceIds: readonly number[], seed: number): AflwSplit {
@@ -499,7 +510,7 @@ function parseSplitFile(
   try {
     json = JSON.parse(text);
   } catch (e) {
-    return fail(`expected JSON (${message(e)})`);
+    return fail(`expected JSON (${errorMessage(e)})`);
   }
   const obj = json as Record<string, unknown>;
   if (obj === null || typeof obj !== "object" || obj.format !== SPLIT_FORMAT) {
@@ -556,7 +567,7 @@ async function loadOrMakeSplit(
     text = await Deno.readTextFile(path);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) {
-      throw new Error(`Cannot read AFLW split file "${path}": ${message(e)}`);
+      throw new Error(`Cannot read AFLW split file "${path}": ${errorMessage(e)}`);
     }
   }
   if (text !== null) return { split: parseSplitFile(text, path, usable, seed), fromFile: true };
@@ -572,15 +583,12 @@ async function loadOrMakeSplit(
       val: split.val,
       test: split.test,
     });
-    const tmp = `${path}.${Deno.pid}.${Date.now()}.tmp`;
     try {
-      await Deno.writeTextFile(tmp, body + "\n");
-      await Deno.rename(tmp, path);
+      await writeFileAtomic(path, body + "\n");
     } catch (e) {
-      await Deno.remove(tmp).catch(() => {});
       throw new Error(
         `Cannot write AFLW split file "${path}": ${
-          message(e)
+          errorMessage(e)
         } (pass splitFile to keep it elsewhere)`,
       );
     }
@@ -638,7 +646,7 @@ async function readAflwImage(
     if (e instanceof Deno.errors.NotFound) {
       throw new Error(`Cannot read AFLW image "${path}"${of}: the file does not exist`);
     }
-    throw new Error(`Cannot read AFLW image "${path}"${of}: ${message(e)}`);
+    throw new Error(`Cannot read AFLW image "${path}"${of}: ${errorMessage(e)}`);
   }
   const kind = faceId === undefined ? "AFLW image" : `AFLW image of face ${faceId}`;
   if (!decode) {
@@ -658,10 +666,12 @@ async function readAflwImage(
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { openAflw } from "./aflw.ts";
  * const test = await openAflw({ root: "/data/aflw", split: "test" });
  * const sample = await test.get(0);
- * console.log(test.ids.length, sample.keypoints?.length); // 1000 21
+ * assert.equal(test.ids.length, 1000);
+ * assert.equal(sample.keypoints?.length, 21);
  * ```
  */
 export async function openAflw(options: AflwOptions): Promise<Dataset> {
@@ -760,7 +770,7 @@ export async function checkAflw(
     splits = { train: split.train.length, val: split.val.length, test: split.test.length };
     splitFile = fromFile ? splitPath : null;
   } catch (e) {
-    problems.push({ file: splitPath, message: message(e) });
+    problems.push({ file: splitPath, message: errorMessage(e) });
   }
 
   const decode = options.decode ?? true;
@@ -783,12 +793,12 @@ export async function checkAflw(
           });
         }
       } catch (e) {
-        const missing = e instanceof Deno.errors.NotFound || /does not exist/.test(message(e));
+        const missing = e instanceof Deno.errors.NotFound || /does not exist/.test(errorMessage(e));
         problems.push({
           file: path,
           message: missing
             ? `image of face ${face.faceId} does not exist`
-            : `image of face ${face.faceId} cannot be read: ${message(e)}`,
+            : `image of face ${face.faceId} cannot be read: ${errorMessage(e)}`,
         });
       }
       imageSizes.set(path, size);
@@ -829,8 +839,4 @@ export async function checkAflw(
     },
     splitFile,
   };
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { mixSeed, Mulberry32, shuffleInPlace } from "./_prng.ts";
+import { mixSeed, Mulberry32, shuffleInPlace } from "../util/prng.ts";
 import type { Preprocessed, RandomSource, Transform } from "./preprocess.ts";
 import type { Dataset, Sample } from "./types.ts";
 
@@ -76,9 +76,10 @@ export interface Batch {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const a = epochOrder(5, 1, 0);
- * console.assert([...a].sort().join() === "0,1,2,3,4");
- * console.assert(epochOrder(5, 1, 0).join() === a.join());
+ * assert.ok([...a].sort().join() === "0,1,2,3,4");
+ * assert.ok(epochOrder(5, 1, 0).join() === a.join());
  * ```
  */
 export function epochOrder(n: number, seed: number, epoch: number, shuffle = true): Int32Array {
@@ -92,7 +93,8 @@ export function epochOrder(n: number, seed: number, epoch: number, shuffle = tru
  *
  * @example
  * ```ts
- * console.assert(batchCount(10, 4) === 3 && batchCount(10, 4, true) === 2);
+ * import assert from "node:assert/strict";
+ * assert.ok(batchCount(10, 4) === 3 && batchCount(10, 4, true) === 2);
  * ```
  */
 export function batchCount(n: number, batchSize: number, dropLast = false): number {
@@ -162,6 +164,7 @@ function assemble(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createPreprocessor, PREPROCESS } from "./preprocess.ts";
  * const image = { data: new Uint8Array(250 * 250 * 3), width: 250, height: 250 };
  * const ds = {
@@ -170,7 +173,7 @@ function assemble(
  *   async *[Symbol.asyncIterator]() {},
  * };
  * for await (const b of batches(ds, { batchSize: 2, preprocess: createPreprocessor(PREPROCESS["lfw-parts"]) })) {
- *   console.assert(b.images.length === b.size * 180 * 180 * 3);
+ *   assert.ok(b.images.length === b.size * 180 * 180 * 3);
  * }
  * ```
  */

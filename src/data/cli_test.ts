@@ -1,9 +1,13 @@
+import "../../fixtures/mod.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeSyntheticLfwParts } from "../../fixtures/lfw_parts.ts";
 import { main } from "./cli.ts";
 import { lfwPartsPaths } from "./lfw_parts.ts";
 import type { CheckReport } from "./types.ts";
+
+/** What `deno task data` preloads: the synthetic stand-ins' generators. */
+const FIXTURES = new URL("../../fixtures/mod.ts", import.meta.url).pathname;
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -96,7 +100,7 @@ Deno.test("deno task data: the process exit code is the report's verdict", async
     const cli = new URL("./cli.ts", import.meta.url).pathname;
     const exec = (args: string[]) =>
       new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", cli, ...args],
+        args: ["run", "-A", "--preload", FIXTURES, cli, ...args],
         stdout: "piped",
         stderr: "piped",
       })

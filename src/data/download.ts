@@ -13,7 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
-import { createProgress } from "./_progress.ts";
+import { createProgress } from "../util/progress.ts";
 import { prepareLfwParts, progressBars } from "./lfw_parts.ts";
 import { checkDataset } from "./open_dataset.ts";
 import { extractTar } from "./tar.ts";

@@ -24,9 +24,10 @@ export class ImageFormatError extends Error {
    * @param kind What was being read, e.g. `"PPM"`, `"image"`, `"LFW-Parts mask"`.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ImageFormatError } from "./image.ts";
    * const e = new ImageFormatError("PPM", "a.ppm", 'expected P6 header, found "P3"');
-   * console.log(e.message); // Cannot read PPM "a.ppm": expected P6 header, found "P3"
+   * assert.equal(e.message, 'Cannot read PPM "a.ppm": expected P6 header, found "P3"');
    * ```
    */
   constructor(kind: string, file: string, reason: string) {
@@ -61,10 +62,13 @@ const isSpace = (b: number): boolean =>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodePpm } from "./image.ts";
  * const bytes = new Uint8Array([...new TextEncoder().encode("P6 1 1 255\n"), 255, 0, 0]);
  * const img = decodePpm(bytes);
- * console.log(img.width, img.height, [...img.data]); // 1 1 [255, 0, 0]
+ * assert.equal(img.width, 1);
+ * assert.equal(img.height, 1);
+ * assert.deepEqual([...img.data], [255, 0, 0]);
  * ```
  */
 export function decodePpm(bytes: Uint8Array, options: PpmOptions = {}): RgbImage {
@@ -145,9 +149,10 @@ export function decodePpm(bytes: Uint8Array, options: PpmOptions = {}): RgbImage
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodePpm } from "./image.ts";
  * const bytes = encodePpm({ data: new Uint8Array([0, 0, 255]), width: 1, height: 1 });
- * console.log(bytes.length); // 14
+ * assert.equal(bytes.length, 14);
  * ```
  */
 export function encodePpm(image: RgbImage): Uint8Array {
@@ -204,9 +209,11 @@ export interface JpegInfo {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { jpegInfo } from "./image.ts";
  * const info = jpegInfo(await Deno.readFile("face.jpg"), "face.jpg");
- * console.log(info.width, info.height); // 250 250
+ * assert.equal(info.width, 250);
+ * assert.equal(info.height, 250);
  * ```
  */
 export function jpegInfo(bytes: Uint8Array, name = "<bytes>", kind = "JPEG"): JpegInfo {
@@ -255,9 +262,10 @@ export function jpegInfo(bytes: Uint8Array, name = "<bytes>", kind = "JPEG"): Jp
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { decodeRgb } from "./image.ts";
  * const img = await decodeRgb(await Deno.readFile("face.jpg"), "face.jpg");
- * console.log(img.width * img.height * 3 === img.data.length); // true
+ * assert.equal(img.width * img.height * 3 === img.data.length, true);
  * ```
  */
 export async function decodeRgb(
@@ -310,9 +318,10 @@ export async function readImage(path: string, kind = "image"): Promise<RgbImage>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeJpeg } from "./image.ts";
  * const jpg = await encodeJpeg({ data: new Uint8Array(4 * 4 * 3).fill(128), width: 4, height: 4 });
- * console.log(jpg[0] === 0xff && jpg[1] === 0xd8); // true
+ * assert.equal(jpg[0] === 0xff && jpg[1] === 0xd8, true);
  * ```
  */
 export async function encodeJpeg(image: RgbImage, quality = 90): Promise<Uint8Array> {
@@ -328,9 +337,10 @@ export async function encodeJpeg(image: RgbImage, quality = 90): Promise<Uint8Ar
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodePng } from "./image.ts";
  * const png = await encodePng({ data: new Uint8Array([1, 2, 3]), width: 1, height: 1 });
- * console.log(png[1] === 0x50); // true ("PNG")
+ * assert.equal(png[1], 0x50); // "P" of "PNG"
  * ```
  */
 export async function encodePng(image: RgbImage): Promise<Uint8Array> {

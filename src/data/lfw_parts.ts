@@ -17,7 +17,8 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { createProgress } from "./_progress.ts";
+import { errorMessage, exists, isDir } from "../util/fs.ts";
+import { createProgress } from "../util/progress.ts";
 import { decodePpm, decodeRgb, ImageFormatError, jpegInfo } from "./image.ts";
 import { extractTar } from "./tar.ts";
 import type { CheckReport, DataProblem, Dataset, RgbImage, Sample, Split } from "./types.ts";
@@ -79,8 +80,9 @@ export interface LfwPartsPaths {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lfwPartsPaths } from "./lfw_parts.ts";
- * console.log(lfwPartsPaths("/d", "Inga_Hall_0001").image); // /d/lfw_funneled/Inga_Hall/Inga_Hall_0001.jpg
+ * assert.equal(lfwPartsPaths("/d", "Inga_Hall_0001").image, "/d/lfw_funneled/Inga_Hall/Inga_Hall_0001.jpg");
  * ```
  */
 export function lfwPartsPaths(root: string, id: string): LfwPartsPaths {
@@ -99,9 +101,12 @@ export function lfwPartsPaths(root: string, id: string): LfwPartsPaths {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseLfwPartsSplit } from "./lfw_parts.ts";
- * console.log(parseLfwPartsSplit("Inga_Hall 0001\nDianne_Feinstein 2\n", "parts_train.txt"));
- * // ["Inga_Hall_0001", "Dianne_Feinstein_0002"]
+ * assert.deepEqual(parseLfwPartsSplit("Inga_Hall 0001\nDianne_Feinstein 2\n", "parts_train.txt"), [
+ *   "Inga_Hall_0001",
+ *   "Dianne_Feinstein_0002",
+ * ]);
  * ```
  */
 export function parseLfwPartsSplit(text: string, file: string): string[] {
@@ -157,9 +162,11 @@ export async function readLfwPartsSplit(root: string, split: Split): Promise<str
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { maskToClasses } from "./lfw_parts.ts";
  * const m = maskToClasses({ data: new Uint8Array([0, 0, 255, 255, 0, 0, 9, 9, 9]), width: 3, height: 1 });
- * console.log([...m.classes], m.impure); // [2, 0, 255] 1
+ * assert.deepEqual([...m.classes], [2, 0, 255]);
+ * assert.equal(m.impure, 1);
  * ```
  */
 export function maskToClasses(
@@ -231,9 +238,10 @@ function parseInts(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSuperpixelMap } from "./lfw_parts.ts";
  * const map = parseSuperpixelMap(new TextEncoder().encode("0 0 1\n2 2 1\n"), "a.dat", 3, 2);
- * console.log([...map]); // [0, 0, 1, 2, 2, 1]
+ * assert.deepEqual([...map], [0, 0, 1, 2, 2, 1]);
  * ```
  */
 export function parseSuperpixelMap(
@@ -259,8 +267,9 @@ export function parseSuperpixelMap(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSuperpixelLabels } from "./lfw_parts.ts";
- * console.log([...parseSuperpixelLabels(new TextEncoder().encode("3\n0\n2\n1\n"), "a.dat")]); // [0, 2, 1]
+ * assert.deepEqual([...parseSuperpixelLabels(new TextEncoder().encode("3\n0\n2\n1\n"), "a.dat")], [0, 2, 1]);
  * ```
  */
 export function parseSuperpixelLabels(bytes: Uint8Array, file: string): Uint8Array {
@@ -289,14 +298,6 @@ async function readFileNamed(path: string, kind: string): Promise<Uint8Array> {
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new ImageFormatError(kind, path, "file not found");
     throw e;
-  }
-}
-
-async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch {
-    return false;
   }
 }
 
@@ -448,8 +449,7 @@ export interface CheckLfwPartsOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-const message = (e: unknown): string =>
-  e instanceof ImageFormatError ? e.reason : e instanceof Error ? e.message : String(e);
+const message = (e: unknown): string => e instanceof ImageFormatError ? e.reason : errorMessage(e);
 
 /**
  * Validates a whole extracted LFW-Parts dataset: the three split files (format, no
@@ -695,14 +695,6 @@ export async function prepareLfwParts(
   if (!(await isDir(from))) {
     throw new Error(`Cannot prepare LFW-Parts from "${from}": directory not found`);
   }
-  const exists = async (p: string): Promise<boolean> => {
-    try {
-      await Deno.stat(p);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   const imagesArchive = (await exists(join(from, "lfw-funneled.tgz")))
     ? "lfw-funneled.tgz"
     : (await exists(join(from, "lfw-funneled-parts-subset.tgz")))

@@ -327,9 +327,10 @@ function writeMatrix(out: Bytes, name: string, value: MatValue, options: MatWrit
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeMat, matNumeric } from "./mat_writer.ts";
  * const bytes = encodeMat({ x: matNumeric("double", [1, 1], [3]) }, { compress: true });
- * console.log(String.fromCharCode(bytes[126]!, bytes[127]!)); // IM
+ * assert.equal(String.fromCharCode(bytes[126]!, bytes[127]!), "IM");
  * ```
  */
 export function encodeMat(
@@ -396,9 +397,10 @@ export async function writeMatFile(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matNumeric } from "./mat_writer.ts";
  * const a = matNumeric("int32", [2, 1], [15, 9]);
- * console.log(a.data instanceof Int32Array); // true
+ * assert.equal(a.data instanceof Int32Array, true);
  * ```
  */
 export function matNumeric(
@@ -436,9 +438,11 @@ export function matNumeric(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matFromRowMajor } from "./mat_writer.ts";
  * const m = matFromRowMajor("uint8", [1, 2, 3, 4, 5, 6], 3, 2);
- * console.log(m.dims, [...m.data]); // [2, 3] [1, 4, 2, 5, 3, 6]
+ * assert.deepEqual(m.dims, [2, 3]);
+ * assert.deepEqual([...m.data], [1, 4, 2, 5, 3, 6]);
  * ```
  */
 export function matFromRowMajor(
@@ -467,8 +471,9 @@ export function matFromRowMajor(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matChar } from "./mat_writer.ts";
- * console.log(matChar("abc").dims); // [1, 3]
+ * assert.deepEqual(matChar("abc").dims, [1, 3]);
  * ```
  */
 export function matChar(text: string): MatChar {
@@ -481,8 +486,9 @@ export function matChar(text: string): MatChar {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matCell, matChar } from "./mat_writer.ts";
- * console.log(matCell([matChar("a"), matChar("b")]).dims); // [2, 1]
+ * assert.deepEqual(matCell([matChar("a"), matChar("b")]).dims, [2, 1]);
  * ```
  */
 export function matCell(values: readonly MatValue[], dims?: readonly number[]): MatCell {
@@ -502,8 +508,9 @@ export function matCell(values: readonly MatValue[], dims?: readonly number[]): 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matChar, matStruct } from "./mat_writer.ts";
- * console.log(matStruct({ name: matChar("x") }).fieldNames); // ["name"]
+ * assert.deepEqual(matStruct({ name: matChar("x") }).fieldNames, ["name"]);
  * ```
  */
 export function matStruct(fields: Record<string, MatValue>): MatStruct {
@@ -515,9 +522,10 @@ export function matStruct(fields: Record<string, MatValue>): MatStruct {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matChar, matStructArray } from "./mat_writer.ts";
  * const s = matStructArray(["n"], [{ n: matChar("a") }, { n: matChar("b") }], [1, 2]);
- * console.log(s.data.length); // 2
+ * assert.equal(s.data.length, 2);
  * ```
  */
 export function matStructArray(
@@ -577,9 +585,11 @@ function sparseFromRowMajor(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matSparseLogical } from "./mat_writer.ts";
  * const s = matSparseLogical(Uint8Array.of(0, 1, 1, 0), 2, 2);
- * console.log([...s.ir], [...s.jc]); // [1, 0] [0, 1, 2]
+ * assert.deepEqual([...s.ir], [1, 0]);
+ * assert.deepEqual([...s.jc], [0, 1, 2]);
  * ```
  */
 export function matSparseLogical(
@@ -595,8 +605,9 @@ export function matSparseLogical(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matSparseDouble } from "./mat_writer.ts";
- * console.log([...matSparseDouble([0, 2.5, 0, 0], 2, 2).data]); // [2.5]
+ * assert.deepEqual([...matSparseDouble([0, 2.5, 0, 0], 2, 2).data], [2.5]);
  * ```
  */
 export function matSparseDouble(data: ArrayLike<number>, width: number, height: number): MatSparse {

@@ -141,9 +141,10 @@ export class MatFileError extends Error {
    * @param reason What was expected and what was found.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MatFileError } from "./matfile.ts";
    * const e = new MatFileError("a.mat", "expected a MAT v5 header");
-   * console.log(e.message); // Cannot read MAT-file "a.mat": expected a MAT v5 header
+   * assert.match(e.message, /^Cannot read MAT-file "a\.mat": expected a MAT v5 header/);
    * ```
    */
   constructor(file: string, reason: string) {
@@ -380,10 +381,11 @@ function describeDims(dims: readonly number[]): string {
  * @param file The name used in errors (default `"<bytes>"`).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readMat, matString, matLookup } from "./matfile.ts";
  * import { encodeMat, matChar } from "./mat_writer.ts";
  * const mat = readMat(encodeMat({ greeting: matChar("hello") }));
- * console.log(matString(matLookup(mat, "greeting"))); // hello
+ * assert.equal(matString(matLookup(mat, "greeting")), "hello");
  * ```
  */
 export function readMat(bytes: Uint8Array, file = "<bytes>"): MatFile {
@@ -461,9 +463,10 @@ export function readMat(bytes: Uint8Array, file = "<bytes>"): MatFile {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { readMatFile, matLookup, matStrings } from "./matfile.ts";
  * const mat = await readMatFile("face_data_info.mat");
- * console.log(matStrings(matLookup(mat, "landmark_names"))[0]); // LeftBrowLeftCorner
+ * assert.equal(matStrings(matLookup(mat, "landmark_names"))[0], "LeftBrowLeftCorner");
  * ```
  */
 export async function readMatFile(path: string): Promise<MatFile> {
@@ -757,9 +760,10 @@ function toClass(raw: MatNumericData, cls: MatNumericClass): MatNumericData {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeMatValue } from "./matfile.ts";
  * import { matChar } from "./mat_writer.ts";
- * console.log(describeMatValue(matChar("abc"))); // 1×3 char
+ * assert.equal(describeMatValue(matChar("abc")), "1×3 char");
  * ```
  */
 export function describeMatValue(value: MatValue): string {
@@ -780,12 +784,13 @@ function expected(label: string, what: string, value: MatValue): never {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matLookup, matNumbers, readMat } from "./matfile.ts";
  * import { encodeMat, matCell, matNumeric, matStruct } from "./mat_writer.ts";
  * const bytes = encodeMat({
  *   s: matStruct({ c: matCell([matNumeric("double", [1, 1], [7]), matNumeric("double", [1, 1], [8])]) }),
  * });
- * console.log(matNumbers(matLookup(readMat(bytes), "s.c{2}"))); // [8]
+ * assert.deepEqual(matNumbers(matLookup(readMat(bytes), "s.c{2}")), [8]);
  * ```
  */
 export function matLookup(mat: MatFile, path: string): MatValue {
@@ -850,9 +855,10 @@ export function matLookup(mat: MatFile, path: string): MatValue {
  * @param label Names the value in errors (e.g. `'"x.mat" GTinst.Boundaries'`).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matCellElements } from "./matfile.ts";
  * import { matCell, matChar } from "./mat_writer.ts";
- * console.log(matCellElements(matCell([matChar("a"), matChar("b")])).length); // 2
+ * assert.equal(matCellElements(matCell([matChar("a"), matChar("b")])).length, 2);
  * ```
  */
 export function matCellElements(value: MatValue, label = "MAT value"): MatValue[] {
@@ -865,10 +871,11 @@ export function matCellElements(value: MatValue, label = "MAT value"): MatValue[
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matNumbers, matStructField } from "./matfile.ts";
  * import { matNumeric, matStruct } from "./mat_writer.ts";
  * const s = matStruct({ k: matNumeric("double", [1, 2], [3, 4]) });
- * console.log(matNumbers(matStructField(s, "k"))); // [3, 4]
+ * assert.deepEqual(matNumbers(matStructField(s, "k")), [3, 4]);
  * ```
  */
 export function matStructField(
@@ -901,9 +908,10 @@ export function matStructField(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matString } from "./matfile.ts";
  * import { matChar } from "./mat_writer.ts";
- * console.log(matString(matChar("NoseCenter"))); // NoseCenter
+ * assert.equal(matString(matChar("NoseCenter")), "NoseCenter");
  * ```
  */
 export function matString(value: MatValue, label = "MAT value"): string {
@@ -925,10 +933,13 @@ export function matString(value: MatValue, label = "MAT value"): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matStrings } from "./matfile.ts";
  * import { matCell, matChar } from "./mat_writer.ts";
- * console.log(matStrings(matCell([matChar("LeftEar"), matChar("RightEar")], [2, 1])));
- * // ["LeftEar", "RightEar"]
+ * assert.deepEqual(matStrings(matCell([matChar("LeftEar"), matChar("RightEar")], [2, 1])), [
+ *   "LeftEar",
+ *   "RightEar",
+ * ]);
  * ```
  */
 export function matStrings(value: MatValue, label = "MAT value"): string[] {
@@ -955,9 +966,10 @@ export function matStrings(value: MatValue, label = "MAT value"): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matNumbers } from "./matfile.ts";
  * import { matNumeric } from "./mat_writer.ts";
- * console.log(matNumbers(matNumeric("int32", [2, 1], [15, 9]))); // [15, 9]
+ * assert.deepEqual(matNumbers(matNumeric("int32", [2, 1], [15, 9])), [15, 9]);
  * ```
  */
 export function matNumbers(value: MatValue, label = "MAT value"): number[] {
@@ -976,11 +988,12 @@ function isNumeric(value: MatValue): value is MatNumeric {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matSparseToDense } from "./matfile.ts";
  * import { matSparseLogical } from "./mat_writer.ts";
  * // A 2×2 logical with one true entry at row 2, column 1 (1-based).
  * const dense = matSparseToDense(matSparseLogical(Uint8Array.of(0, 0, 1, 0), 2, 2));
- * console.log([...dense.data]); // [0, 1, 0, 0]
+ * assert.deepEqual([...dense.data], [0, 1, 0, 0]);
  * ```
  */
 export function matSparseToDense(value: MatValue, label = "MAT value"): MatNumeric {
@@ -1003,11 +1016,14 @@ export function matSparseToDense(value: MatValue, label = "MAT value"): MatNumer
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matUint8Map } from "./matfile.ts";
  * import { matNumeric } from "./mat_writer.ts";
  * // MATLAB [1 2 3; 4 5 6] is stored column-major as 1 4 2 5 3 6.
  * const map = matUint8Map(matNumeric("uint8", [2, 3], [1, 4, 2, 5, 3, 6]));
- * console.log(map.width, map.height, [...map.data]); // 3 2 [1, 2, 3, 4, 5, 6]
+ * assert.equal(map.width, 3);
+ * assert.equal(map.height, 2);
+ * assert.deepEqual([...map.data], [1, 2, 3, 4, 5, 6]);
  * ```
  */
 export function matUint8Map(

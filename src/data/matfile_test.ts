@@ -17,7 +17,7 @@ import {
   readMat,
   readMatFile,
 } from "./matfile.ts";
-import { sharedData } from "../_testing.ts";
+import { sharedData } from "../testing.ts";
 
 // ---------------------------------------------------------------------------------------
 // A tiny assembler for hand-built files. It knows nothing about the reader: every

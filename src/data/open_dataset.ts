@@ -3,12 +3,14 @@
  * and their synthetic stand-ins. A synthetic dataset is generated on demand from its seed
  * into a cache folder, in the real on-disk format, and opened with the real loader.
  *
+ * The library holds no generator itself: `fixtures/mod.ts` registers the stand-ins
+ * (`synthetic-lfw-parts`, `synthetic-aflw`, `synthetic-pascal-person`) through
+ * {@link registerSyntheticDataset} when imported, so the generators never reach a user of
+ * `mod.ts` who does not ask for them.
+ *
  * @module
  */
 import { dirname, join } from "node:path";
-import { writeSyntheticAflw } from "../../fixtures/aflw.ts";
-import { writeSyntheticLfwParts } from "../../fixtures/lfw_parts.ts";
-import { writeSyntheticPascalPerson } from "../../fixtures/pascal_person.ts";
 import { checkAflw, openAflw } from "./aflw.ts";
 import { checkLfwParts, openLfwParts } from "./lfw_parts.ts";
 import { checkPascalPerson, openPascalPerson } from "./pascal_person.ts";
@@ -17,15 +19,18 @@ import type { CheckReport, Dataset, Split } from "./types.ts";
 /** The real datasets (they need a `root`). */
 export const REAL_DATASET_NAMES: readonly string[] = ["aflw", "lfw-parts", "pascal-person"];
 
-/** The synthetic stand-ins (generated on demand). */
-export const SYNTHETIC_DATASET_NAMES: readonly string[] = [
-  "synthetic-aflw",
-  "synthetic-lfw-parts",
-  "synthetic-pascal-person",
-];
+const syntheticNames: string[] = [];
+const allNames: string[] = [...REAL_DATASET_NAMES];
 
-/** Every name {@link openDataset} accepts. */
-export const DATASET_NAMES: readonly string[] = [...REAL_DATASET_NAMES, ...SYNTHETIC_DATASET_NAMES];
+/**
+ * The synthetic stand-ins registered so far (generated on demand); importing
+ * `fixtures/mod.ts` registers `synthetic-aflw`, `synthetic-lfw-parts` and
+ * `synthetic-pascal-person`. The array grows with each {@link registerSyntheticDataset}.
+ */
+export const SYNTHETIC_DATASET_NAMES: readonly string[] = syntheticNames;
+
+/** Every name {@link openDataset} accepts now: the real ones and the registered stand-ins. */
+export const DATASET_NAMES: readonly string[] = allNames;
 
 /** The seed synthetic datasets use when none is given. */
 export const DEFAULT_SYNTHETIC_SEED = 1;
@@ -52,8 +57,14 @@ interface Entry {
     decode?: boolean,
   ): Promise<CheckReport>;
   /** Writes the synthetic stand-in (synthetic names only). */
-  write?: (dir: string, seed: number) => Promise<unknown>;
+  write?: SyntheticGenerator;
 }
+
+/**
+ * Writes a synthetic stand-in of a dataset into the empty folder `dir`, in the real
+ * dataset's on-disk format, as a function of `seed` alone.
+ */
+export type SyntheticGenerator = (dir: string, seed: number) => Promise<unknown>;
 
 function renamed(ds: Dataset, name: string): Dataset {
   if (ds.name === name) return ds;
@@ -94,28 +105,63 @@ const pascal: Entry = {
   }),
 };
 
-const REGISTRY: Record<string, Entry> = {
+const REAL: Record<string, Entry> = {
   "lfw-parts": lfw,
   "aflw": aflw,
   "pascal-person": pascal,
-  "synthetic-lfw-parts": {
-    ...lfw,
-    write: (dir, seed) => writeSyntheticLfwParts(dir, { seed }),
-  },
-  "synthetic-aflw": {
-    ...aflw,
-    write: (dir, seed) => writeSyntheticAflw(dir, { seed }),
-  },
-  "synthetic-pascal-person": {
-    ...pascal,
-    write: (dir, seed) => writeSyntheticPascalPerson(dir, { seed }),
-  },
 };
 
+const REGISTRY = new Map<string, Entry>(Object.entries(REAL));
+
+/**
+ * Registers the synthetic dataset `name`: `generate` writes it in the on-disk format of the
+ * real dataset `format` (default: `name` without its `synthetic-` prefix), whose loader
+ * and checker then read it. From then on {@link openDataset} and {@link checkDataset}
+ * accept `name`, generating it once per seed (see {@link syntheticRoot}). Registering the
+ * same name again replaces its generator.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DATASET_NAMES, registerSyntheticDataset } from "./open_dataset.ts";
+ * registerSyntheticDataset("synthetic-lfw-parts-doc", async (dir, seed) => {
+ *   await Deno.writeTextFile(`${dir}/seed.txt`, String(seed)); // a real generator writes LFW-Parts
+ * }, { format: "lfw-parts" });
+ * assert.ok(DATASET_NAMES.includes("synthetic-lfw-parts-doc"));
+ * ```
+ */
+export function registerSyntheticDataset(
+  name: string,
+  generate: SyntheticGenerator,
+  options: { format?: string } = {},
+): void {
+  const format = options.format ?? name.replace(/^synthetic-/, "");
+  const real = REAL[format];
+  if (!real) {
+    throw new Error(
+      `Cannot register synthetic dataset "${name}": its format "${format}" is not a real ` +
+        `dataset (expected one of ${REAL_DATASET_NAMES.join(", ")})`,
+    );
+  }
+  if (REAL[name]) {
+    throw new Error(`Cannot register synthetic dataset "${name}": a real dataset has that name`);
+  }
+  if (!REGISTRY.has(name)) {
+    syntheticNames.push(name);
+    allNames.push(name);
+  }
+  REGISTRY.set(name, { ...real, write: generate });
+}
+
 function entryOf(name: string): Entry {
-  const entry = REGISTRY[name];
+  const entry = REGISTRY.get(name);
   if (!entry) {
-    throw new Error(`Unknown dataset "${name}": expected one of ${DATASET_NAMES.join(", ")}`);
+    const hint = name.startsWith("synthetic-")
+      ? ` (synthetic stand-ins are registered by importing fixtures/mod.ts)`
+      : "";
+    throw new Error(
+      `Unknown dataset "${name}": expected one of ${DATASET_NAMES.join(", ")}${hint}`,
+    );
   }
   return entry;
 }
@@ -224,9 +270,10 @@ export async function openDataset(name: string, options: OpenDatasetOptions): Pr
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { checkDataset } from "./open_dataset.ts";
  * const report = await checkDataset("lfw-parts", { root: "/tmp/lfw" });
- * console.log(report.problems.length); // 0
+ * assert.equal(report.problems.length, 0);
  * ```
  */
 export async function checkDataset(

@@ -1,9 +1,11 @@
+import { writeSyntheticLfwParts } from "../../fixtures/mod.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   checkDataset,
   DATASET_NAMES,
   openDataset,
+  registerSyntheticDataset,
   SYNTHETIC_DATASET_NAMES,
   syntheticRoot,
 } from "./open_dataset.ts";
@@ -115,6 +117,58 @@ Deno.test("syntheticRoot() writes under .cache/synthetic by default, never reads
     await assert.rejects(() => syntheticRoot("lfw-parts"), /it is not a synthetic one/);
   } finally {
     Deno.chdir(cwd);
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("the library alone registers no stand-in and names fixtures/mod.ts when one is asked for", async () => {
+  const mod = new URL("../../mod.ts", import.meta.url).href;
+  const code = `
+    const { openDataset, SYNTHETIC_DATASET_NAMES } = await import(${JSON.stringify(mod)});
+    const error = await openDataset("synthetic-lfw-parts", { split: "train" }).catch((e) => e);
+    console.log(JSON.stringify({ names: SYNTHETIC_DATASET_NAMES, message: error.message }));
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const { names, message } = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.deepEqual(names, []);
+  assert.match(
+    message,
+    /^Unknown dataset "synthetic-lfw-parts": expected one of aflw, lfw-parts, pascal-person \(synthetic stand-ins are registered by importing fixtures\/mod\.ts\)$/,
+  );
+});
+
+Deno.test("registerSyntheticDataset() adds a stand-in read by its format's loader, and refuses unknown formats", async () => {
+  assert.throws(
+    () => registerSyntheticDataset("synthetic-nope", () => Promise.resolve()),
+    /Cannot register synthetic dataset "synthetic-nope": its format "nope" is not a real dataset \(expected one of aflw, lfw-parts, pascal-person\)/,
+  );
+  assert.throws(
+    () => registerSyntheticDataset("aflw", () => Promise.resolve(), { format: "aflw" }),
+    /a real dataset has that name/,
+  );
+  const tmp = await Deno.makeTempDir();
+  try {
+    let calls = 0;
+    registerSyntheticDataset("synthetic-mini-lfw", (dir, seed) => {
+      calls++;
+      return writeSyntheticLfwParts(dir, { seed, counts: { train: 3, val: 1, test: 2 } });
+    }, { format: "lfw-parts" });
+    assert.ok(DATASET_NAMES.includes("synthetic-mini-lfw"));
+    assert.ok(SYNTHETIC_DATASET_NAMES.includes("synthetic-mini-lfw"));
+    const root = join(tmp, "mini");
+    const test = await openDataset("synthetic-mini-lfw", { root, split: "test", seed: 3 });
+    assert.equal(test.name, "synthetic-mini-lfw");
+    assert.equal(test.ids.length, 2);
+    assert.equal((await test.get(0)).image.width, 250);
+    await openDataset("synthetic-mini-lfw", { root, split: "train", seed: 3 });
+    assert.equal(calls, 1, "generated once, then read from its folder");
+    assert.deepEqual((await checkDataset("synthetic-mini-lfw", { root, seed: 3 })).problems, []);
+  } finally {
     await Deno.remove(tmp, { recursive: true });
   }
 });

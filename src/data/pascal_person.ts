@@ -64,7 +64,8 @@
  */
 import { XMLParser } from "../deps.ts";
 import { jpegInfo, readImage } from "./image.ts";
-import { Mulberry32, shuffleInPlace } from "./_prng.ts";
+import { errorMessage, exists, isDir, writeFileAtomic } from "../util/fs.ts";
+import { Mulberry32, shuffleInPlace } from "../util/prng.ts";
 import { matLookup, matNumbers, matUint8Map, readMatFile } from "./matfile.ts";
 import type { Box, CheckReport, DataProblem, Dataset, Keypoint, Sample, Split } from "./types.ts";
 
@@ -259,6 +260,7 @@ function num(value: unknown, fail: (m: string) => never, what: string): number {
  * @param file Names the file in errors.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseBourdevKeypoints } from "./pascal_person.ts";
  * const a = parseBourdevKeypoints(
  *   `<annotation><image>2008_000008</image><category>person</category>
@@ -267,7 +269,8 @@ function num(value: unknown, fail: (m: string) => never, what: string): number {
  *    </keypoints></annotation>`,
  *   "2008_000008_0.xml",
  * );
- * console.log(a.image, a.keypoints[0]!.x); // 2008_000008 170.87
+ * assert.equal(a.image, "2008_000008");
+ * assert.equal(a.keypoints[0]!.x, 170.87);
  * ```
  */
 export function parseBourdevKeypoints(text: string, file: string): BourdevAnnotation {
@@ -344,6 +347,7 @@ export function parseBourdevKeypoints(text: string, file: string): BourdevAnnota
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseVocAnnotation } from "./pascal_person.ts";
  * const a = parseVocAnnotation(
  *   `<annotation><filename>x.jpg</filename><size><width>500</width><height>375</height>
@@ -351,7 +355,8 @@ export function parseBourdevKeypoints(text: string, file: string): BourdevAnnota
  *    <ymin>44</ymin><xmax>289</xmax><ymax>167</ymax></bndbox></object></annotation>`,
  *   "x.xml",
  * );
- * console.log(a.width, a.objects[0]!.bndbox.xmax); // 500 289
+ * assert.equal(a.width, 500);
+ * assert.equal(a.objects[0]!.bndbox.xmax, 289);
  * ```
  */
 export function parseVocAnnotation(text: string, file: string): VocAnnotation {
@@ -453,27 +458,6 @@ const DIR_SOURCES: Record<string, string> = {
   keypoints: "the Bourdev & Malik person keypoints (voc2011_keypoints_Feb2012.tgz)",
 };
 
-async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /** What a scan found: joined instances with what the check needs. */
 interface ScannedInstance extends PascalPersonEntry {
   personPixels: number;
@@ -526,7 +510,7 @@ async function scan(
     try {
       ann = parseBourdevKeypoints(await Deno.readTextFile(path), path);
     } catch (e) {
-      problem({ file: path, message: message(e) });
+      problem({ file: path, message: errorMessage(e) });
       continue;
     }
     const unknown = ann.keypoints.find((k) => !PASCAL_PERSON_KEYPOINTS.includes(k.name));
@@ -563,7 +547,7 @@ async function scan(
         ? `missing: expected the VOC annotation of image ${image} (keypoint file ${
           files[0]!.file
         } refers to it)`
-        : message(e);
+        : errorMessage(e);
       problem({ file: vocPath, message: msg });
       continue;
     }
@@ -601,7 +585,7 @@ async function scan(
       seg = matUint8Map(matLookup(mat, "GTinst.Segmentation"), `SBD instance map "${instPath}"`);
       categories = matNumbers(matLookup(mat, "GTinst.Categories"), `SBD categories "${instPath}"`);
     } catch (e) {
-      problem({ file: instPath, message: message(e) });
+      problem({ file: instPath, message: errorMessage(e) });
       continue;
     }
     if (seg.width !== voc.width || seg.height !== voc.height) {
@@ -700,7 +684,7 @@ async function deepChecks(
       });
     }
   } catch (e) {
-    problem({ file: jpgPath, message: message(e) });
+    problem({ file: jpgPath, message: errorMessage(e) });
   }
   const clsPath = `${dirs.cls}/${image}.mat`;
   if (!(await exists(clsPath))) {
@@ -736,7 +720,7 @@ async function deepChecks(
       });
     }
   } catch (e) {
-    problem({ file: clsPath, message: message(e) });
+    problem({ file: clsPath, message: errorMessage(e) });
   }
 }
 
@@ -785,7 +769,7 @@ async function readSplitFile(path: string, seed: number): Promise<PascalPersonSp
     text = await Deno.readTextFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
-    throw new Error(`Cannot read Pascal Person split file "${path}": ${message(e)}`);
+    throw new Error(`Cannot read Pascal Person split file "${path}": ${errorMessage(e)}`);
   }
   const fail = (m: string): never => {
     throw new Error(`Cannot read Pascal Person split file "${path}": ${m}`);
@@ -794,7 +778,7 @@ async function readSplitFile(path: string, seed: number): Promise<PascalPersonSp
   try {
     data = JSON.parse(text);
   } catch (e) {
-    return fail(`expected JSON (${message(e)})`);
+    return fail(`expected JSON (${errorMessage(e)})`);
   }
   if (data?.dataset !== "pascal-person" || data.format !== SPLIT_FORMAT) {
     fail(`expected {"dataset": "pascal-person", "format": ${SPLIT_FORMAT}, …}`);
@@ -826,14 +810,8 @@ async function readSplitFile(path: string, seed: number): Promise<PascalPersonSp
 }
 
 async function writeSplitFile(path: string, data: PascalPersonSplitFile): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.${Date.now()}.tmp`;
-  try {
-    await Deno.writeTextFile(tmp, JSON.stringify(data, null, 1) + "\n");
-    await Deno.rename(tmp, path);
-  } catch {
-    // A read-only root: the split is a function of the seed, so nothing is lost.
-    await Deno.remove(tmp).catch(() => {});
-  }
+  // A read-only root: the split is a function of the seed, so nothing is lost.
+  await writeFileAtomic(path, JSON.stringify(data, null, 1) + "\n").catch(() => {});
 }
 
 /**
@@ -969,7 +947,7 @@ async function loadSample(
       `Cannot read Pascal Person keypoint file "${kpPath}": ${
         e instanceof Deno.errors.NotFound
           ? `file not found (named by sample ${entry.id})`
-          : message(e)
+          : errorMessage(e)
       }`,
     );
   }
@@ -1066,7 +1044,7 @@ export async function checkPascalPerson(
   try {
     splits = (await readSplitFile(splitPath, seed))?.splits ?? splitInstances(instances, seed);
   } catch (e) {
-    problems.push({ file: splitPath, message: message(e) });
+    problems.push({ file: splitPath, message: errorMessage(e) });
     splits = splitInstances(instances, seed);
   }
   const found = new Map(instances.map((i) => [i.id, i]));

@@ -9,7 +9,7 @@ import {
 import { encodeMat, matCell, matFromRowMajor, matNumeric, matStruct } from "./mat_writer.ts";
 import { encodeJpeg } from "./image.ts";
 import type { Dataset, Sample } from "./types.ts";
-import { sharedData } from "../_testing.ts";
+import { sharedData } from "../testing.ts";
 import {
   generateSyntheticPascalPerson,
   writeSyntheticPascalPerson,

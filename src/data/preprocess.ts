@@ -65,7 +65,8 @@ export interface PreprocessConfig {
  *
  * @example
  * ```ts
- * console.assert(PREPROCESS["lfw-parts"].size === 180 && PREPROCESS.aflw.crop === "box");
+ * import assert from "node:assert/strict";
+ * assert.ok(PREPROCESS["lfw-parts"].size === 180 && PREPROCESS.aflw.crop === "box");
  * ```
  */
 export const PREPROCESS: Readonly<
@@ -125,8 +126,9 @@ export interface Preprocessed {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const c = cropBox({ x: 10, y: 20, width: 40, height: 20 }, 0);
- * console.assert(c.x === 10 && c.y === 10 && c.width === 40 && c.height === 40);
+ * assert.ok(c.x === 10 && c.y === 10 && c.width === 40 && c.height === 40);
  * ```
  */
 export function cropBox(box: Box, margin = 0): Box {
@@ -147,8 +149,9 @@ export function cropBox(box: Box, margin = 0): Box {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const t = makeTransform({ x: 0, y: 0, width: 250, height: 250 }, 180, 250, 250);
- * console.assert(t.scale === 0.72 && t.offsetX === 0);
+ * assert.ok(t.scale === 0.72 && t.offsetX === 0);
  * ```
  */
 export function makeTransform(
@@ -185,9 +188,10 @@ export function makeTransform(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const t = makeTransform({ x: -5, y: 10, width: 100, height: 100 }, 50, 200, 200);
  * const w = sourceWindow(t);
- * console.assert(w.x === -5 && w.y === 10 && w.width === 100);
+ * assert.ok(w.x === -5 && w.y === 10 && w.width === 100);
  * ```
  */
 export function sourceWindow(t: Transform): Box {
@@ -204,8 +208,9 @@ export function sourceWindow(t: Transform): Box {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const t = makeTransform({ x: 0, y: 0, width: 250, height: 250 }, 180, 250, 250);
- * console.assert(toNetwork(125, 0, t)[0] === 90);
+ * assert.ok(toNetwork(125, 0, t)[0] === 90);
  * ```
  */
 export function toNetwork(x: number, y: number, t: Transform): [number, number] {
@@ -218,9 +223,10 @@ export function toNetwork(x: number, y: number, t: Transform): [number, number] 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const t = makeTransform({ x: 0, y: 0, width: 250, height: 250 }, 180, 250, 250, true);
  * const [x, y] = fromNetwork(...toNetwork(10, 20, t), t);
- * console.assert(Math.abs(x - 10) < 1e-9 && Math.abs(y - 20) < 1e-9);
+ * assert.ok(Math.abs(x - 10) < 1e-9 && Math.abs(y - 20) < 1e-9);
  * ```
  */
 export function fromNetwork(u: number, v: number, t: Transform): [number, number] {
@@ -251,7 +257,8 @@ function flipPermutation(k: number, pairs: readonly (readonly [number, number])[
  *
  * @example
  * ```ts
- * console.assert(JSON.stringify(flipPairsFromNames(["L_Eye", "Nose", "R_Eye"])) === "[[0,2]]");
+ * import assert from "node:assert/strict";
+ * assert.ok(JSON.stringify(flipPairsFromNames(["L_Eye", "Nose", "R_Eye"])) === "[[0,2]]");
  * ```
  */
 export function flipPairsFromNames(names: readonly string[]): [number, number][] {
@@ -355,10 +362,11 @@ function nearestIndex(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const src = { data: new Uint8Array(4 * 4 * 3).fill(255), width: 4, height: 4 };
  * const t = makeTransform({ x: 0, y: 0, width: 4, height: 4 }, 2, 4, 4);
  * const out = resampleImage(src, t, { mean: [0, 0, 0] });
- * console.assert(out.length === 12 && Math.abs(out[0]! - 1) < 1e-6);
+ * assert.ok(out.length === 12 && Math.abs(out[0]! - 1) < 1e-6);
  * ```
  */
 export function resampleImage(
@@ -454,8 +462,9 @@ export function resampleImage(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const t = makeTransform({ x: -1, y: 0, width: 2, height: 2 }, 2, 1, 2);
- * console.assert(resampleLabels(new Uint8Array([3, 4]), t).join() === "255,3,255,4");
+ * assert.ok(resampleLabels(new Uint8Array([3, 4]), t).join() === "255,3,255,4");
  * ```
  */
 export function resampleLabels(labels: Uint8Array, t: Transform): Uint8Array {
@@ -508,8 +517,9 @@ function flat(k: KeypointInput): Float32Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const t = makeTransform({ x: 0, y: 0, width: 100, height: 100 }, 50, 100, 100);
- * console.assert(transformKeypoints([[10, 20, 1]], t).join() === "5,10,1");
+ * assert.ok(transformKeypoints([[10, 20, 1]], t).join() === "5,10,1");
  * ```
  */
 export function transformKeypoints(
@@ -544,8 +554,9 @@ export function transformKeypoints(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const t = makeTransform({ x: 0, y: 0, width: 100, height: 100 }, 50, 100, 100);
- * console.assert(mapKeypointsBack([[5, 10, 1]], t)[0]!.join() === "10,20,1");
+ * assert.ok(mapKeypointsBack([[5, 10, 1]], t)[0]!.join() === "10,20,1");
  * ```
  */
 export function mapKeypointsBack(
@@ -572,9 +583,10 @@ export function mapKeypointsBack(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const t = makeTransform({ x: 0, y: 0, width: 2, height: 2 }, 4, 2, 2);
  * const back = mapLabelsBack(new Uint8Array([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]), t);
- * console.assert(back.join() === "1,2,3,4");
+ * assert.ok(back.join() === "1,2,3,4");
  * ```
  */
 export function mapLabelsBack(labels: Uint8Array, t: Transform, fill = 255): Uint8Array {
@@ -610,9 +622,10 @@ export function mapLabelsBack(labels: Uint8Array, t: Transform, fill = 255): Uin
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const t = makeTransform({ x: 0, y: 0, width: 4, height: 4 }, 2, 4, 4);
  * const back = mapProbabilitiesBack(new Float32Array([1, 0, 0, 1, 1, 0, 0, 1]), 2, t);
- * console.assert(back.length === 32 && back[0] === 1);
+ * assert.ok(back.length === 32 && back[0] === 1);
  * ```
  */
 export function mapProbabilitiesBack(
@@ -676,9 +689,10 @@ export function mapProbabilitiesBack(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const sample = { id: "a", image: { data: new Uint8Array(250 * 250 * 3), width: 250, height: 250 } };
  * const p = preprocess(sample, PREPROCESS["lfw-parts"]);
- * console.assert(p.image.length === 180 * 180 * 3 && p.transform.scale === 0.72);
+ * assert.ok(p.image.length === 180 * 180 * 3 && p.transform.scale === 0.72);
  * ```
  */
 export function preprocess(
@@ -734,9 +748,10 @@ export type RandomSource = () => number;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const pre = createPreprocessor({ ...PREPROCESS["lfw-parts"], flipProbability: 0.5 });
  * const sample = { id: "a", image: { data: new Uint8Array(250 * 250 * 3), width: 250, height: 250 } };
- * console.assert(pre(sample, () => 0.2).transform.flip === true);
+ * assert.ok(pre(sample, () => 0.2).transform.flip === true);
  * ```
  */
 export function createPreprocessor(

@@ -51,8 +51,9 @@ export class TarError extends Error {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { TarError } from "./tar.ts";
-   * console.log(new TarError("a.tgz", "truncated").message); // Cannot read tar archive "a.tgz": truncated
+   * assert.equal(new TarError("a.tgz", "truncated").message, 'Cannot read tar archive "a.tgz": truncated');
    * ```
    */
   constructor(file: string, reason: string) {

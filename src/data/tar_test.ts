@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sharedData } from "../_testing.ts";
+import { sharedData } from "../testing.ts";
 import { extractTar, readTar, type TarEntry } from "./tar.ts";
 
 /** Runs the system `tar` (the independent reference). */

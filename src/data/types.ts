@@ -11,16 +11,23 @@
 
 /** An RGB image: `width·height·3` bytes, row-major, top row first. */
 export interface RgbImage {
+  /** `width·height·3` bytes: R, G, B per pixel. */
   data: Uint8Array;
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
 }
 
 /** An axis-aligned box in continuous pixel coordinates. */
 export interface Box {
+  /** Left edge. */
   x: number;
+  /** Top edge. */
   y: number;
+  /** Width (right edge − left edge). */
   width: number;
+  /** Height (bottom edge − top edge). */
   height: number;
 }
 
@@ -31,6 +38,7 @@ export type Keypoint = [x: number, y: number, visible: number];
 export interface Sample {
   /** Stable id, unique within the dataset (e.g. `Aaron_Eckhart_0001`). */
   id: string;
+  /** The image. */
   image: RgbImage;
   /** Class index per pixel (`width·height`, row-major); 255 = ignore. */
   segmentation?: Uint8Array;
@@ -47,6 +55,7 @@ export type Split = "train" | "val" | "test";
 export interface Dataset {
   /** `"aflw" | "lfw-parts" | "pascal-person"` or a synthetic name. */
   name: string;
+  /** Which split this is. */
   split: Split;
   /** The sample ids of this split, in a fixed order. */
   ids: readonly string[];
@@ -62,18 +71,24 @@ export interface Dataset {
 
 /** One problem found while validating a dataset. */
 export interface DataProblem {
+  /** The file (or folder) at fault. */
   file: string;
+  /** What is wrong with it, and what was expected. */
   message: string;
 }
 
 /** What `deno task data check <dataset> --root DIR` prints (as JSON). */
 export interface CheckReport {
+  /** The dataset's name. */
   dataset: string;
+  /** The folder checked. */
   root: string;
+  /** Samples per split. */
   splits: { train: number; val: number; test: number };
   /** Fraction of labelled pixels per class name (segmentation datasets). */
   classFractions?: Record<string, number>;
   /** Keypoint names and the fraction of keypoints that are visible (keypoint datasets). */
   keypoints?: { names: string[]; visibleFraction: number };
+  /** Every problem found; empty when the dataset is complete and readable. */
   problems: DataProblem[];
 }

@@ -27,8 +27,9 @@ export interface ErrorCurve {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const t = thresholdGrid(0.1, 4); // 0, 0.025, 0.05, 0.075, 0.1
- * console.assert(t.length === 5 && t[4] === 0.1);
+ * assert.ok(t.length === 5 && t[4] === 0.1);
  * ```
  */
 export function thresholdGrid(max = 0.2, steps = 200): Float64Array {
@@ -81,8 +82,9 @@ function countBelow(sorted: Float64Array, x: number, inclusive: boolean): number
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const c = cumulativeErrorCurve([0.02, 0.04, 0.2, Infinity], [0.05, 0.5]);
- * console.assert(c.fractions[0] === 0.5 && c.fractions[1] === 0.75);
+ * assert.ok(c.fractions[0] === 0.5 && c.fractions[1] === 0.75);
  * ```
  */
 export function cumulativeErrorCurve(
@@ -104,8 +106,9 @@ export function cumulativeErrorCurve(
  *
  * @example
  * ```ts
- * console.assert(fractionBelow([0.05, 0.1, 0.2, Infinity], 0.1) === 0.5);
- * console.assert(fractionBelow([0.05, 0.1, 0.2, Infinity], 0.1, { inclusive: false }) === 0.25);
+ * import assert from "node:assert/strict";
+ * assert.ok(fractionBelow([0.05, 0.1, 0.2, Infinity], 0.1) === 0.5);
+ * assert.ok(fractionBelow([0.05, 0.1, 0.2, Infinity], 0.1, { inclusive: false }) === 0.25);
  * ```
  */
 export function fractionBelow(
@@ -129,8 +132,9 @@ export function fractionBelow(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const c = cumulativeErrorCurve([0, 0], [0, 0.1]);
- * console.assert(curveArea(c) === 1);
+ * assert.ok(curveArea(c) === 1);
  * ```
  */
 export function curveArea(curve: ErrorCurve): number {
@@ -164,8 +168,9 @@ export interface ErrorSummary {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const s = summarizeErrors([0.01, 0.03, Infinity], [0.05]);
- * console.assert(s.below["0.05"] === 2 / 3 && s.failures === 1 && s.median === 0.03);
+ * assert.ok(s.below["0.05"] === 2 / 3 && s.failures === 1 && s.median === 0.03);
  * ```
  */
 export function summarizeErrors(

@@ -52,8 +52,9 @@ function get(k: Keypoints, i: number): [number, number, number] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * // Visible points (10, 20) and (40, 30): w = 31, h = 11 → s = 21.
- * console.assert(landmarkFaceSize([[10, 20, 1], [40, 30, 1], [99, 99, 0]]) === 21);
+ * assert.ok(landmarkFaceSize([[10, 20, 1], [40, 30, 1], [99, 99, 0]]) === 21);
  * ```
  */
 export function landmarkFaceSize(gt: Keypoints): number {
@@ -79,9 +80,10 @@ export function landmarkFaceSize(gt: Keypoints): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * // Two visible points off by 3-4-5 and by 1 → (5 + 1) / 2 = 3; the invisible one is ignored.
  * const d = meanKeypointDistance([[3, 4, 1], [1, 0, 1], [50, 50, 1]], [[0, 0, 1], [0, 0, 1], [0, 0, 0]]);
- * console.assert(d === 3);
+ * assert.ok(d === 3);
  * ```
  */
 export function meanKeypointDistance(
@@ -127,9 +129,10 @@ export type AflwNormalization = "landmarks" | "face-rect";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * // Landmarks (0,0) and (9,9): s = (10 + 10) / 2 = 10; each prediction off by 1 px → 0.1.
  * const e = aflwError([[1, 0, 1], [9, 10, 1]], [[0, 0, 1], [9, 9, 1]]);
- * console.assert(Math.abs(e - 0.1) < 1e-12);
+ * assert.ok(Math.abs(e - 0.1) < 1e-12);
  * ```
  */
 export function aflwError(
@@ -162,9 +165,10 @@ export function aflwError(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const box = { x: 0, y: 0, width: 50, height: 100 };
  * // One visible keypoint off by 5 px → 5 / 100 = 0.05.
- * console.assert(pascalKeypointError([[3, 4, 1]], [[0, 0, 1]], box) === 0.05);
+ * assert.ok(pascalKeypointError([[3, 4, 1]], [[0, 0, 1]], box) === 0.05);
  * ```
  */
 export function pascalKeypointError(
@@ -229,8 +233,9 @@ export interface AflwItem {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const r = evaluateAflw([{ pred: [[0, 0, 1], [9, 9, 1]], gt: [[0, 0, 1], [9, 9, 1]] }, { pred: null, gt: [[0, 0, 1]] }]);
- * console.assert(r.summary.below["0.05"] === 0.5);
+ * assert.ok(r.summary.below["0.05"] === 0.5);
  * ```
  */
 export function evaluateAflw(
@@ -269,9 +274,10 @@ export interface PascalKeypointItem {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const box = { x: 0, y: 0, width: 100, height: 100 };
  * const r = evaluatePascalKeypoints([{ pred: [[5, 0, 1]], gt: [[0, 0, 1]], box }]);
- * console.assert(r.summary.below["0.1"] === 1);
+ * assert.ok(r.summary.below["0.1"] === 1);
  * ```
  */
 export function evaluatePascalKeypoints(
@@ -294,7 +300,8 @@ export function evaluatePascalKeypoints(
  *
  * @example
  * ```ts
- * console.assert(cellCentre(2, 4) === 10);
+ * import assert from "node:assert/strict";
+ * assert.ok(cellCentre(2, 4) === 10);
  * ```
  */
 export function cellCentre(cell: number, stride: number): number {
@@ -310,9 +317,10 @@ export function cellCentre(cell: number, stride: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * // Stride 4: x = 9.3 lies in cell 2 → centre 10; y = 0.2 in cell 0 → centre 2.
  * const [p] = oracleKeypoints([[9.3, 0.2, 1]], 4);
- * console.assert(p![0] === 10 && p![1] === 2);
+ * assert.ok(p![0] === 10 && p![1] === 2);
  * ```
  */
 export function oracleKeypoints(
@@ -348,9 +356,10 @@ export function oracleKeypoints(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * // A 2×2 map with one channel, peak at (row 1, col 0), stride 8 → (4, 12).
  * const [p] = keypointsFromMaps(new Float32Array([0.1, 0.2, 0.9, 0.3]), 2, 2, 1, 8);
- * console.assert(p![0] === 4 && p![1] === 12 && p![2] === 1);
+ * assert.ok(p![0] === 4 && p![1] === 12 && p![2] === 1);
  * ```
  */
 export function keypointsFromMaps(

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assertAllClose } from "../_testing.ts";
+import { assertAllClose } from "../testing.ts";
 import {
   aflwError,
   cellCentre,

@@ -40,9 +40,10 @@ export interface PixelCounts {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * // gt 0 1 255 1, pred 0 0 2 1 → the 255 is ignored; 2 of the 3 scored pixels are right.
  * const c = pixelCounts([0, 0, 2, 1], new Uint8Array([0, 1, 255, 1]));
- * console.assert(c.correct === 2 && c.total === 3);
+ * assert.ok(c.correct === 2 && c.total === 3);
  * ```
  */
 export function pixelCounts(
@@ -90,7 +91,8 @@ export function pixelCounts(
  *
  * @example
  * ```ts
- * console.assert(pooledAccuracy([{ correct: 1, total: 2 }, { correct: 3, total: 3 }]) === 80);
+ * import assert from "node:assert/strict";
+ * assert.ok(pooledAccuracy([{ correct: 1, total: 2 }, { correct: 3, total: 3 }]) === 80);
  * ```
  */
 export function pooledAccuracy(counts: PixelCounts | readonly PixelCounts[]): number {
@@ -110,7 +112,8 @@ export function pooledAccuracy(counts: PixelCounts | readonly PixelCounts[]): nu
  *
  * @example
  * ```ts
- * console.assert(meanAccuracy([{ correct: 1, total: 2 }, { correct: 3, total: 3 }]) === 75);
+ * import assert from "node:assert/strict";
+ * assert.ok(meanAccuracy([{ correct: 1, total: 2 }, { correct: 3, total: 3 }]) === 75);
  * ```
  */
 export function meanAccuracy(counts: readonly PixelCounts[]): number {
@@ -130,7 +133,8 @@ export function meanAccuracy(counts: readonly PixelCounts[]): number {
  *
  * @example
  * ```ts
- * console.assert(argmaxLabels([0.2, 0.8, 0.5, 0.5], 2).join() === "1,0");
+ * import assert from "node:assert/strict";
+ * assert.ok(argmaxLabels([0.2, 0.8, 0.5, 0.5], 2).join() === "1,0");
  * ```
  */
 export function argmaxLabels(probs: ArrayLike<number>, numClasses: number): Uint8Array {
@@ -180,9 +184,10 @@ function checkSuperpixelMap(map: ArrayLike<number>, count: number, pixels: numbe
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * // Superpixel 0 = pixels 0,1,2 with labels 1,1,0 → 1; superpixel 1 = pixel 3 (255) → 255.
  * const l = superpixelMajority([1, 1, 0, 255], [0, 0, 0, 1], 2, 2);
- * console.assert(l.join() === "1,255");
+ * assert.ok(l.join() === "1,255");
  * ```
  */
 export function superpixelMajority(
@@ -230,10 +235,11 @@ export type SuperpixelVote = "mean-probability" | "majority";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * // Superpixel 0 = pixels 0,1: probabilities (0.9, 0.1) and (0.4, 0.6) → mean (0.65, 0.35) → 0,
  * // although the majority of arg-maxes is a tie (0 and 1 → lowest, 0).
  * const l = superpixelPredictions([0.9, 0.1, 0.4, 0.6], [0, 0], 1, 2);
- * console.assert(l[0] === 0);
+ * assert.ok(l[0] === 0);
  * ```
  */
 export function superpixelPredictions(
@@ -275,8 +281,9 @@ export interface SuperpixelCounts {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const c = superpixelCounts([0, 1, 2, 0], [0, 2, 2, 255]);
- * console.assert(c.wrong === 1 && c.total === 3);
+ * assert.ok(c.wrong === 1 && c.total === 3);
  * ```
  */
 export function superpixelCounts(
@@ -305,8 +312,9 @@ export function superpixelCounts(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * // Image A: 1 wrong of 10; image B: 0 of 30 → 100·(1 − 1/40) = 97.5.
- * console.assert(pooledSuperpixelAccuracy([{ wrong: 1, total: 10 }, { wrong: 0, total: 30 }]) === 97.5);
+ * assert.ok(pooledSuperpixelAccuracy([{ wrong: 1, total: 10 }, { wrong: 0, total: 30 }]) === 97.5);
  * ```
  */
 export function pooledSuperpixelAccuracy(counts: readonly SuperpixelCounts[]): number {
@@ -325,7 +333,8 @@ export function pooledSuperpixelAccuracy(counts: readonly SuperpixelCounts[]): n
  *
  * @example
  * ```ts
- * console.assert(Math.abs(errorReduction(94.95) - 25.4) < 0.05);
+ * import assert from "node:assert/strict";
+ * assert.ok(Math.abs(errorReduction(94.95) - 25.4) < 0.05);
  * ```
  */
 export function errorReduction(accuracy: number, baseline: number = CRF_BASELINE): number {
@@ -413,10 +422,11 @@ export interface LfwPartsInput {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const ev = new LfwPartsEvaluator();
  * const probs = new Float32Array([1, 0, 0, 0, 1, 0]); // 2 pixels, 3 classes
  * ev.add({ probabilities: probs, width: 2, height: 1, mask: [0, 1], superpixels: { map: [0, 1], count: 2 } });
- * console.assert(ev.result().superpixel.percent === 100);
+ * assert.ok(ev.result().superpixel.percent === 100);
  * ```
  */
 export class LfwPartsEvaluator {
@@ -563,9 +573,10 @@ export interface PascalSegmentationItem {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const window = { x: 0, y: 0, width: 2, height: 1 };
  * const r = evaluatePascalSegmentation([{ pred: [1, 0, 1], gt: [1, 1, 1], width: 3, window }]);
- * console.assert(r.pooled === 50 && r.meanPerInstance === 50);
+ * assert.ok(r.pooled === 50 && r.meanPerInstance === 50);
  * ```
  */
 export function evaluatePascalSegmentation(
@@ -604,9 +615,10 @@ export interface OracleSegmentation {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * // 4×2 map (rows 0,1,0,1 and 1,1,0,0), stride 2: left cell has 0,1,1,1 → 1; right 0,1,0,0 → 0.
  * const o = oracleSegmentation([0, 1, 0, 1, 1, 1, 0, 0], 4, 2, 2, 2);
- * console.assert(o.cells.join() === "1,0" && o.labels.join() === "1,1,0,0,1,1,0,0");
+ * assert.ok(o.cells.join() === "1,0" && o.labels.join() === "1,1,0,0,1,1,0,0");
  * ```
  */
 export function oracleSegmentation(

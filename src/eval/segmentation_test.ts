@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { assertAllClose } from "../_testing.ts";
-import { Mulberry32 } from "../data/_prng.ts";
+import { assertAllClose } from "../testing.ts";
+import { Mulberry32 } from "../util/prng.ts";
 import {
   argmaxLabels,
   CRF_BASELINE,

@@ -85,8 +85,9 @@ export interface LabPlanes {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const lab = rgbToLab({ data: new Uint8Array([255, 255, 255]), width: 1, height: 1 });
- * console.assert(Math.abs(lab.l[0]! - 100) < 1e-3);
+ * assert.ok(Math.abs(lab.l[0]! - 100) < 1e-3);
  * ```
  */
 export function rgbToLab(image: RgbImage): LabPlanes {
@@ -120,10 +121,11 @@ export function rgbToLab(image: RgbImage): LabPlanes {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const data = new Uint8Array(40 * 40 * 3);
  * for (let i = 0; i < 40 * 40; i++) data[3 * i] = (i % 40) < 20 ? 255 : 0;
  * const sp = slic({ data, width: 40, height: 40 }, { segments: 16 });
- * console.assert(sp.count > 8 && sp.labels.length === 1600);
+ * assert.ok(sp.count > 8 && sp.labels.length === 1600);
  * ```
  */
 export function slic(image: RgbImage, options: SlicOptions = {}): Superpixels {

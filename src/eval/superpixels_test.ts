@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { assertAllClose } from "../_testing.ts";
+import { assertAllClose } from "../testing.ts";
 import type { RgbImage } from "../data/types.ts";
-import { Mulberry32 } from "../data/_prng.ts";
+import { Mulberry32 } from "../util/prng.ts";
 import { rgbToLab, slic, type Superpixels } from "./superpixels.ts";
 
 /** A w×h image from a colour function, plus uniform noise of ±`noise` per channel. */

@@ -9,16 +9,14 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import { type Tensor1D, type Tensor4D as T4, tf } from "../deps.ts";
 import { CONV_SAME, type ConvSameAttrs } from "./_names.ts";
 import { hasFusedKernel } from "./register.ts";
-
-type T4 = tf.Tensor4D;
 
 /** Options of {@link convTransposeAdd} and {@link conv2dAdd}. */
 export interface ConvEpilogue {
   /** Added per output channel after `add`. */
-  bias?: tf.Tensor1D;
+  bias?: Tensor1D;
   /** Apply relu last. Default false. */
   relu?: boolean;
 }
@@ -115,6 +113,7 @@ function run(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { convTransposeAdd } from "./fused_topdown.ts";
  * await tf.setBackend("cpu");
@@ -122,7 +121,8 @@ function run(
  * const w = tf.ones([3, 3, 4, 8]) as tf.Tensor4D;
  * const bot = tf.zeros([1, 4, 4, 4]) as tf.Tensor4D;
  * const s = convTransposeAdd(z, w, bot);
- * console.log(s.shape, (await s.data())[0]); // [1, 4, 4, 4] 32 (a corner sees 4 taps × 8)
+ * assert.deepEqual(s.shape, [1, 4, 4, 4]);
+ * assert.equal((await s.data())[0], 32); // a corner sees 4 taps × 8
  * ```
  */
 export function convTransposeAdd(
@@ -141,6 +141,7 @@ export function convTransposeAdd(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { conv2dAdd } from "./fused_topdown.ts";
  * await tf.setBackend("cpu");
@@ -149,7 +150,7 @@ export function convTransposeAdd(
  *   bias: tf.fill([4], -30) as tf.Tensor1D,
  *   relu: true,
  * });
- * console.log((await y.data())[0]); // 0 (a corner sums 4 taps × 3 = 12, minus 30, relu)
+ * assert.equal((await y.data())[0], 0); // a corner sums 4 taps × 3 = 12, minus 30, relu
  * ```
  */
 export function conv2dAdd(x: T4, w: T4, add: T4 | null, epilogue: ConvEpilogue = {}): T4 {

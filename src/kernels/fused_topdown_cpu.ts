@@ -18,10 +18,11 @@ type Shape4 = [number, number, number, number];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { convSameArrays } from "./fused_topdown_cpu.ts";
  * const out = convSameArrays([1, 2], [1, 1, 2, 1], [1, 2, 3, 4, 5, 6, 7, 8, 9], [3, 3, 1, 1],
  *   null, null, { transposed: true, relu: false });
- * console.log(Array.from(out)); // [13, 16]
+ * assert.deepEqual(Array.from(out), [13, 16]);
  * ```
  */
 export function convSameArrays(

@@ -45,8 +45,10 @@ function rep(n: number, f: (i: number) => string, sep = "\n"): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { channelBlock } from "./fused_topdown_webgpu.ts";
- * console.log(channelBlock(64), channelBlock(12)); // 16 4
+ * assert.equal(channelBlock(64), 16);
+ * assert.equal(channelBlock(12), 4);
  * ```
  */
 export function channelBlock(channels: number): number {
@@ -62,8 +64,10 @@ export function channelBlock(channels: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tileWidth } from "./fused_topdown_webgpu.ts";
- * console.log(tileWidth(180), tileWidth(45)); // 15 15
+ * assert.equal(tileWidth(180), 15);
+ * assert.equal(tileWidth(45), 15);
  * ```
  */
 export function tileWidth(width: number): number {
@@ -84,8 +88,9 @@ export function tileWidth(width: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dispatchFor } from "./fused_topdown_webgpu.ts";
- * console.log(dispatchFor(70000)); // [32768, 3, 1]
+ * assert.deepEqual(dispatchFor(70000), [32768, 3, 1]);
  * ```
  */
 export function dispatchFor(groups: number): [number, number, number] {
@@ -99,12 +104,13 @@ export function dispatchFor(groups: number): [number, number, number] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConvSameProgram } from "./fused_topdown_webgpu.ts";
  * const program = new ConvSameProgram(1, {
  *   transposed: true, k: 3, height: 45, width: 45, inChannels: 256, outChannels: 128,
  *   hasAdd: true, hasBias: true, relu: true,
  * });
- * console.log(program.outputShape); // [1, 45, 45, 128]
+ * assert.deepEqual(program.outputShape, [1, 45, 45, 128]);
  * ```
  */
 export class ConvSameProgram implements webgpu.WebGPUProgram {

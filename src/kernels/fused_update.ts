@@ -9,13 +9,11 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
-import { nmsRelu } from "../clvm/nms.ts";
-import { replicate2x2, sumPool2x2 } from "../clvm/pooling.ts";
+import { type Tensor1D, type Tensor4D as T4, tf } from "../deps.ts";
+import { nmsRelu } from "../ops/nms.ts";
+import { replicate2x2, sumPool2x2 } from "../ops/pooling.ts";
 import { FUSED_UPDATE, type FusedUpdateAttrs, SUM_POOL } from "./_names.ts";
 import { hasFusedKernel } from "./register.ts";
-
-type T4 = tf.Tensor4D;
 
 /** Options of {@link fusedUpdate}. */
 export interface FusedUpdateOptions {
@@ -70,18 +68,19 @@ function checkInputs(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { fusedUpdate } from "./fused_update.ts";
  * await tf.setBackend("cpu");
  * const bot = tf.tensor4d([1, 3, 3, 2], [1, 2, 2, 1]);
  * const z = fusedUpdate(bot, null, tf.tensor1d([-1]), true);
- * console.log(await z.data()); // [0, 2, 0, 0]: the first of the tied maxima wins
+ * assert.deepEqual(Array.from(await z.data()), [0, 2, 0, 0]); // the first of the tied maxima wins
  * ```
  */
 export function fusedUpdate(
   bot: T4,
   top: T4 | null,
-  bias: tf.Tensor1D,
+  bias: Tensor1D,
   nms: boolean,
   options: FusedUpdateOptions = {},
 ): T4 {
@@ -104,19 +103,20 @@ export function fusedUpdate(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { fusedUpdatePooled } from "./fused_update.ts";
  * await tf.setBackend("cpu");
  * const ones = tf.ones([1, 4, 4, 1]) as tf.Tensor4D;
  * const { z, pooled } = fusedUpdatePooled(ones, null, tf.zeros([1]) as tf.Tensor1D, true);
- * console.log(pooled.shape); // [1, 2, 2, 1]
+ * assert.deepEqual(pooled.shape, [1, 2, 2, 1]);
  * tf.dispose([z, pooled]);
  * ```
  */
 export function fusedUpdatePooled(
   bot: T4,
   top: T4 | null,
-  bias: tf.Tensor1D,
+  bias: Tensor1D,
   nms: boolean,
   options: FusedUpdateOptions = {},
 ): { z: T4; pooled: T4 } {
@@ -135,10 +135,11 @@ export function fusedUpdatePooled(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { sumPool } from "./fused_update.ts";
  * await tf.setBackend("cpu");
- * console.log(await sumPool(tf.ones([1, 2, 2, 1]) as tf.Tensor4D).data()); // [4]
+ * assert.deepEqual(Array.from(await sumPool(tf.ones([1, 2, 2, 1]) as tf.Tensor4D).data()), [4]);
  * ```
  */
 export function sumPool(x: T4): T4 {

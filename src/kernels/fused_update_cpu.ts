@@ -17,9 +17,10 @@ type Shape4 = [number, number, number, number];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fusedUpdateArrays } from "./fused_update_cpu.ts";
  * const z = fusedUpdateArrays([1, 3, 3, 2], null, [-1], [1, 2, 2, 1], { nms: true, topPooled: false });
- * console.log(Array.from(z)); // [0, 2, 0, 0]
+ * assert.deepEqual(Array.from(z), [0, 2, 0, 0]);
  * ```
  */
 export function fusedUpdateArrays(
@@ -81,8 +82,9 @@ export function fusedUpdateArrays(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sumPoolArrays } from "./fused_update_cpu.ts";
- * console.log(Array.from(sumPoolArrays([1, 2, 3, 4], [1, 2, 2, 1]))); // [10]
+ * assert.deepEqual(Array.from(sumPoolArrays([1, 2, 3, 4], [1, 2, 2, 1])), [10]);
  * ```
  */
 export function sumPoolArrays(

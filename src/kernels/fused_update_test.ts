@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { tf } from "../deps.ts";
-import { assertAllClose, forEachBackend, values } from "../_testing.ts";
-import { nmsRelu } from "../clvm/nms.ts";
-import { replicate2x2, sumPool2x2 } from "../clvm/pooling.ts";
+import { assertAllClose, forEachBackend, values } from "../testing.ts";
+import { nmsRelu } from "../ops/nms.ts";
+import { replicate2x2, sumPool2x2 } from "../ops/pooling.ts";
 import { fusedUpdate, fusedUpdatePooled, sumPool } from "./fused_update.ts";
 
 /** The model's generic composition: relu or nmsRelu of (bot + top) + bias. */

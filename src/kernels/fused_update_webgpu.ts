@@ -21,9 +21,10 @@ const WORKGROUP = 64;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FusedUpdateProgram } from "./fused_update_webgpu.ts";
  * const program = new FusedUpdateProgram([1, 180, 180, 64], true, { nms: true, topPooled: true });
- * console.log(program.dispatch); // [2025, 1, 1]: 64 invocations of a group × 4 channels each
+ * assert.deepEqual(program.dispatch, [2025, 1, 1]); // 64 invocations of a group × 4 channels each
  * ```
  */
 export class FusedUpdateProgram implements webgpu.WebGPUProgram {
@@ -119,8 +120,9 @@ export class FusedUpdateProgram implements webgpu.WebGPUProgram {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SumPoolProgram } from "./fused_update_webgpu.ts";
- * console.log(new SumPoolProgram([1, 180, 180, 64]).outputShape); // [1, 90, 90, 64]
+ * assert.deepEqual(new SumPoolProgram([1, 180, 180, 64]).outputShape, [1, 90, 90, 64]);
  * ```
  */
 export class SumPoolProgram implements webgpu.WebGPUProgram {

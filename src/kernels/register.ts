@@ -32,10 +32,11 @@ const KERNELS: readonly [string, string, AnyKernel][] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { registerFusedKernels } from "./register.ts";
  * registerFusedKernels();
- * console.log(tf.getKernel("ClvmFusedUpdate", "cpu") !== undefined); // true
+ * assert.equal(tf.getKernel("ClvmFusedUpdate", "cpu") !== undefined, true);
  * ```
  */
 export function registerFusedKernels(): void {

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import { type KernelConfig, tf } from "../deps.ts";
 
 type TensorInfo = tf.TensorInfo;
 type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
@@ -355,6 +355,7 @@ function backpropFilter(args: KernelArgs): TensorInfo {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { registerWasmConvKernels } from "./wasm_conv.ts";
  * registerWasmConvKernels();
@@ -362,7 +363,7 @@ function backpropFilter(args: KernelArgs): TensorInfo {
  * const x = tf.ones([1, 5, 5, 2]) as tf.Tensor4D;
  * const w = tf.ones([3, 3, 2, 4]);
  * const g = tf.grad((f) => tf.conv2d(x, f as tf.Tensor4D, 1, "same").sum())(w);
- * console.log(g.shape); // [3, 3, 2, 4]
+ * assert.deepEqual(g.shape, [3, 3, 2, 4]);
  * ```
  */
 export function registerWasmConvKernels(): void {
@@ -402,12 +403,13 @@ export function registerWasmConvKernels(): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { originalWasmBackpropInput, registerWasmConvKernels } from "./wasm_conv.ts";
  * registerWasmConvKernels();
- * console.log(originalWasmBackpropInput()?.kernelName); // "Conv2DBackpropInput"
+ * assert.equal(originalWasmBackpropInput()?.kernelName, "Conv2DBackpropInput");
  * ```
  */
-export function originalWasmBackpropInput(): tf.KernelConfig | null {
+export function originalWasmBackpropInput(): KernelConfig | null {
   return originalBackpropInput;
 }
 
@@ -430,82 +432,4 @@ export function setWasmConvChunkFloats(floats: number): number {
   const previous = im2colFloats;
   im2colFloats = floats;
   return previous;
-}
-
-/** How {@link conv2dTransposeSame} computes a transposed convolution. */
-export type TransposeRoute = "auto" | "transpose" | "flipped";
-
-/**
- * The route `auto` takes on each backend, from two runs of `benchmarks/wasm_conv_bench.ts` on a
- * shared 2-core Xeon (forward, and forward + both gradients; 3×3 filters; 180×180×8 batch 8 and
- * 45×45×64 batch 1):
- * - `wasm`: `tf.conv2dTranspose` already runs the registered flipped-filter `Conv2D` and needs
- *   no reverse/transpose ops: 1.02–1.22× faster than `flipped` in every case.
- * - `cpu`: `flipped` was faster in 6 of the 8 comparisons (forward 1.2–2.1×); with gradients
- *   both take 13–40 s, dominated by the cpu filter gradient, and the runs disagree within noise.
- * - `webgpu` (llvmpipe): `flipped` is 1.54–1.57× faster forward at 64 channels (1.27–1.31×
- *   slower at 8), equal with gradients; tfjs's transposed convolution there is a direct loop
- *   while its conv2d is a tiled matrix product, so the wide layers of the `paper` architecture
- *   decide. Not measured on a hardware GPU.
- */
-const AUTO_ROUTE: Record<string, Exclude<TransposeRoute, "auto">> = {
-  wasm: "transpose",
-  cpu: "flipped",
-  webgpu: "flipped",
-};
-
-/**
- * `tf.conv2dTranspose(x, w, [N, H, W, outC], 1, "same")` (the CLVM's top-down pass) by the
- * fastest correct route on the active backend, differentiable in `x` and `w`.
- *
- * `w` has `tf.conv2dTranspose`'s layout `[fh, fw, outC, inC]`, where `inC` is `x`'s channel count.
- * Routes: `transpose` calls `tf.conv2dTranspose`; `flipped` calls `tf.conv2d` with `w`
- * spatially reversed and its channel axes swapped (the same map for stride 1), padded by
- * `fh − 1 − pad` per side. `auto` (default) takes the faster one measured for the backend. On
- * `wasm` the fast kernels are registered first (see {@link registerWasmConvKernels}).
- *
- * @example
- * ```ts
- * import { tf } from "../deps.ts";
- * import { conv2dTransposeSame } from "./wasm_conv.ts";
- * await tf.setBackend("wasm");
- * const x = tf.ones([1, 4, 4, 2]) as tf.Tensor4D;
- * const w = tf.ones([3, 3, 5, 2]) as tf.Tensor4D;
- * console.log(conv2dTransposeSame(x, w).shape); // [1, 4, 4, 5]
- * ```
- */
-export function conv2dTransposeSame(
-  x: tf.Tensor4D,
-  w: tf.Tensor4D,
-  route: TransposeRoute = "auto",
-): tf.Tensor4D {
-  const [n, h, wd, inC] = x.shape;
-  const [fh, fw, outC, wIn] = w.shape;
-  if (wIn !== inC) {
-    throw new Error(
-      `Cannot apply conv2dTransposeSame: filter [${w.shape}] expects ${wIn} input channels ` +
-        `(its last axis), but x [${x.shape}] has ${inC}`,
-    );
-  }
-  const backend = tf.getBackend();
-  if (backend === BACKEND) registerWasmConvKernels();
-  const chosen = route === "auto" ? AUTO_ROUTE[backend] ?? "transpose" : route;
-  if (chosen === "transpose") return tf.conv2dTranspose(x, w, [n, h, wd, outC], 1, "same");
-  // The forward convolution this transposes maps [n, h, wd, outC] to x with 'same' padding.
-  const { padInfo } = tf.backend_util.computeConv2DInfo(
-    [n, h, wd, outC],
-    [fh, fw, outC, inC],
-    1,
-    1,
-    "same",
-  );
-  return tf.tidy(() => {
-    const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-    return tf.conv2d(x, flipped, 1, [
-      [0, 0],
-      [fh - 1 - padInfo.top, fh - 1 - padInfo.bottom],
-      [fw - 1 - padInfo.left, fw - 1 - padInfo.right],
-      [0, 0],
-    ]);
-  });
 }

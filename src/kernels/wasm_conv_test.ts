@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
-import { assertAllClose, testBackends, values } from "../_testing.ts";
+import { assertAllClose, testBackends, values } from "../testing.ts";
 import { type BackendName, initBackend } from "../backend.ts";
 import { tf } from "../deps.ts";
 import {
-  conv2dTransposeSame,
   originalWasmBackpropInput,
   registerWasmConvKernels,
   setWasmConvChunkFloats,
-  type TransposeRoute,
 } from "./wasm_conv.ts";
+import { conv2dTransposeSame, type TransposeRoute } from "../ops/conv.ts";
 
 type Shape4 = [number, number, number, number];
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../deps.ts";
 import { initBackend } from "../backend.ts";
-import { assertAllClose, values } from "../_testing.ts";
+import { assertAllClose, values } from "../testing.ts";
 import { registerCpuConvGrad, unregisterCpuConvGrad } from "./_cpu_conv_grad.ts";
 
 Deno.test("the fast cpu Conv2DBackpropFilter agrees with tfjs's own and with a hand-computed case", async () => {

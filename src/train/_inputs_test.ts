@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../deps.ts";
 import { initBackend } from "../backend.ts";
-import { values } from "../_testing.ts";
+import { values } from "../testing.ts";
 import type { Batch as DataBatch } from "../data/batches.ts";
 import { disposeBatch, toTensors } from "./_inputs.ts";
 

@@ -121,9 +121,10 @@ function runFolderFlags(values: Record<string, string | boolean | undefined>): b
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTrainArgs } from "./cli.ts";
  * const options = parseTrainArgs(["--variant", "M-CLVM2", "--dataset", "toy-shapes", "--out", "run"]);
- * console.log(options?.variant); // "M-CLVM2"
+ * assert.equal(options?.variant, "M-CLVM2");
  * ```
  */
 export function parseTrainArgs(args: readonly string[]): TrainOptions | null {

@@ -1,8 +1,11 @@
+import "../../fixtures/mod.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { HELP, parseTrainArgs, UsageError } from "./cli.ts";
 
 const CLI = new URL("./cli.ts", import.meta.url).pathname;
+/** What `deno task train` preloads: the synthetic stand-ins' generators. */
+const FIXTURES = new URL("../../fixtures/mod.ts", import.meta.url).pathname;
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -10,6 +13,7 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
     args: [
       "run",
       ...["--allow-read", "--allow-write", "--allow-env", "--allow-sys", "--allow-ffi"],
+      ...["--preload", FIXTURES],
       CLI,
       ...args,
     ],

@@ -39,9 +39,10 @@ export const SEGMENTATION_TARGETS: readonly SegmentationTarget[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bilinearMatrix } from "./losses.ts";
  * // 2 → 4: rows [1, 0], [0.75, 0.25], [0.25, 0.75], [0, 1]
- * console.log(Array.from(bilinearMatrix(4, 2)));
+ * assert.deepEqual(Array.from(bilinearMatrix(4, 2)), [1, 0, 0.75, 0.25, 0.25, 0.75, 0, 1]);
  * ```
  */
 export function bilinearMatrix(outSize: number, inSize: number): Float32Array {
@@ -66,11 +67,13 @@ export function bilinearMatrix(outSize: number, inSize: number): Float32Array {
  *
  * @example
  * ```ts
- * import { initBackend, tf } from "../../mod.ts";
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps.ts";
+ * import { initBackend } from "../../mod.ts";
  * import { upsampleBilinear } from "./losses.ts";
  * await initBackend("cpu");
  * const y = upsampleBilinear(tf.ones([1, 2, 3, 1]), 8, 12);
- * console.log(y.shape); // [1, 8, 12, 1]
+ * assert.deepEqual(y.shape, [1, 8, 12, 1]);
  * y.dispose();
  * ```
  */
@@ -96,11 +99,13 @@ export function upsampleBilinear(x: tf.Tensor4D, height: number, width: number):
  *
  * @example
  * ```ts
- * import { initBackend, tf } from "../../mod.ts";
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps.ts";
+ * import { initBackend } from "../../mod.ts";
  * import { softmaxCrossEntropy } from "./losses.ts";
  * await initBackend("cpu");
  * const loss = softmaxCrossEntropy(tf.zeros([1, 1, 2, 2]), tf.tensor3d([[[0, 255]]], [1, 1, 2], "int32"));
- * console.log(await loss.data()); // [log 2 ≈ 0.693]
+ * assert.ok(Math.abs((await loss.data())[0]! - Math.log(2)) < 1e-6);
  * ```
  */
 export function softmaxCrossEntropy(logits: tf.Tensor4D, labels: tf.Tensor3D): tf.Scalar {
@@ -144,9 +149,10 @@ export function segmentationLoss(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { downsampleLabelsMajority } from "./losses.ts";
  * const out = downsampleLabelsMajority(new Uint8Array([1, 1, 0, 255]), 2, 2, 2, 2);
- * console.log(out); // Uint8Array [1]
+ * assert.deepEqual(out, new Uint8Array([1]));
  * ```
  */
 export function downsampleLabelsMajority(
@@ -208,10 +214,11 @@ export function downsampleLabelsMajority(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { keypointTargets } from "./losses.ts";
  * // One keypoint at (5, 1) with stride 4 on a 2×2 map: cell (row 0, col 1), dilated.
  * const t = keypointTargets([[[5, 1, 1]]], 1, 4, 2, 2);
- * console.log(Array.from(t)); // [1, 1, 1, 1]
+ * assert.deepEqual(Array.from(t), [1, 1, 1, 1]);
  * ```
  */
 export function keypointTargets(
@@ -255,11 +262,13 @@ export function keypointTargets(
  *
  * @example
  * ```ts
- * import { initBackend, tf } from "../../mod.ts";
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps.ts";
+ * import { initBackend } from "../../mod.ts";
  * import { sigmoidLogLoss } from "./losses.ts";
  * await initBackend("cpu");
  * const loss = sigmoidLogLoss(tf.zeros([1, 2, 2, 1]), tf.ones([1, 2, 2, 1]));
- * console.log(await loss.data()); // [log 2 ≈ 0.693]
+ * assert.ok(Math.abs((await loss.data())[0]! - Math.log(2)) < 1e-6);
  * ```
  */
 export function sigmoidLogLoss(logits: tf.Tensor4D, targets: tf.Tensor4D): tf.Scalar {
@@ -286,8 +295,10 @@ export function sigmoidLogLoss(logits: tf.Tensor4D, targets: tf.Tensor4D): tf.Sc
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isDecayed } from "./losses.ts";
- * console.log(isDecayed("conv3/kernel"), isDecayed("conv3/bias")); // true false
+ * assert.equal(isDecayed("conv3/kernel"), true);
+ * assert.equal(isDecayed("conv3/bias"), false);
  * ```
  */
 export function isDecayed(name: string): boolean {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../deps.ts";
-import { assertAllClose, forEachBackend, values } from "../_testing.ts";
+import { assertAllClose, forEachBackend, values } from "../testing.ts";
 import {
   bilinearMatrix,
   downsampleLabelsMajority,

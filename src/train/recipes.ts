@@ -58,8 +58,10 @@ export type RecipeName = "paper" | "quick";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RECIPES } from "./recipes.ts";
- * console.log(RECIPES.paper.batchSize, RECIPES.paper.learningRate); // 32 0.01
+ * assert.equal(RECIPES.paper.batchSize, 32);
+ * assert.equal(RECIPES.paper.learningRate, 0.01);
  * ```
  */
 export const RECIPES: Readonly<Record<RecipeName, Readonly<Recipe>>> = {
@@ -123,8 +125,9 @@ const NUMBER_FIELDS = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveRecipe } from "./recipes.ts";
- * console.log(resolveRecipe("paper", { learningRate: 0.1 }).learningRate); // 0.1
+ * assert.equal(resolveRecipe("paper", { learningRate: 0.1 }).learningRate, 0.1);
  * ```
  */
 export function resolveRecipe(

@@ -47,14 +47,17 @@ function checkHyper(what: string, value: number, max = Infinity): void {
  *
  * @example
  * ```ts
- * import { initBackend, tf } from "../../mod.ts";
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps.ts";
+ * import { initBackend } from "../../mod.ts";
  * import { SGD } from "./sgd.ts";
  * await initBackend("cpu");
  * const w = tf.variable(tf.tensor1d([1, 2]));
  * const sgd = new SGD(new Map([["w", w]]), { learningRate: 0.1, momentum: 0.9, weightDecay: 0 });
  * const g = tf.tensor1d([1, 1]);
  * sgd.step(new Map([["w", g]]));
- * console.log(await w.data()); // [0.9, 1.9]
+ * const [a, b] = await w.data();
+ * assert.ok(Math.abs(a! - 0.9) < 1e-6 && Math.abs(b! - 1.9) < 1e-6);
  * g.dispose();
  * sgd.dispose();
  * w.dispose();

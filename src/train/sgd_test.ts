@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../deps.ts";
-import { assertAllClose, forEachBackend, values } from "../_testing.ts";
+import { assertAllClose, forEachBackend, values } from "../testing.ts";
 import { SGD } from "./sgd.ts";
 
 Deno.test("SGD.step() follows momentum and weight decay as worked out by hand", async (t) => {

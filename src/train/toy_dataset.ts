@@ -9,7 +9,7 @@
  * @module
  */
 import type { Dataset, Keypoint, Sample, Split } from "../data/types.ts";
-import { mixSeed, Mulberry32 } from "../data/_prng.ts";
+import { mixSeed, Mulberry32 } from "../util/prng.ts";
 
 /** The toy dataset's name. */
 export const TOY_DATASET = "toy-shapes";
@@ -31,9 +31,11 @@ function clampByte(v: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toySample } from "./toy_dataset.ts";
  * const s = toySample("train", 0);
- * console.log(s.image.width, s.keypoints?.length); // 32 2
+ * assert.equal(s.image.width, 32);
+ * assert.equal(s.keypoints?.length, 2);
  * ```
  */
 export function toySample(split: Split, index: number, size: number = TOY_SIZE): Sample {
@@ -101,9 +103,11 @@ export function toySample(split: Split, index: number, size: number = TOY_SIZE):
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openToyDataset } from "./toy_dataset.ts";
  * const val = openToyDataset("val");
- * console.log(val.ids.length, val.classes); // 32 ["background", "disc", "square"]
+ * assert.equal(val.ids.length, 32);
+ * assert.deepEqual(val.classes, ["background", "disc", "square"]);
  * ```
  */
 export function openToyDataset(

@@ -40,7 +40,7 @@ import {
   writeCheckpointFile,
 } from "../clvm/checkpoint.ts";
 import { keypointCoordinates } from "../clvm/heads.ts";
-import { mixSeed } from "../data/_prng.ts";
+import { mixSeed } from "../util/prng.ts";
 import { batchCount, batches } from "../data/batches.ts";
 import { createPreprocessor, type PreprocessConfig } from "../data/preprocess.ts";
 import type { Dataset } from "../data/types.ts";
@@ -50,7 +50,8 @@ import { type Recipe, type RecipeName, resolveRecipe } from "./recipes.ts";
 import { SGD } from "./sgd.ts";
 import { type Batch, type BatchSpec, disposeBatch, toTensors } from "./_inputs.ts";
 import { openTrainData, type TrainData } from "./_datasets.ts";
-import { createTrainProgress } from "./_progress_bar.ts";
+import { exists } from "../util/fs.ts";
+import { createProgress } from "../util/progress.ts";
 import { acquireLock } from "../util/lock.ts";
 import { makeRunDir, moveContentsAside, runDirState, timeStamp } from "../util/run_dir.ts";
 import { registerCpuConvGrad } from "./_cpu_conv_grad.ts";
@@ -555,16 +556,6 @@ export async function evaluate(
     result.keypointError = visible ? distance / visible / spec.size : NaN;
   }
   return result;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 function positiveInteger(what: string, value: unknown, min = 1): number {
@@ -1083,8 +1074,12 @@ async function runEpochs(
 
   for (let epoch = state.epoch + 1; epoch <= config.epochs; epoch++) {
     const accum = { ...state.accum };
+    const imagesAtStart = accum.images;
     const bar = options.progress
-      ? createTrainProgress(`epoch ${epoch}/${config.epochs}`, batchesPerEpoch, state.batchInEpoch)
+      ? createProgress(`epoch ${epoch}/${config.epochs}`, batchesPerEpoch, {
+        startAt: state.batchInEpoch,
+        rateUnit: "img",
+      })
       : null;
     const stream = batches(data.train, {
       batchSize,
@@ -1145,7 +1140,11 @@ async function runEpochs(
       accum.seconds += (performance.now() - t0) / 1000;
       state = { ...state, step, batchInEpoch: b + 1, accum };
       stepsThisCall++;
-      bar?.update(b + 1, accum.images, accum.loss / accum.batches);
+      const loss = accum.loss / accum.batches;
+      bar?.update(b + 1, {
+        work: accum.images - imagesAtStart,
+        note: `loss ${Number.isFinite(loss) ? loss.toFixed(4) : String(loss)}`,
+      });
       if (
         config.checkpointEvery > 0 && step % config.checkpointEvery === 0 &&
         b + 1 < batchesPerEpoch

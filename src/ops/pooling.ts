@@ -8,11 +8,14 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
-import type { Feedback } from "./config.ts";
+import { type Tensor4D as T4, tf } from "../deps.ts";
 import { unaryWithGrad } from "./_custom_grad.ts";
 
-type T4 = tf.Tensor4D;
+/**
+ * How the top-down signal crosses a 2×2 pooling (the model's `Feedback` option): copied to
+ * the 4 cells, sent to the cell that won the NMS, or to the top-left cell only.
+ */
+export type UnpoolMode = "replicate" | "switches" | "zero-interlace";
 
 function sumPoolRaw(x: T4): T4 {
   return tf.mul(tf.avgPool(x, 2, 2, "valid"), 4);
@@ -51,7 +54,7 @@ function topLeftMask(h: number, w: number): T4 {
  * crosses an NMS layer. `switches` is the layer's current winner mask (1 at the cell
  * that won its last NMS), needed by the `switches` mode only.
  */
-export function unpool(x: T4, feedback: Feedback, switches?: T4): T4 {
+export function unpool(x: T4, feedback: UnpoolMode, switches?: T4): T4 {
   return tf.tidy(() => {
     const up = replicate2x2(x);
     if (feedback === "replicate") return up;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mixSeed, Mulberry32, shuffleInPlace } from "./_prng.ts";
+import { mixSeed, Mulberry32, shuffleInPlace } from "./prng.ts";
 
 // The generator as Tommy Ettinger published it (closure over a float-typed accumulator
 // that JS coerces through `|0`): an independent formulation to compare against.

@@ -1,15 +1,31 @@
-// A small progress bar for long data jobs: count/total, rate and ETA on stderr. On a
-// terminal it redraws one line in place; otherwise it prints a plain line at each 10 % step
-// and a last one from done().
+/**
+ * One progress bar for every long job (extracting archives, scoring, training epochs):
+ * count/total, percent, an optional note (a running loss), the rate and the ETA on stderr.
+ * On a terminal it redraws one line in place; otherwise it prints a plain line at each
+ * 10 % step and a last one from `done()`.
+ *
+ * @module
+ */
+
+/** What a caller may show beside the count on each update. */
+export interface ProgressDetail {
+  /** Text shown after the percentage, e.g. `loss 0.1234`. */
+  note?: string;
+  /**
+   * Work done so far in the rate's unit when it differs from the count (images trained
+   * while the count is in batches); default: the count.
+   */
+  work?: number;
+}
 
 /** A running progress display. */
 export interface Progress {
-  /** Sets the count done so far. */
-  update(count: number): void;
+  /** Sets the count done so far (and, optionally, the note and the work for the rate). */
+  update(count: number, detail?: ProgressDetail): void;
   /** Adds `n` (default 1) to the count. */
   tick(n?: number): void;
-  /** Draws the final state and ends the line. */
-  done(): void;
+  /** Draws the final state, or writes `summary` in its place, and ends the line. */
+  done(summary?: string): void;
 }
 
 /** Options for {@link createProgress}; the defaults write to stderr. */
@@ -22,11 +38,25 @@ export interface ProgressOptions {
   now?: () => number;
   /** How counts are shown (default: integers; `bytes` shows MB). */
   unit?: "items" | "bytes";
+  /** The rate's unit when it is not the count's (`"img"` shows `12.5 img/s`). */
+  rateUnit?: string;
+  /** Count already done when the bar starts (a resumed epoch); rate and ETA exclude it. */
+  startAt?: number;
   /** Minimum time between redraws on a terminal, ms (default 100). */
   intervalMs?: number;
 }
 
-/** `m:ss` or `h:mm:ss`. */
+/**
+ * A duration in seconds as `m:ss` or `h:mm:ss` (`?` when unknown).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatDuration } from "./progress.ts";
+ * assert.equal(formatDuration(3725), "1:02:05");
+ * assert.equal(formatDuration(NaN), "?");
+ * ```
+ */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "?";
   const s = Math.round(seconds);
@@ -40,10 +70,14 @@ export function formatDuration(seconds: number): string {
  * Starts a progress display for `total` units of work labelled `label`.
  *
  * @example
- * ```ts ignore
- * const bar = createProgress("masks", 2927);
- * for (let i = 0; i < 2927; i++) bar.tick();
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createProgress } from "./progress.ts";
+ * const lines: string[] = [];
+ * const bar = createProgress("masks", 4, { write: (s) => lines.push(s), tty: false });
+ * for (let i = 0; i < 4; i++) bar.tick();
  * bar.done();
+ * assert.match(lines.at(-1)!, /^masks \[#+\] 4\/4 100% /);
  * ```
  */
 export function createProgress(
@@ -57,36 +91,42 @@ export function createProgress(
   const now = options.now ?? (() => performance.now());
   const interval = options.intervalMs ?? 100;
   const bytes = options.unit === "bytes";
+  const startAt = options.startAt ?? 0;
   const start = now();
-  let count = 0;
+  let count = startAt;
+  let note: string | undefined;
+  let work: number | undefined;
   let lastDraw = -Infinity;
-  let lastDecile = 0;
+  let lastDecile = total > 0 ? Math.floor((startAt / total) * 10) : 0;
   let finished = false;
 
   const fmt = (n: number): string => bytes ? `${(n / 1e6).toFixed(1)} MB` : String(n);
   const line = (): string => {
     const elapsed = (now() - start) / 1000;
-    const rate = elapsed > 0 ? count / elapsed : 0;
+    const ran = count - startAt;
     const frac = total > 0 ? Math.min(1, count / total) : 1;
-    const eta = rate > 0 && elapsed >= 0.25 ? (total - count) / rate : NaN;
+    const eta = ran > 0 && elapsed >= 0.25 ? (total - count) * elapsed / ran : NaN;
+    const done = work ?? ran;
+    const rate = elapsed > 0 ? done / elapsed : 0;
+    const unit = options.rateUnit ? ` ${options.rateUnit}/s` : "/s";
     // Too early for a meaningful rate: show none rather than a wild one.
-    const early = elapsed < 0.25 && !finished;
+    const early = (elapsed < 0.25 || done <= 0) && !finished;
     const rateText = early
-      ? "-/s"
+      ? `-${unit}`
       : bytes
       ? `${(rate / 1e6).toFixed(1)} MB/s`
-      : `${rate.toFixed(1)}/s`;
+      : `${rate.toFixed(1)}${unit}`;
     const width = 24;
     const filled = Math.round(frac * width);
     const bar = "#".repeat(filled) + ".".repeat(width - filled);
     const tail = finished ? `in ${formatDuration(elapsed)}` : `ETA ${formatDuration(eta)}`;
     return `${label} [${bar}] ${fmt(count)}/${fmt(total)} ${(frac * 100).toFixed(0)}% ` +
-      `${rateText} ${tail}`;
+      `${note ? `${note} ` : ""}${rateText} ${tail}`;
   };
   const draw = (force: boolean): void => {
     if (tty) {
       const t = now();
-      if (!force && t - lastDraw < interval) return;
+      if (!force && t - lastDraw < interval && count < total) return;
       lastDraw = t;
       write(`\r\x1b[K${line()}`);
     } else {
@@ -97,17 +137,23 @@ export function createProgress(
     }
   };
   return {
-    update(n: number): void {
+    update(n: number, detail?: ProgressDetail): void {
       count = n;
+      if (detail?.note !== undefined) note = detail.note;
+      if (detail?.work !== undefined) work = detail.work;
       if (!finished) draw(false);
     },
     tick(n = 1): void {
       count += n;
       if (!finished) draw(false);
     },
-    done(): void {
+    done(summary?: string): void {
       if (finished) return;
       finished = true;
+      if (summary !== undefined) {
+        write(tty ? `\r\x1b[K${summary}\n` : `${summary}\n`);
+        return;
+      }
       draw(true);
       if (tty) write("\n");
     },

@@ -12,12 +12,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const rng = new Mulberry32(42);
  * const a = rng.next();
  * const saved = rng.state;
  * const b = rng.next();
  * const again = Mulberry32.fromState(saved);
- * console.assert(again.next() === b && a >= 0 && a < 1);
+ * assert.ok(again.next() === b && a >= 0 && a < 1);
  * ```
  */
 export class Mulberry32 {
@@ -70,7 +71,8 @@ export class Mulberry32 {
  *
  * @example
  * ```ts
- * console.assert(mixSeed(1, 0, 5) !== mixSeed(1, 0, 6));
+ * import assert from "node:assert/strict";
+ * assert.ok(mixSeed(1, 0, 5) !== mixSeed(1, 0, 6));
  * ```
  */
 export function mixSeed(...parts: number[]): number {
@@ -89,8 +91,9 @@ export function mixSeed(...parts: number[]): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const order = shuffleInPlace([0, 1, 2, 3], new Mulberry32(7));
- * console.assert(order.length === 4);
+ * assert.ok(order.length === 4);
  * ```
  */
 export function shuffleInPlace<T>(items: T[], rng: Mulberry32): T[] {

@@ -11,10 +11,8 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import { type Tensor, type Tensor4D as T4, tf } from "../deps.ts";
 import { unaryWithGrad } from "./_custom_grad.ts";
-
-type T4 = tf.Tensor4D;
 
 /** The one-hot winner mask of each 2×2 group, as float32 of `a`'s shape (no gradient). */
 function winnersRaw(a: T4): T4 {
@@ -35,7 +33,7 @@ function winnersRaw(a: T4): T4 {
 }
 
 /** Checks that a layer's activations can be grouped 2×2. */
-export function checkGroupable(a: tf.Tensor, layer: number): void {
+export function checkGroupable(a: Tensor, layer: number): void {
   const [, h, w] = a.shape;
   if (a.rank !== 4 || h! % 2 !== 0 || w! % 2 !== 0) {
     throw new Error(

@@ -1,0 +1,18 @@
+/**
+ * The datasets in their real on-disk formats (LFW-Parts, AFLW, Pascal Person), opened by name
+ * through `openDataset`, the image, MAT and tar codecs they need, preprocessing for the
+ * network and seeded batches.
+ *
+ * @module
+ */
+export * from "./aflw.ts";
+export * from "./batches.ts";
+export * from "./image.ts";
+export * from "./lfw_parts.ts";
+export * from "./mat_writer.ts";
+export * from "./matfile.ts";
+export * from "./open_dataset.ts";
+export * from "./pascal_person.ts";
+export * from "./preprocess.ts";
+export * from "./tar.ts";
+export * from "./types.ts";

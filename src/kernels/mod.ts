@@ -1,0 +1,12 @@
+/**
+ * Fused kernels for inference (WGSL on webgpu, with cpu and wasm twins that serve as test
+ * oracles), their registration, and the wasm convolution gradients that make training on
+ * wasm possible.
+ *
+ * @module
+ */
+export * from "./fused_topdown.ts";
+export * from "./fused_update.ts";
+export * from "./register.ts";
+export * from "./wasm_conv.ts";
+export type { KernelConfig, Tensor, Tensor1D, Tensor4D } from "../deps.ts";

@@ -1,0 +1,11 @@
+/**
+ * Differentiable tensor ops below the model and the kernels: the 2×2 non-maximum suppression,
+ * the sum-pool and its transposes (one per feedback mode), and the top-down convolution
+ * (the exact adjoint of the bottom-up `conv2d(·, w, "same")`).
+ *
+ * @module
+ */
+export * from "./conv.ts";
+export * from "./nms.ts";
+export * from "./pooling.ts";
+export type { Tensor, Tensor4D } from "../deps.ts";
