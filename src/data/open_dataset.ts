@@ -66,6 +66,7 @@ function renamed(ds: Dataset, name: string): Dataset {
   };
   if (ds.classes) out.classes = ds.classes;
   if (ds.keypointNames) out.keypointNames = ds.keypointNames;
+  if (ds.problems) out.problems = ds.problems;
   return out;
 }
 
