@@ -82,7 +82,8 @@ export const DEFAULT_MAX_SKIP_FRACTION = 0.01;
 
 /**
  * Throws when more than `fraction` of a split's `total` samples were skipped (at least
- * one skip is always allowed), naming the count, the first problems and the check to run.
+ * one skip is allowed unless `fraction` is 0), naming the count, the first problems and
+ * the check to run.
  */
 export function checkSkips(
   what: string,
@@ -95,12 +96,14 @@ export function checkSkips(
   if (!(fraction >= 0 && fraction <= 1)) {
     throw new Error(`Invalid maxSkipFraction ${fraction}: expected a number in 0..1`);
   }
-  const allowed = Math.max(1, Math.floor(total * fraction));
+  const allowed = fraction === 0 ? 0 : Math.max(1, Math.floor(total * fraction));
   if (skipped <= allowed) return;
   const first = problems.slice(0, 3).map((p) => `"${p.file}": ${p.message}`).join("; ");
   throw new Error(
-    `Cannot open the ${what}: ${skipped} of ${total} samples cannot be used (more than ${
-      (fraction * 100).toFixed(fraction < 0.01 ? 1 : 0)
-    }%, ${allowed} allowed); first: ${first}; run \`${checkCommand}\` for the full list`,
+    `Cannot open the ${what}: ${skipped} of ${total} samples cannot be used (more than ${+(
+      fraction * 100
+    ).toFixed(
+      2,
+    )}%, ${allowed} allowed); first: ${first}; run \`${checkCommand}\` for the full list`,
   );
 }

@@ -166,7 +166,7 @@ export interface AflwOptions {
   splitFile?: string;
   /**
    * The largest fraction of the split that may be skipped as unusable (default 0.01;
-   * at least one sample is always allowed). More than that is an error.
+   * at least one sample is allowed unless it is 0). More than that is an error.
    */
   maxSkipFraction?: number;
 }
@@ -842,6 +842,7 @@ export async function openAflw(options: AflwOptions): Promise<Dataset> {
     all.length - faces.length,
     problems,
     options.maxSkipFraction,
+    `deno task data check aflw --root ${root}`,
   );
   const ids = Object.freeze(faces.map((f) => `face${f.faceId}`));
   const get = (i: number): Promise<Sample> => {

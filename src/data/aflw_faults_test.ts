@@ -106,7 +106,7 @@ Deno.test("more than 1% of a split unusable is one error naming the count and th
     new RegExp(
       `^Error: Cannot open the AFLW train split of "${w.root}": ${skipped} of ${
         train.ids.length + skipped
-      } samples cannot be used \\(more than 1%, 1 allowed\\); first: ".*": face \\d+ skipped: its FaceRect is .*; run \`deno task data check\` for the full list$`,
+      } samples cannot be used \\(more than 1%, 1 allowed\\); first: ".*": face \\d+ skipped: its FaceRect is .*; run \`deno task data check aflw --root ${w.root}\` for the full list$`,
     ),
   );
   await cleanup();
