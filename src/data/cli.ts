@@ -2,12 +2,14 @@
  * `deno task data`: prepare, validate and time the datasets.
  *
  *     deno task data prepare lfw-parts --from DIR --root DIR
- *     deno task data check <dataset> [--root DIR] [--seed N] [--decode]
- *     deno task data time <dataset> [--root DIR] [--split S] [--limit N] [--seed N]
+ *     deno task data check <dataset> [--root DIR] [--seed N] [--decode] [--split-file FILE]
+ *     deno task data time <dataset> [--root DIR] [--split S] [--limit N] [--seed N] [--split-file FILE]
  *     deno task data list
  *
- * `check` prints the {@link CheckReport} as JSON on stdout and exits 1 when it lists
- * problems; usage errors exit 2.
+ * `check` prints the {@link CheckReport} as JSON on stdout (problems grouped by kind,
+ * the rarest kinds first: root causes before their follow-on lines) and a summary of
+ * them on stderr, one line per kind and "… and N more like this"; it exits 1 when it
+ * lists problems. Usage errors exit 2.
  *
  * @module
  */
@@ -15,7 +17,7 @@ import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
 import { prepareLfwParts, progressBars } from "./lfw_parts.ts";
 import { checkDataset, DATASET_NAMES, openDataset } from "./open_dataset.ts";
-import type { CheckReport, Split } from "./types.ts";
+import type { CheckReport, DataProblem, Split } from "./types.ts";
 
 const HELP = `Usage: deno task data <command> [options]
 
@@ -25,18 +27,22 @@ Commands:
       lfw-funneled-parts-subset.tgz, parts_lfw_funneled_gt_images.tgz, the optional
       superpixel tarballs, parts_{train,validation,test}.txt) into --root, with a progress
       bar. A second run with the same files does nothing.
-  check <dataset> [--root DIR] [--seed N] [--decode]
-      Validate a dataset; print counts, class fractions and every problem as JSON.
-      Exits 1 when there are problems. --decode decodes every image (slower).
-  time <dataset> [--root DIR] [--split S] [--limit N] [--seed N]
-      Load --limit samples (default 500) of a split (default train), one after another,
-      and print images per second (wall clock and per CPU second) as JSON.
+  check <dataset> [--root DIR] [--seed N] [--decode] [--split-file FILE]
+      Validate a dataset; print counts, class fractions and every problem as JSON
+      (and a summary on stderr). Exits 1 when there are problems. --decode decodes
+      every image (slower).
+  time <dataset> [--root DIR] [--split S] [--limit N] [--seed N] [--split-file FILE]
+      Load --limit samples (default 500, at least 1) of a split (default train), one
+      after another, and print images per second (wall clock and per CPU second) as JSON.
   list
       Print the dataset names.
 
 Datasets: ${DATASET_NAMES.join(", ")}
 Real datasets need --root; synthetic ones are generated on demand (into --root, or
-.cache/synthetic/<name>-seed<N>; --seed defaults to 1).
+.cache/synthetic/<name>-seed<N>; --seed defaults to 1). --split-file (aflw,
+pascal-person) names the split file to read or write; by default it lives in the root,
+or in the split cache (.cache/splits, $XDG_CACHE_HOME/clvm/splits or $CLVM_SPLIT_CACHE)
+when the root is read-only.
 
 Options:
   -h, --help   Show this help.
@@ -81,6 +87,7 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
         split: { type: "string" },
         limit: { type: "string" },
         decode: { type: "boolean" },
+        "split-file": { type: "string" },
       },
     });
   } catch (e) {
@@ -139,10 +146,12 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
         const name = needDataset();
         let report: CheckReport;
         try {
-          const options: { root?: string; seed?: number; decode?: boolean } = {};
+          const options: { root?: string; seed?: number; decode?: boolean; splitFile?: string } =
+            {};
           if (values.root) options.root = values.root;
           if (seed !== undefined) options.seed = seed;
           if (values.decode) options.decode = true;
+          if (values["split-file"]) options.splitFile = values["split-file"];
           report = await checkDataset(name, options);
         } catch (e) {
           if (e instanceof Error && /expected a root folder/.test(e.message)) {
@@ -159,7 +168,10 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
             }],
           };
         }
+        const groups = groupProblems(report.problems);
+        report.problems = groups.flat();
         io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+        if (report.problems.length > 0) io.stderr(summarizeProblems(groups));
         return report.problems.length > 0 ? 1 : 0;
       }
       case "time": {
@@ -169,11 +181,16 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
           throw new UsageError(`Expected --split train, val or test, found "${split}"`);
         }
         const limit = int("limit", values.limit) ?? 500;
-        const options: { root?: string; split: Split; seed?: number } = { split };
+        if (limit < 1) throw new UsageError(`Expected --limit ≥ 1, found ${limit}`);
+        const options: { root?: string; split: Split; seed?: number; splitFile?: string } = {
+          split,
+        };
         if (values.root) options.root = values.root;
         if (seed !== undefined) options.seed = seed;
+        if (values["split-file"]) options.splitFile = values["split-file"];
         const ds = await openDataset(name, options);
         const n = Math.min(limit, ds.ids.length);
+        if (n === 0) throw new Error(`Cannot time ${name} ${split}: the split has no samples`);
         await ds.get(0); // warm-up (module compilation, first file reads)
         const c0 = cpuUsage();
         const t0 = performance.now();
@@ -208,6 +225,38 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
     io.stderr(`${e instanceof Error ? e.message : e}\n`);
     return 1;
   }
+}
+
+/**
+ * Problems grouped by kind (the message with its numbers and quoted names blanked), the
+ * rarest kinds first and file order within a kind: a root cause (one missing folder)
+ * comes before the dozens of lines that follow from it.
+ */
+export function groupProblems(problems: readonly DataProblem[]): DataProblem[][] {
+  const kinds = new Map<string, DataProblem[]>();
+  for (const p of problems) {
+    const key = p.message.replace(/"[^"]*"/g, '""').replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/gi, "#");
+    const list = kinds.get(key);
+    if (list) list.push(p);
+    else kinds.set(key, [p]);
+  }
+  return [...kinds.values()].sort((a, b) => a.length - b.length);
+}
+
+/** One line per kind of problem, with "… and N more like this" for the rest. */
+export function summarizeProblems(groups: readonly DataProblem[][]): string {
+  const total = groups.reduce((n, g) => n + g.length, 0);
+  const lines = [
+    `${total} problem${total === 1 ? "" : "s"} (${groups.length} kind${
+      groups.length === 1 ? "" : "s"
+    }, rarest first):`,
+  ];
+  for (const g of groups) {
+    const first = g[0]!;
+    lines.push(`  ${first.file}: ${first.message}`);
+    if (g.length > 1) lines.push(`    … and ${g.length - 1} more like this`);
+  }
+  return lines.join("\n") + "\n";
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
