@@ -591,7 +591,10 @@ function checkPasses(passes: number): void {
 }
 
 /**
- * Creates a CLVM.
+ * Creates a CLVM. Options are checked strictly (booleans must be booleans, numbers
+ * finite, unknown keys are errors naming the valid ones). A tfjs backend must be
+ * initialized first: before `await initBackend()` this throws one sentence saying so
+ * (the backend choice is asynchronous, so it cannot be made here).
  *
  * @example
  * ```ts

@@ -19,6 +19,17 @@
  * - When a face has two rows for the same landmark or two rects, the first row (by rowid)
  *   counts; the check lists the duplicates as notes.
  *
+ * Faults are handled per sample, never by refusing the database (issue 13 §8):
+ * - A NULL (or text) coordinate: that landmark is taken as invisible; a NULL in a
+ *   `FaceRect`, a zero-size rect, a face without a `FaceImages` row or whose image file
+ *   is missing: the face keeps its place in the split (splits depend only on which faces
+ *   have a rect) but {@link openAflw} skips it. A visible landmark outside the image by
+ *   more than the rect's larger side (what `data check` flags) is taken as invisible.
+ *   Each is listed in the dataset's `problems` with the face id and its file.
+ * - More than 1% of a split skipped (`maxSkipFraction`) is one error naming the count.
+ * - The split file lives in the root when the root is writable, else in the split cache
+ *   (`_split_cache.ts`), or where `splitFile` says.
+ *
  * Coordinates (converted to the convention of `types.ts`, where pixel column i spans
  * [i, i + 1) and has its centre at i + 0.5) [inferred: the AFLW C++ toolkit stores OpenCV
  * style pixel indices]: a landmark stored as (x, y), 0-based with pixel centres at
@@ -967,20 +978,19 @@ export async function checkAflw(
       imageSizes.set(path, size);
     }
     const size = imageSizes.get(path) ?? { width: face.imageWidth, height: face.imageHeight };
-    const margin = Math.max(face.rect.w, face.rect.h);
+    const far = size.width === null || size.height === null
+      ? new Set<number>()
+      : new Set(aflwOutlierLandmarks(face, size.width, size.height));
     face.landmarks.forEach((p, k) => {
       landmarks++;
       if (!p) return;
       visible++;
-      if (size.width === null || size.height === null) return;
-      const x = p[0] + 0.5;
-      const y = p[1] + 0.5;
-      if (x < -margin || y < -margin || x > size.width + margin || y > size.height + margin) {
+      if (far.has(k)) {
         problems.push({
           file: index.sqlitePath,
           message: `face ${face.faceId} landmark ${k + 1} (${AFLW_LANDMARKS[k]}) at ` +
             `(${p[0]}, ${p[1]}) lies outside the ${size.width}×${size.height} image ` +
-            `by more than the face rect's size ${margin}`,
+            `by more than the face rect's size ${Math.max(face.rect!.w, face.rect!.h)}`,
         });
       }
     });
