@@ -65,7 +65,8 @@ export async function tryWriteAtomic(
   text: string,
   mkdir = false,
 ): Promise<string | null> {
-  const tmp = `${path}.${Deno.pid}.${Date.now()}.tmp`;
+  // pid and time alone collide when one process opens several splits at once.
+  const tmp = `${path}.${Deno.pid}.${Date.now()}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
     if (mkdir) await Deno.mkdir(join(path, ".."), { recursive: true });
     await Deno.writeTextFile(tmp, text);

@@ -187,3 +187,19 @@ console.log(JSON.stringify([a.ids.length, b.ids.join() === a.ids.join()]));`;
   await Deno.remove(cache, { recursive: true });
   await cleanup();
 });
+
+Deno.test("opening the three splits of a fresh root at once writes one split file, no race", async () => {
+  const { w, cleanup } = await faulty(() => {});
+  const sizes = [];
+  for (const split of SPLITS) sizes.push((await openAflw({ root: w.root, split })).ids.length);
+  for (let round = 0; round < 3; round++) {
+    await Deno.remove(join(w.root, "clvm-split-seed1.json")).catch(() => {});
+    const opened = await Promise.all(SPLITS.map((split) => openAflw({ root: w.root, split })));
+    assert.deepEqual(opened.map((d) => d.ids.length), sizes);
+  }
+  assert.deepEqual(
+    [...Deno.readDirSync(w.root)].map((e) => e.name).filter((n) => n.startsWith("clvm")),
+    ["clvm-split-seed1.json"],
+  );
+  await cleanup();
+});
