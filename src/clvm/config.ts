@@ -131,7 +131,7 @@ function checkKeys(what: string, value: object, valid: readonly string[]): void 
 }
 
 /** A value as a user wrote it: `NaN`, `"false"` (quoted), `null`, `[object]`. */
-export function showValue(value: unknown): string {
+function showValue(value: unknown): string {
   if (typeof value === "number" || typeof value === "bigint") return String(value);
   if (typeof value === "string") return JSON.stringify(value);
   if (value === null || value === undefined || typeof value === "boolean") return String(value);

@@ -737,6 +737,17 @@ export function aflwFaceDefect(face: AflwFace): string | null {
  * The 0-based indices of a face's landmarks that lie outside a `width`×`height` image
  * by more than the face rect's larger side: the rule `data check` flags, and the
  * landmarks the loader drops (as invisible) instead of training on them.
+ *
+ * @example
+ * ```ts
+ * import { aflwOutlierLandmarks, type AflwFace } from "./aflw.ts";
+ * const face: AflwFace = {
+ *   faceId: 7, fileId: "image1.jpg", filepath: "0/image1.jpg", imageWidth: 100,
+ *   imageHeight: 80, rect: { x: 5, y: 5, w: 30, h: 20 }, landmarks: [[10, 10], [1e9, 10]],
+ *   pose: null,
+ * };
+ * console.log(aflwOutlierLandmarks(face, 100, 80)); // [1]
+ * ```
  */
 export function aflwOutlierLandmarks(face: AflwFace, width: number, height: number): number[] {
   if (!face.rect) return [];
