@@ -64,7 +64,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   "src/ops": ["src/deps", "src/util"],
   "src/kernels": ["src/deps", "src/util", "src/ops"],
   "src/backend": ["src/deps", "src/util", "src/kernels"],
-  "src/clvm": ["src/deps", "src/util", "src/ops", "src/kernels"],
+  "src/clvm": ["src/deps", "src/util", "src/ops", "src/kernels", "src/backend"],
   "src/data": ["src/deps", "src/util"],
   "src/eval": ["src/util", "src/data"],
   // The report rasterizes SVG with resvg, named in src/deps.ts.

@@ -175,6 +175,30 @@ export async function initBackend(
   return lastReport;
 }
 
+/**
+ * Throws one sentence telling the caller to `await initBackend()` when no tfjs backend
+ * has been initialized yet (neither {@link initBackend} nor `tf.setBackend` has run).
+ * Without it, the first tensor would make tfjs try its highest-priority backend
+ * (`webgpu`, which needs an asynchronous start) and fail with an error about tfjs's
+ * internals.
+ *
+ * @example
+ * ```ts
+ * import { requireBackend, initBackend } from "./backend.ts";
+ * await initBackend("cpu");
+ * requireBackend("createCLVM()"); // passes: a backend is ready
+ * ```
+ */
+export function requireBackend(what: string): void {
+  const engine = tf.engine() as unknown as { backendInstance?: unknown };
+  if (engine.backendInstance == null) {
+    throw new Error(
+      `Cannot run ${what} before a tfjs backend is initialized: ` +
+        'call `await initBackend()` (or `await initBackend("cpu")`) first',
+    );
+  }
+}
+
 /** The report of the last {@link initBackend} call, or null before the first. */
 export function backendReport(): BackendReport | null {
   return lastReport;

@@ -149,11 +149,47 @@ function checkKeys(what: string, value: object, valid: readonly string[]): void 
   }
 }
 
+/** A value as a user wrote it: `NaN`, `"false"` (quoted), `null`, `[object]`. */
+function showValue(value: unknown): string {
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === null || value === undefined || typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "function") return "a function";
+  return "an object";
+}
+
+/** The type of a value, for "found a string" in messages. */
+function typeOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  const t = typeof value;
+  return t === "object" ? "an object" : `a ${t}`;
+}
+
 function positiveInteger(what: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    fail(`Invalid ${what} ${JSON.stringify(value)}: expected an integer ≥ 1`);
+    fail(`Invalid ${what} ${showValue(value)}: expected an integer ≥ 1`);
   }
   return value;
+}
+
+function boolean(what: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    fail(
+      `Invalid ${what} ${showValue(value)}: expected a boolean (true or false), found ${
+        typeOf(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+function plainObject(what: string, value: unknown): asserts value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    fail(`Invalid ${what} ${showValue(value)}: expected an object`);
+  }
 }
 
 function resolveArchitecture(
@@ -161,7 +197,9 @@ function resolveArchitecture(
 ): { spec: Required<ArchitectureSpec>; name: string } {
   if (architecture === undefined) return { spec: ARCHITECTURES.tiny, name: "tiny" };
   if (typeof architecture === "string") {
-    const spec = (ARCHITECTURES as Record<string, Required<ArchitectureSpec>>)[architecture];
+    const spec = Object.hasOwn(ARCHITECTURES, architecture)
+      ? (ARCHITECTURES as Record<string, Required<ArchitectureSpec>>)[architecture]
+      : undefined;
     if (!spec) {
       fail(
         `Unknown architecture "${architecture}": expected one of ${
@@ -171,6 +209,7 @@ function resolveArchitecture(
     }
     return { spec, name: architecture };
   }
+  plainObject("architecture", architecture);
   checkKeys("architecture field", architecture, ["inputChannels", "layers", "kernelSize"]);
   const inputChannels = positiveInteger("architecture inputChannels", architecture.inputChannels);
   const kernelSize = positiveInteger("architecture kernelSize", architecture.kernelSize ?? 3);
@@ -179,10 +218,11 @@ function resolveArchitecture(
     fail("Invalid architecture layers: expected a non-empty array of { channels, nms }");
   }
   const layers = architecture.layers.map((layer, i) => {
+    plainObject(`architecture layer ${i + 1}`, layer);
     checkKeys(`field of architecture layer ${i + 1}`, layer, ["channels", "nms"]);
     return {
       channels: positiveInteger(`channels of architecture layer ${i + 1}`, layer.channels),
-      nms: Boolean(layer.nms),
+      nms: boolean(`nms of architecture layer ${i + 1}`, layer.nms, false),
     };
   });
   return { spec: { inputChannels, kernelSize, layers }, name: "custom" };
@@ -196,13 +236,19 @@ export function resolveOptions(
   options: CLVMOptions,
   presets: Readonly<Record<string, CLVMOptions>>,
 ): ResolvedOptions {
-  if (options === null || typeof options !== "object") {
-    fail(`Invalid CLVM options ${JSON.stringify(options)}: expected an object`);
-  }
+  plainObject("CLVM options", options);
   checkKeys("CLVM option", options, OPTION_NAMES as string[]);
   let merged: CLVMOptions = options;
   if (options.variant !== undefined) {
-    const preset = presets[options.variant];
+    if (typeof options.variant !== "string") {
+      fail(
+        `Invalid variant ${showValue(options.variant)}: expected a string, found ${
+          typeOf(options.variant)
+        }`,
+      );
+    }
+    if (options.heads !== undefined) plainObject("heads", options.heads);
+    const preset = Object.hasOwn(presets, options.variant) ? presets[options.variant] : undefined;
     if (!preset) {
       fail(
         `Unknown variant "${options.variant}": expected one of ${Object.keys(presets).join(", ")}`,
@@ -219,14 +265,18 @@ export function resolveOptions(
   const passes = positiveInteger("passes", merged.passes ?? 1);
   const feedback = merged.feedback ?? "replicate";
   if (!FEEDBACK_MODES.includes(feedback)) {
-    fail(`Unknown feedback "${feedback}": expected one of ${FEEDBACK_MODES.join(", ")}`);
+    fail(`Unknown feedback ${showValue(feedback)}: expected one of ${FEEDBACK_MODES.join(", ")}`);
   }
+  const tied = boolean("tied", merged.tied, true);
+  const batchNorm = boolean("batchNorm", merged.batchNorm, false);
   const heads: HeadsSpec = {};
   const givenHeads = merged.heads ?? {};
+  plainObject("heads", givenHeads);
   checkKeys("head", givenHeads, ["segmentation", "keypoints"]);
   for (const task of ["segmentation", "keypoints"] as const) {
     const head = givenHeads[task];
-    if (!head) continue;
+    if (head === undefined) continue;
+    plainObject(`${task} head`, head);
     checkKeys(`${task} head field`, head, ["layer", "channels"]);
     if (head.layer === undefined) {
       fail(
@@ -247,21 +297,23 @@ export function resolveOptions(
     heads[task] = { layer, channels };
   }
   const seed = merged.seed ?? 1;
-  if (!Number.isInteger(seed)) fail(`Invalid seed ${seed}: expected an integer`);
+  if (typeof seed !== "number" || !Number.isSafeInteger(seed)) {
+    fail(`Invalid seed ${showValue(seed)}: expected an integer`);
+  }
   const weightStd = merged.weightStd ?? 0.01;
   const biasStd = merged.biasStd ?? 0.1;
   for (const [what, v] of [["weightStd", weightStd], ["biasStd", biasStd]] as const) {
     if (typeof v !== "number" || !(v >= 0) || !Number.isFinite(v)) {
-      fail(`Invalid ${what} ${v}: expected a finite number ≥ 0`);
+      fail(`Invalid ${what} ${showValue(v)}: expected a finite number ≥ 0`);
     }
   }
   return {
     architecture: spec,
     architectureName: name,
     passes,
-    tied: merged.tied ?? true,
+    tied,
     feedback,
-    batchNorm: merged.batchNorm ?? false,
+    batchNorm,
     heads,
     seed,
     weightStd,

@@ -21,6 +21,7 @@ import { sumPool2x2, unpool } from "../ops/pooling.ts";
 import { convTransposeSame } from "../ops/conv.ts";
 import { fusedPredict, isFusable } from "./fused_predict.ts";
 import type { HeadOutputs } from "./heads.ts";
+import { requireBackend } from "../backend.ts";
 
 type T4 = tf.Tensor4D;
 
@@ -82,7 +83,11 @@ export class CLVM {
     if (this.#disposed) throw new Error("This CLVM has been disposed");
   }
 
-  /** Throws an error naming the expected and the received shape unless `x` fits. */
+  /**
+   * Throws one sentence unless `x` is a live float32 tensor of a shape the model takes,
+   * naming the expected and the received shape. (Non-finite values are not an error:
+   * see {@link CLVM.predict}.)
+   */
   checkInput(x: Tensor): asserts x is Tensor4D {
     this.#checkAlive();
     const { inputChannels, layers } = this.options.architecture;
@@ -90,6 +95,28 @@ export class CLVM {
     const multiple = 2 ** nmsCount;
     const expected = `[N, H, W, ${inputChannels}] with H and W multiples of ${multiple}` +
       ` (the ${nmsCount} NMS layers each halve them)`;
+    if (!(x instanceof tf.Tensor)) {
+      const v = x as unknown;
+      const found = v === null || v === undefined
+        ? String(v)
+        : Array.isArray(v)
+        ? "an array"
+        : ArrayBuffer.isView(v)
+        ? `a ${v.constructor.name}`
+        : typeof v === "object"
+        ? "an object"
+        : `a ${typeof v}`;
+      throw new Error(
+        `Cannot run the CLVM on ${found}: expected a tf.Tensor of shape ${expected}`,
+      );
+    }
+    if (x.isDisposed) {
+      throw new Error(
+        `Cannot run the CLVM on a disposed tensor of shape [${
+          x.shape.join(", ")
+        }]: it was disposed before the call (keep it alive until the call returns)`,
+      );
+    }
     const [n, h, w, c] = x.shape;
     if (
       x.rank !== 4 || c !== inputChannels || h! % multiple !== 0 || w! % multiple !== 0 ||
@@ -102,6 +129,21 @@ export class CLVM {
     if (x.dtype !== "float32") {
       throw new Error(`Cannot run the CLVM on a ${x.dtype} input: expected float32`);
     }
+  }
+
+  /**
+   * `[N, 1, 1, 1]`: true where image n of `x` is all finite. Costs one `isFinite` and
+   * one `all` reduction over the input (no read-back, so it works on every backend).
+   */
+  #finiteImages(x: T4): tf.Tensor4D {
+    return tf.tidy(() =>
+      tf.reshape(tf.all(tf.isFinite(x), [1, 2, 3]), [x.shape[0], 1, 1, 1]) as tf.Tensor4D
+    );
+  }
+
+  /** `t` where its image's input was finite, NaN elsewhere (one `where` per output). */
+  #poison(t: T4, finite: tf.Tensor4D): T4 {
+    return tf.where(finite, t, NaN) as T4;
   }
 
   #batchNorm(
@@ -226,7 +268,15 @@ export class CLVM {
       found = { bottom: bottom && tf.keep(tf.clone(bottom)), top: top && tf.keep(tf.clone(top)) };
     });
     z.forEach((t) => t?.dispose());
-    return found;
+    return tf.tidy(() => {
+      const finite = this.#finiteImages(x);
+      const out = {
+        bottom: found.bottom && this.#poison(found.bottom, finite),
+        top: found.top && this.#poison(found.top, finite),
+      };
+      tf.dispose([found.bottom, found.top].filter((t): t is T4 => t !== null));
+      return out as unknown as tf.TensorContainer;
+    }) as unknown as { bottom: T4 | null; top: T4 | null };
   }
 
   /**
@@ -287,7 +337,11 @@ export class CLVM {
     checkPasses(passes);
     const schedule = updateSchedule(this.layerCount, passes);
     const z = this.#sweep(x, schedule, false, undefined);
-    return z.slice(1).map((t, i) => t ?? this.#zeroLike(x, i + 1));
+    const layers = z.slice(1).map((t, i) => t ?? this.#zeroLike(x, i + 1));
+    const finite = this.#finiteImages(x);
+    const out = layers.map((t) => this.#poison(t, finite));
+    tf.dispose([...layers, finite]);
+    return out;
   }
 
   /**
@@ -312,7 +366,9 @@ export class CLVM {
         );
       }
     });
-    return tf.tidy(() => this.#score(x, z as T4[]));
+    return tf.tidy(() =>
+      tf.where(tf.reshape(this.#finiteImages(x), [-1]), this.#score(x, z as T4[]), NaN)
+    );
   }
 
   #score(x: T4, z: readonly (T4 | null)[]): tf.Tensor1D {
@@ -350,7 +406,9 @@ export class CLVM {
       rows.push(tf.tidy(() => this.#score(x, state.slice(1))));
     });
     z.forEach((t) => t?.dispose());
-    const out = tf.stack(rows) as tf.Tensor2D;
+    const out = tf.tidy(() =>
+      tf.where(tf.reshape(this.#finiteImages(x), [1, -1]), tf.stack(rows), NaN) as tf.Tensor2D
+    );
     rows.forEach((r) => r.dispose());
     return out;
   }
@@ -361,6 +419,7 @@ export class CLVM {
    */
   forward(x: Tensor, options: ForwardOptions = {}): HeadOutputs {
     this.checkInput(x);
+    checkForwardOptions(options);
     const passes = options.passes ?? this.options.passes;
     checkPasses(passes);
     const heads = this.#headLayers();
@@ -372,15 +431,19 @@ export class CLVM {
     );
     return tf.tidy(() => {
       const z = this.#sweep(x, schedule, options.training ?? false, options.batchStats);
+      const finite = this.#finiteImages(x);
       const out: HeadOutputs = {};
       for (const task of ["segmentation", "keypoints"] as const) {
         const head = this.options.heads[task];
         if (!head) continue;
         const input = z[head.layer] ?? this.#zeroLike(x, head.layer);
-        out[task] = tf.add(
-          tf.conv2d(input, this.#param(`head/${task}/kernel`) as tf.Tensor4D, 1, "same"),
-          this.#param(`head/${task}/bias`),
-        ) as T4;
+        out[task] = this.#poison(
+          tf.add(
+            tf.conv2d(input, this.#param(`head/${task}/kernel`) as tf.Tensor4D, 1, "same"),
+            this.#param(`head/${task}/bias`),
+          ) as T4,
+          finite,
+        );
       }
       return out as Record<string, T4>;
     }) as HeadOutputs;
@@ -393,11 +456,31 @@ export class CLVM {
    * (src/kernels/; equal to `forward()` to 1e-4 and several times faster), unless
    * {@link setInferenceKernels} says `"generic"`. Not differentiable: train through
    * `forward()`.
+   *
+   * Non-finite input: an image holding any NaN or ±Infinity gets all-NaN outputs, the
+   * same on every backend (wasm's kernels would otherwise turn it into finite numbers),
+   * and leaves the other images of the batch untouched; `forward`, `latents`, `score`,
+   * `scoreTrace` and `signals` do the same. It is a documented result rather than an
+   * error because an error would need a synchronous read-back, which WebGPU in Deno
+   * cannot do. Cost: one `isFinite` + `all` reduction over the input and one `where`
+   * per output (under 2% of a paper-size CLVM₂ predict at 180×180 on wasm).
    */
   predict(x: Tensor): HeadOutputs {
     if (inferenceKernels === "fused" && isFusable(this.options)) {
       this.checkInput(x);
-      return fusedPredict(this.options, this.getWeights(), x);
+      // Non-finite images are zeroed before the fused kernels (whose WebGPU version lets
+      // an image's Infinity/NaN shift its batch neighbours' outputs by ~1e-2) and
+      // their outputs set to NaN after.
+      const finite = this.#finiteImages(x);
+      const clean = tf.where(finite, x, 0) as T4;
+      const raw = fusedPredict(this.options, this.getWeights(), clean);
+      clean.dispose();
+      return tf.tidy(() => {
+        const out: Record<string, T4> = {};
+        for (const [task, t] of Object.entries(raw)) out[task] = this.#poison(t as T4, finite);
+        tf.dispose([...Object.values(raw), finite]);
+        return out;
+      }) as HeadOutputs;
     }
     return this.forward(x);
   }
@@ -481,6 +564,28 @@ export function setInferenceKernels(kernels: "fused" | "generic"): "fused" | "ge
   return previous;
 }
 
+function checkForwardOptions(options: ForwardOptions): void {
+  if (options === null || typeof options !== "object") {
+    throw new Error(`Invalid forward options ${String(options)}: expected an object`);
+  }
+  const valid = ["passes", "training", "lazy", "batchStats"];
+  for (const key of Object.keys(options)) {
+    if (!valid.includes(key)) {
+      throw new Error(`Unknown forward option "${key}": expected one of ${valid.join(", ")}`);
+    }
+  }
+  for (const key of ["training", "lazy"] as const) {
+    const v = options[key];
+    if (v !== undefined && typeof v !== "boolean") {
+      throw new Error(
+        `Invalid forward option ${key} ${
+          typeof v === "string" ? JSON.stringify(v) : String(v)
+        }: expected a boolean (true or false)`,
+      );
+    }
+  }
+}
+
 function checkPasses(passes: number): void {
   if (!Number.isInteger(passes) || passes < 1) {
     throw new Error(`Invalid passes ${passes}: expected an integer ≥ 1`);
@@ -488,7 +593,10 @@ function checkPasses(passes: number): void {
 }
 
 /**
- * Creates a CLVM.
+ * Creates a CLVM. Options are checked strictly (booleans must be booleans, numbers
+ * finite, unknown keys are errors naming the valid ones). A tfjs backend must be
+ * initialized first: before `await initBackend()` this throws one sentence saying so
+ * (the backend choice is asynchronous, so it cannot be made here).
  *
  * @example
  * ```ts
@@ -504,7 +612,9 @@ function checkPasses(passes: number): void {
  * ```
  */
 export function createCLVM(options: CLVMOptions = {}): CLVM {
-  return new CLVM(resolveOptions(options, VARIANTS));
+  const resolved = resolveOptions(options, VARIANTS);
+  requireBackend("createCLVM()");
+  return new CLVM(resolved);
 }
 
 /** The parameter names a model with `options` has, without creating it. */

@@ -19,6 +19,17 @@
  * - When a face has two rows for the same landmark or two rects, the first row (by rowid)
  *   counts; the check lists the duplicates as notes.
  *
+ * Faults are handled per sample, never by refusing the database (issue 13 §8):
+ * - A NULL (or text) coordinate: that landmark is taken as invisible; a NULL in a
+ *   `FaceRect`, a zero-size rect, a face without a `FaceImages` row or whose image file
+ *   is missing: the face keeps its place in the split (splits depend only on which faces
+ *   have a rect) but {@link openAflw} skips it. A visible landmark outside the image by
+ *   more than the rect's larger side (what `data check` flags) is taken as invisible.
+ *   Each is listed in the dataset's `problems` with the face id and its file.
+ * - More than 1% of a split skipped (`maxSkipFraction`) is one error naming the count.
+ * - The split file lives in the root when the root is writable, else in the split cache
+ *   (`_split_cache.ts`), or where `splitFile` says.
+ *
  * Coordinates (converted to the convention of `types.ts`, where pixel column i spans
  * [i, i + 1) and has its centre at i + 0.5) [inferred: the AFLW C++ toolkit stores OpenCV
  * style pixel indices]: a landmark stored as (x, y), 0-based with pixel centres at
@@ -33,6 +44,7 @@ import { join } from "node:path";
 import { errorMessage, writeFileAtomic } from "../util/fs.ts";
 import { Mulberry32, shuffleInPlace } from "../util/prng.ts";
 import { decodeRgb, jpegInfo } from "./image.ts";
+import { cachedSplitFile, checkSkips, isFile, tryWriteAtomic } from "./_split_cache.ts";
 import type {
   Box,
   CheckReport,
@@ -163,8 +175,16 @@ export interface AflwOptions {
   split: Split;
   /** Seed of the split shuffle (default {@link AFLW_DEFAULT_SEED}). */
   seed?: number;
-  /** Where the split is kept (default `root/clvm-split-seed<seed>.json`). */
+  /**
+   * Where the split is kept. Default: `root/clvm-split-seed<seed>.json` when it exists or
+   * the root is writable, else a file in the split cache (see `_split_cache.ts`).
+   */
   splitFile?: string;
+  /**
+   * The largest fraction of the split that may be skipped as unusable (default 0.01;
+   * at least one sample is allowed unless it is 0). More than that is an error.
+   */
+  maxSkipFraction?: number;
 }
 
 /** The face ids of each split, as kept in the split file. */
@@ -229,11 +249,19 @@ export function readAflwIndex(root: string): AflwIndex {
     throw new Error(`Cannot open AFLW root "${root}": expected a folder, found a file`);
   }
   const sqlitePath = sqlitePathOf(root);
+  let dbInfo: Deno.FileInfo;
   try {
-    Deno.statSync(sqlitePath);
+    dbInfo = Deno.statSync(sqlitePath);
   } catch {
     throw new Error(
       `Cannot open AFLW database "${sqlitePath}": the file does not exist (expected data/aflw.sqlite under the root)`,
+    );
+  }
+  if (!dbInfo.isFile) {
+    throw new Error(
+      `Cannot open AFLW database "${sqlitePath}": expected a SQLite file, found a ${
+        dbInfo.isDirectory ? "directory" : "special file"
+      }`,
     );
   }
   let db: DatabaseSync;
@@ -275,17 +303,23 @@ function readTables(db: DatabaseSync, root: string, sqlitePath: string): AflwInd
   }
   const problems: DataProblem[] = [];
   const notes: DataProblem[] = [];
-  const num = (v: unknown, what: string): number => {
+  /** A number, or null (listed as a problem) when the row holds NULL or text. */
+  const maybe = (v: unknown, what: string, consequence: string): number | null => {
     const n = typeof v === "bigint" ? Number(v) : v;
-    if (typeof n !== "number" || !Number.isFinite(n)) {
-      return fail(`expected a number for ${what}, found ${String(v)}`);
-    }
-    return n;
+    if (typeof n === "number" && Number.isFinite(n)) return n;
+    problems.push({
+      file: sqlitePath,
+      message: `expected a number for ${what}, found ${
+        typeof v === "string" ? JSON.stringify(v) : String(v)
+      }; ${consequence}`,
+    });
+    return null;
   };
 
   const types = new Map<number, string>();
   for (const r of db.prepare("SELECT feature_id, descr FROM FeatureCoordTypes").all() as Row[]) {
-    types.set(num(r.feature_id, "FeatureCoordTypes.feature_id"), String(r.descr));
+    const id = maybe(r.feature_id, "FeatureCoordTypes.feature_id", "the row is ignored");
+    if (id !== null) types.set(id, String(r.descr));
   }
   AFLW_LANDMARKS.forEach((name, i) => {
     const descr = types.get(i + 1);
@@ -304,7 +338,10 @@ function readTables(db: DatabaseSync, root: string, sqlitePath: string): AflwInd
     }
   });
 
-  const images = new Map<string, { filepath: string; width: number; height: number }>();
+  const images = new Map<
+    string,
+    { filepath: string; width: number | null; height: number | null }
+  >();
   for (
     const r of db.prepare("SELECT file_id, filepath, width, height FROM FaceImages ORDER BY rowid")
       .all() as Row[]
@@ -319,8 +356,12 @@ function readTables(db: DatabaseSync, root: string, sqlitePath: string): AflwInd
     }
     images.set(fileId, {
       filepath: String(r.filepath),
-      width: num(r.width, `FaceImages.width of "${fileId}"`),
-      height: num(r.height, `FaceImages.height of "${fileId}"`),
+      width: maybe(r.width, `FaceImages.width of "${fileId}"`, "the size is taken from the JPEG"),
+      height: maybe(
+        r.height,
+        `FaceImages.height of "${fileId}"`,
+        "the size is taken from the JPEG",
+      ),
     });
   }
 
@@ -329,7 +370,8 @@ function readTables(db: DatabaseSync, root: string, sqlitePath: string): AflwInd
   for (
     const r of db.prepare("SELECT face_id, file_id FROM Faces ORDER BY face_id").all() as Row[]
   ) {
-    const faceId = num(r.face_id, "Faces.face_id");
+    const faceId = maybe(r.face_id, "Faces.face_id", "the row is skipped");
+    if (faceId === null) continue;
     const fileId = String(r.file_id);
     const image = images.get(fileId);
     if (!image) {
@@ -355,7 +397,8 @@ function readTables(db: DatabaseSync, root: string, sqlitePath: string): AflwInd
   for (
     const r of db.prepare("SELECT face_id, x, y, w, h FROM FaceRect ORDER BY rowid").all() as Row[]
   ) {
-    const faceId = num(r.face_id, "FaceRect.face_id");
+    const faceId = maybe(r.face_id, "FaceRect.face_id", "the row is skipped");
+    if (faceId === null) continue;
     const face = byId.get(faceId);
     if (!face) {
       notes.push({ file: sqlitePath, message: `FaceRect row for unknown face ${faceId}` });
@@ -368,13 +411,16 @@ function readTables(db: DatabaseSync, root: string, sqlitePath: string): AflwInd
       });
       continue;
     }
+    // A NULL in a rect keeps the face in its split (splits depend only on which faces
+    // have a rect) but makes it unusable: openAflw skips it and lists it.
+    const skip = "the face is skipped";
     const rect = {
-      x: num(r.x, `FaceRect.x of face ${faceId}`),
-      y: num(r.y, `FaceRect.y of face ${faceId}`),
-      w: num(r.w, `FaceRect.w of face ${faceId}`),
-      h: num(r.h, `FaceRect.h of face ${faceId}`),
+      x: maybe(r.x, `FaceRect.x of face ${faceId}`, skip) ?? NaN,
+      y: maybe(r.y, `FaceRect.y of face ${faceId}`, skip) ?? NaN,
+      w: maybe(r.w, `FaceRect.w of face ${faceId}`, skip) ?? NaN,
+      h: maybe(r.h, `FaceRect.h of face ${faceId}`, skip) ?? NaN,
     };
-    if (!(rect.w > 0 && rect.h > 0)) {
+    if (Number.isFinite(rect.w) && Number.isFinite(rect.h) && !(rect.w > 0 && rect.h > 0)) {
       problems.push({
         file: sqlitePath,
         message: `face ${faceId} has a FaceRect of size ${rect.w}×${rect.h}, expected positive`,
@@ -389,8 +435,14 @@ function readTables(db: DatabaseSync, root: string, sqlitePath: string): AflwInd
     const r of db.prepare("SELECT face_id, feature_id, x, y FROM FeatureCoords ORDER BY rowid")
       .all() as Row[]
   ) {
-    const faceId = num(r.face_id, "FeatureCoords.face_id");
-    const featureId = num(r.feature_id, `FeatureCoords.feature_id of face ${faceId}`);
+    const faceId = maybe(r.face_id, "FeatureCoords.face_id", "the row is ignored");
+    if (faceId === null) continue;
+    const featureId = maybe(
+      r.feature_id,
+      `FeatureCoords.feature_id of face ${faceId}`,
+      "the row is ignored",
+    );
+    if (featureId === null) continue;
     const face = byId.get(faceId);
     if (!types.has(featureId)) dangling.set(featureId, (dangling.get(featureId) ?? 0) + 1);
     if (!face) continue;
@@ -406,10 +458,20 @@ function readTables(db: DatabaseSync, root: string, sqlitePath: string): AflwInd
       });
       continue;
     }
-    face.landmarks[featureId - 1] = [
-      num(r.x, `FeatureCoords.x of face ${faceId}`),
-      num(r.y, `FeatureCoords.y of face ${faceId}`),
-    ];
+    const name = AFLW_LANDMARKS[featureId - 1];
+    const invisible = "the landmark is taken as invisible";
+    const x = maybe(
+      r.x,
+      `FeatureCoords.x of face ${faceId} landmark ${featureId} (${name})`,
+      invisible,
+    );
+    const y = x === null ? null : maybe(
+      r.y,
+      `FeatureCoords.y of face ${faceId} landmark ${featureId} (${name})`,
+      invisible,
+    );
+    // A NULL coordinate: the landmark stays absent (invisible), as if it had no row.
+    if (x !== null && y !== null) face.landmarks[featureId - 1] = [x, y];
   }
   for (const [featureId, count] of dangling) {
     problems.push({
@@ -424,13 +486,14 @@ function readTables(db: DatabaseSync, root: string, sqlitePath: string): AflwInd
       const r of db.prepare("SELECT face_id, roll, pitch, yaw FROM FacePose ORDER BY rowid")
         .all() as Row[]
     ) {
-      const face = byId.get(num(r.face_id, "FacePose.face_id"));
+      const faceId = maybe(r.face_id, "FacePose.face_id", "the row is ignored");
+      const face = faceId === null ? undefined : byId.get(faceId);
       if (!face || face.pose) continue;
-      face.pose = {
-        roll: num(r.roll, `FacePose.roll of face ${face.faceId}`),
-        pitch: num(r.pitch, `FacePose.pitch of face ${face.faceId}`),
-        yaw: num(r.yaw, `FacePose.yaw of face ${face.faceId}`),
-      };
+      const ignored = "the face has no pose";
+      const roll = maybe(r.roll, `FacePose.roll of face ${face.faceId}`, ignored);
+      const pitch = maybe(r.pitch, `FacePose.pitch of face ${face.faceId}`, ignored);
+      const yaw = maybe(r.yaw, `FacePose.yaw of face ${face.faceId}`, ignored);
+      if (roll !== null && pitch !== null && yaw !== null) face.pose = { roll, pitch, yaw };
     }
   }
 
@@ -561,6 +624,7 @@ async function loadOrMakeSplit(
   path: string,
   seed: number | undefined,
   write: boolean,
+  mkdir = false,
 ): Promise<{ split: AflwSplit; fromFile: boolean }> {
   let text: string | null = null;
   try {
@@ -583,17 +647,41 @@ async function loadOrMakeSplit(
       val: split.val,
       test: split.test,
     });
-    try {
-      await writeFileAtomic(path, body + "\n");
-    } catch (e) {
+    const failed = await tryWriteAtomic(path, body + "\n", mkdir);
+    if (failed !== null) {
       throw new Error(
-        `Cannot write AFLW split file "${path}": ${
-          errorMessage(e)
-        } (pass splitFile to keep it elsewhere)`,
+        `Cannot write AFLW split file "${path}": ${failed} (pass splitFile, or --split-file, ` +
+          "to keep it elsewhere)",
       );
     }
   }
   return { split, fromFile: false };
+}
+
+/**
+ * The split when no split file is named: read from `root/clvm-split-seed<N>.json` or,
+ * failing that, from the split cache; otherwise made and (with `write`) written to the
+ * root, or to the cache when the root is read-only.
+ */
+async function loadOrMakeDefaultSplit(
+  root: string,
+  usable: readonly number[],
+  seed: number | undefined,
+  write: boolean,
+): Promise<{ split: AflwSplit; fromFile: boolean; path: string }> {
+  const s = seed ?? AFLW_DEFAULT_SEED;
+  const rootFile = defaultAflwSplitFile(root, s);
+  const cacheFile = await cachedSplitFile("aflw", root, s);
+  for (const path of [rootFile, cacheFile]) {
+    if (await isFile(path)) return { ...(await loadOrMakeSplit(usable, path, seed, false)), path };
+  }
+  if (!write) return { ...(await loadOrMakeSplit(usable, rootFile, seed, false)), path: rootFile };
+  try {
+    return { ...(await loadOrMakeSplit(usable, rootFile, seed, true)), path: rootFile };
+  } catch {
+    // A read-only dataset: keep its split in the cache instead.
+    return { ...(await loadOrMakeSplit(usable, cacheFile, seed, true, true)), path: cacheFile };
+  }
 }
 
 /** Faces that can be samples: those with a rect. */
@@ -615,21 +703,73 @@ function usableIds(index: AflwIndex): number[] {
  * ```
  */
 export async function readAflwSample(root: string, face: AflwFace): Promise<Sample> {
-  if (face.filepath === null) {
-    throw new Error(
-      `Cannot read AFLW face ${face.faceId}: its image "${face.fileId}" has no FaceImages row`,
-    );
-  }
-  if (!face.rect) {
-    throw new Error(`Cannot read AFLW face ${face.faceId}: it has no FaceRect`);
-  }
-  const path = join(root, "data", "flickr", face.filepath);
+  const unusable = aflwFaceDefect(face);
+  if (unusable) throw new Error(`Cannot read AFLW face ${face.faceId}: ${unusable}`);
+  const rect = face.rect!;
+  const path = join(root, "data", "flickr", face.filepath!);
   const image = await readAflwImage(path, face.faceId);
-  const keypoints: Keypoint[] = face.landmarks.map((p) =>
-    p ? [p[0] + 0.5, p[1] + 0.5, 1] : [0, 0, 0]
+  const far = new Set(aflwOutlierLandmarks(face, image.width, image.height));
+  const keypoints: Keypoint[] = face.landmarks.map((p, k) =>
+    p && !far.has(k) ? [p[0] + 0.5, p[1] + 0.5, 1] : [0, 0, 0]
   );
-  const box: Box = { x: face.rect.x, y: face.rect.y, width: face.rect.w, height: face.rect.h };
+  const box: Box = { x: rect.x, y: rect.y, width: rect.w, height: rect.h };
   return { id: `face${face.faceId}`, image, keypoints, box };
+}
+
+/**
+ * Why a face cannot be a sample (no image row, no rect, a rect with NULL values or no
+ * area), or null when it can. Such faces keep their place in the split (which depends
+ * only on which faces have a rect) and are skipped by {@link openAflw}.
+ *
+ * @example
+ * ```ts
+ * import { aflwFaceDefect, type AflwFace } from "./aflw.ts";
+ * const face: AflwFace = {
+ *   faceId: 7, fileId: "image1.jpg", filepath: "0/image1.jpg", imageWidth: 100,
+ *   imageHeight: 80, rect: { x: 5, y: 5, w: 0, h: 20 }, landmarks: [], pose: null,
+ * };
+ * console.log(aflwFaceDefect(face)); // its FaceRect is 0×20 (image "image1.jpg"), expected a positive size
+ * ```
+ */
+export function aflwFaceDefect(face: AflwFace): string | null {
+  if (face.filepath === null) return `its image "${face.fileId}" has no FaceImages row`;
+  if (!face.rect) return "it has no FaceRect";
+  const { x, y, w, h } = face.rect;
+  if (![x, y, w, h].every(Number.isFinite)) {
+    return `its FaceRect (${x}, ${y}, ${w}, ${h}) holds NULL values (image "${face.fileId}")`;
+  }
+  if (!(w > 0 && h > 0)) {
+    return `its FaceRect is ${w}×${h} (image "${face.fileId}"), expected a positive size`;
+  }
+  return null;
+}
+
+/**
+ * The 0-based indices of a face's landmarks that lie outside a `width`×`height` image
+ * by more than the face rect's larger side: the rule `data check` flags, and the
+ * landmarks the loader drops (as invisible) instead of training on them.
+ *
+ * @example
+ * ```ts
+ * import { aflwOutlierLandmarks, type AflwFace } from "./aflw.ts";
+ * const face: AflwFace = {
+ *   faceId: 7, fileId: "image1.jpg", filepath: "0/image1.jpg", imageWidth: 100,
+ *   imageHeight: 80, rect: { x: 5, y: 5, w: 30, h: 20 }, landmarks: [[10, 10], [1e9, 10]],
+ *   pose: null,
+ * };
+ * console.log(aflwOutlierLandmarks(face, 100, 80)); // [1]
+ * ```
+ */
+export function aflwOutlierLandmarks(face: AflwFace, width: number, height: number): number[] {
+  if (!face.rect) return [];
+  const margin = Math.max(face.rect.w, face.rect.h);
+  const out: number[] = [];
+  face.landmarks.forEach((p, k) => {
+    if (!p) return;
+    const x = p[0] + 0.5, y = p[1] + 0.5;
+    if (x < -margin || y < -margin || x > width + margin || y > height + margin) out.push(k);
+  });
+  return out;
 }
 
 /** Reads and decodes one AFLW JPEG; errors name the file and, when given, the face. */
@@ -680,11 +820,65 @@ export async function openAflw(options: AflwOptions): Promise<Dataset> {
     throw new Error(`Cannot open AFLW split "${which}": expected "train", "val" or "test"`);
   }
   const index = readAflwIndex(root);
-  const seed = options.seed ?? AFLW_DEFAULT_SEED;
-  const splitFile = options.splitFile ?? defaultAflwSplitFile(root, seed);
-  const { split } = await loadOrMakeSplit(usableIds(index), splitFile, options.seed, true);
+  const usable = usableIds(index);
+  const { split } = options.splitFile === undefined
+    ? await loadOrMakeDefaultSplit(root, usable, options.seed, true)
+    : await loadOrMakeSplit(usable, options.splitFile, options.seed, true);
   const byId = new Map(index.faces.map((f) => [f.faceId, f]));
-  const faces = split[which].map((id) => byId.get(id)!);
+  const all = split[which].map((id) => byId.get(id)!);
+  // Per sample, not per split: unusable faces and missing images are skipped and listed;
+  // far-away landmarks are dropped (invisible) and listed. Too many skips is an error.
+  const problems: DataProblem[] = [];
+  const faces: AflwFace[] = [];
+  for (const face of all) {
+    const defect = aflwFaceDefect(face);
+    const path = face.filepath === null
+      ? index.sqlitePath
+      : join(root, "data", "flickr", face.filepath);
+    if (defect) {
+      problems.push({ file: path, message: `face ${face.faceId} skipped: ${defect}` });
+      continue;
+    }
+    let isFile = false;
+    try {
+      isFile = Deno.statSync(path).isFile;
+    } catch {
+      isFile = false;
+    }
+    if (!isFile) {
+      problems.push({
+        file: path,
+        message: `face ${face.faceId} skipped: its image does not exist`,
+      });
+      continue;
+    }
+    if (face.imageWidth !== null && face.imageHeight !== null) {
+      for (const k of aflwOutlierLandmarks(face, face.imageWidth, face.imageHeight)) {
+        const p = face.landmarks[k]!;
+        problems.push({
+          file: index.sqlitePath,
+          message: `face ${face.faceId} landmark ${k + 1} (${AFLW_LANDMARKS[k]}) at (${p[0]}, ${
+            p[1]
+          }) lies far outside the ${face.imageWidth}×${face.imageHeight} image; taken as invisible`,
+        });
+      }
+    }
+    faces.push(face);
+  }
+  const kept = new Set(faces.map((f) => f.faceId));
+  for (const p of index.problems) {
+    // NULL coordinates of this split's faces (handled as invisible landmarks) are listed too.
+    const m = /^expected a number for FeatureCoords\.[xy] of face (\d+) /.exec(p.message);
+    if (m && kept.has(Number(m[1]))) problems.push(p);
+  }
+  checkSkips(
+    `AFLW ${which} split of "${root}"`,
+    all.length,
+    all.length - faces.length,
+    problems,
+    options.maxSkipFraction,
+    `deno task data check aflw --root ${root}`,
+  );
   const ids = Object.freeze(faces.map((f) => `face${f.faceId}`));
   const get = (i: number): Promise<Sample> => {
     const face = faces[i];
@@ -702,6 +896,7 @@ export async function openAflw(options: AflwOptions): Promise<Dataset> {
     split: which,
     ids,
     keypointNames: AFLW_LANDMARKS,
+    problems: Object.freeze(problems),
     get,
     async *[Symbol.asyncIterator](): AsyncGenerator<Sample> {
       for (let i = 0; i < faces.length; i++) yield await get(i);
@@ -762,11 +957,14 @@ export async function checkAflw(
   const notes = [...index.notes];
   const usable = usableIds(index);
   const seed = options.seed ?? AFLW_DEFAULT_SEED;
-  const splitPath = options.splitFile ?? defaultAflwSplitFile(root, seed);
+  let splitPath = options.splitFile ?? defaultAflwSplitFile(root, seed);
   let splits = { train: 0, val: 0, test: 0 };
   let splitFile: string | null = null;
   try {
-    const { split, fromFile } = await loadOrMakeSplit(usable, splitPath, options.seed, false);
+    const { split, fromFile, path } = options.splitFile === undefined
+      ? await loadOrMakeDefaultSplit(root, usable, options.seed, false)
+      : { ...(await loadOrMakeSplit(usable, splitPath, options.seed, false)), path: splitPath };
+    splitPath = path;
     splits = { train: split.train.length, val: split.val.length, test: split.test.length };
     splitFile = fromFile ? splitPath : null;
   } catch (e) {
@@ -804,20 +1002,19 @@ export async function checkAflw(
       imageSizes.set(path, size);
     }
     const size = imageSizes.get(path) ?? { width: face.imageWidth, height: face.imageHeight };
-    const margin = Math.max(face.rect.w, face.rect.h);
+    const far = size.width === null || size.height === null
+      ? new Set<number>()
+      : new Set(aflwOutlierLandmarks(face, size.width, size.height));
     face.landmarks.forEach((p, k) => {
       landmarks++;
       if (!p) return;
       visible++;
-      if (size.width === null || size.height === null) return;
-      const x = p[0] + 0.5;
-      const y = p[1] + 0.5;
-      if (x < -margin || y < -margin || x > size.width + margin || y > size.height + margin) {
+      if (far.has(k)) {
         problems.push({
           file: index.sqlitePath,
           message: `face ${face.faceId} landmark ${k + 1} (${AFLW_LANDMARKS[k]}) at ` +
             `(${p[0]}, ${p[1]}) lies outside the ${size.width}×${size.height} image ` +
-            `by more than the face rect's size ${margin}`,
+            `by more than the face rect's size ${Math.max(face.rect!.w, face.rect!.h)}`,
         });
       }
     });

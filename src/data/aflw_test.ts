@@ -399,15 +399,35 @@ Deno.test("openAflw() and checkAflw() name the file when the input is bad", asyn
     });
   });
 
-  await t.step("a landmark id without a type row is ignored by the loader", async () => {
-    const reopened = await openAflw({ root, split: "train" });
-    const s = await reopened.get(farIndex);
-    assert.equal(s.id, `face${far.faceId}`);
-    assert.equal(s.keypoints!.length, 21);
-    assert.deepEqual(s.keypoints![14], [-1000 + 0.5, far.landmarks[14]![1] + 0.5, 1]);
-    const visible = s.keypoints!.filter((k) => k[2] === 1).length;
-    assert.equal(visible, far.landmarks.filter(Boolean).length);
-  });
+  await t.step(
+    "a missing image is skipped and listed; a far landmark is dropped and listed",
+    async () => {
+      const reopened = await openAflw({ root, split: "train" });
+      assert.equal(reopened.ids.length, all.ids.length - 1);
+      assert.ok(!reopened.ids.includes(missingId));
+      const problems = reopened.problems ?? [];
+      assert.ok(
+        problems.some((p) =>
+          p.file === missingPath &&
+          p.message === `face ${missing.faceId} skipped: its image does not exist`
+        ),
+        JSON.stringify(problems),
+      );
+      const s = await reopened.get(reopened.ids.indexOf(`face${far.faceId}`));
+      assert.equal(s.id, `face${far.faceId}`);
+      assert.equal(s.keypoints!.length, 21);
+      // x = -1000 lies outside the image by more than the rect: taken as invisible, listed.
+      assert.deepEqual(s.keypoints![14], [0, 0, 0]);
+      assert.ok(problems.some((p) =>
+        p.file === written.sqlitePath &&
+        p.message.startsWith(`face ${far.faceId} landmark 15 (NoseCenter) at (-1000, `) &&
+        p.message.endsWith("; taken as invisible")
+      ));
+      // The landmark id without a type row (99) is ignored by the loader.
+      const visible = s.keypoints!.filter((k) => k[2] === 1).length;
+      assert.equal(visible, far.landmarks.filter(Boolean).length - 1);
+    },
+  );
 
   await t.step("checkAflw() lists every problem with its file", async () => {
     for (const decode of [true, false]) {

@@ -3,12 +3,14 @@
  *
  *     deno task data download <dataset> --to DIR [--mirror URL]
  *     deno task data prepare lfw-parts --from DIR --root DIR
- *     deno task data check <dataset> [--root DIR] [--seed N] [--decode]
- *     deno task data time <dataset> [--root DIR] [--split S] [--limit N] [--seed N]
+ *     deno task data check <dataset> [--root DIR] [--seed N] [--decode] [--split-file FILE]
+ *     deno task data time <dataset> [--root DIR] [--split S] [--limit N] [--seed N] [--split-file FILE]
  *     deno task data list
  *
- * `check` prints the {@link CheckReport} as JSON on stdout and exits 1 when it lists
- * problems; usage errors exit 2.
+ * `check` prints the {@link CheckReport} as JSON on stdout (problems grouped by kind,
+ * the rarest kinds first: root causes before their follow-on lines) and a summary of
+ * them on stderr, one line per kind and "… and N more like this"; it exits 1 when it
+ * lists problems. Usage errors exit 2.
  *
  * @module
  */
@@ -26,7 +28,7 @@ import {
 import { downloadDataset, type DownloadName, DOWNLOADS, parseChecksums } from "./download.ts";
 import { prepareLfwParts, progressBars } from "./lfw_parts.ts";
 import { checkDataset, DATASET_NAMES, openDataset } from "./open_dataset.ts";
-import type { CheckReport, Split } from "./types.ts";
+import type { CheckReport, DataProblem, Split } from "./types.ts";
 
 export type { CliIo } from "../util/cli.ts";
 
@@ -92,6 +94,12 @@ Exits 1 when there are problems. Datasets: ${DATASET_NAMES.join(", ")}.`,
       root: ROOT,
       seed: SEED,
       decode: { type: "boolean", help: "decode every image (slower)" },
+      "split-file": {
+        type: "string",
+        arg: "FILE",
+        help:
+          "aflw, pascal-person: the split file to read or write (default: in the root,\nor in the split cache when the root is read-only)",
+      },
     },
   },
   time: {
@@ -109,6 +117,12 @@ second (wall clock and per CPU second) as JSON.`,
       },
       limit: { type: "string", arg: "N", help: "samples to load, ≥ 1 (default 500)" },
       seed: SEED,
+      "split-file": {
+        type: "string",
+        arg: "FILE",
+        help:
+          "aflw, pascal-person: the split file to read or write (default: in the root,\nor in the split cache when the root is read-only)",
+      },
     },
   },
   list: {
@@ -126,8 +140,8 @@ const TOP: CommandSpec = {
 Commands (each has its own --help):
   download <dataset> [--to DIR] [--mirror URL]
   prepare lfw-parts --from DIR --root DIR
-  check <dataset> [--root DIR] [--seed N] [--decode]
-  time <dataset> [--root DIR] [--split S] [--limit N] [--seed N]
+  check <dataset> [--root DIR] [--seed N] [--decode] [--split-file FILE]
+  time <dataset> [--root DIR] [--split S] [--limit N] [--seed N] [--split-file FILE]
   list
 
 Datasets: ${DATASET_NAMES.join(", ")}
@@ -223,10 +237,12 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
         const name = needDataset();
         let report: CheckReport;
         try {
-          const options: { root?: string; seed?: number; decode?: boolean } = {};
+          const options: { root?: string; seed?: number; decode?: boolean; splitFile?: string } =
+            {};
           if (root !== undefined) options.root = root;
           if (seed !== undefined) options.seed = seed;
           if (values.decode) options.decode = true;
+          if (str("split-file")) options.splitFile = str("split-file")!;
           report = await checkDataset(name, options);
         } catch (e) {
           if (e instanceof Error && /expected a root folder/.test(e.message)) {
@@ -243,18 +259,25 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
             }],
           };
         }
+        const groups = groupProblems(report.problems);
+        report.problems = groups.flat();
         io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+        if (report.problems.length > 0) io.stderr(summarizeProblems(groups));
         return report.problems.length > 0 ? 1 : 0;
       }
       case "time": {
         const name = needDataset();
         const split = (str("split") ?? "train") as Split;
         const limit = str("limit") === undefined ? 500 : integerOption("limit", str("limit")!, 1);
-        const options: { root?: string; split: Split; seed?: number } = { split };
+        const options: { root?: string; split: Split; seed?: number; splitFile?: string } = {
+          split,
+        };
         if (root !== undefined) options.root = root;
         if (seed !== undefined) options.seed = seed;
+        if (str("split-file")) options.splitFile = str("split-file")!;
         const ds = await openDataset(name, options);
         const n = Math.min(limit, ds.ids.length);
+        if (n === 0) throw new Error(`Cannot time ${name} ${split}: the split has no samples`);
         await ds.get(0); // warm-up (module compilation, first file reads)
         const c0 = cpuUsage();
         const t0 = performance.now();
@@ -316,6 +339,38 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
         throw new UsageError(`Unknown command "${command}"`);
     }
   }
+}
+
+/**
+ * Problems grouped by kind (the message with its numbers and quoted names blanked), the
+ * rarest kinds first and file order within a kind: a root cause (one missing folder)
+ * comes before the dozens of lines that follow from it.
+ */
+export function groupProblems(problems: readonly DataProblem[]): DataProblem[][] {
+  const kinds = new Map<string, DataProblem[]>();
+  for (const p of problems) {
+    const key = p.message.replace(/"[^"]*"/g, '""').replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/gi, "#");
+    const list = kinds.get(key);
+    if (list) list.push(p);
+    else kinds.set(key, [p]);
+  }
+  return [...kinds.values()].sort((a, b) => a.length - b.length);
+}
+
+/** One line per kind of problem, with "… and N more like this" for the rest. */
+export function summarizeProblems(groups: readonly DataProblem[][]): string {
+  const total = groups.reduce((n, g) => n + g.length, 0);
+  const lines = [
+    `${total} problem${total === 1 ? "" : "s"} (${groups.length} kind${
+      groups.length === 1 ? "" : "s"
+    }, rarest first):`,
+  ];
+  for (const g of groups) {
+    const first = g[0]!;
+    lines.push(`  ${first.file}: ${first.message}`);
+    if (g.length > 1) lines.push(`    … and ${g.length - 1} more like this`);
+  }
+  return lines.join("\n") + "\n";
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

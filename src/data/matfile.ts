@@ -13,8 +13,16 @@
  * {@link matCellElements}, {@link matStructField}, {@link matSparseToDense} and the
  * path lookup {@link matLookup} (`"GTinst.Boundaries{2}"`).
  *
- * MAT v7.3 files are HDF5 and are refused with a message that says so; so are MAT v4
- * files. Every failure is a {@link MatFileError} naming the file and what was expected.
+ * MAT v4 files (`save -v4`, and what MATLAB 4 wrote) are read too: full numeric, text
+ * and sparse matrices in either byte order, each as MATLAB's `load` returns it (class
+ * `double`, or `char` for text). MAT v7.3 files are HDF5 and are refused with a message
+ * that says so. Every failure is a {@link MatFileError} naming the file and what was
+ * expected.
+ *
+ * What MATLAB writes that the format's description does not say: a logical sparse
+ * matrix's values tagged miDOUBLE but stored one byte per value (read as bytes), and a
+ * char array whose dimensions count characters while its data element is empty (read
+ * as blanks, as scipy does).
  * Written from the public description of the format (docs/DATASETS.md §4).
  *
  * @module
@@ -401,6 +409,9 @@ export function readMat(bytes: Uint8Array, file = "<bytes>"): MatFile {
         "save with -v7 (or -v6) instead",
     );
   }
+  // A MAT v5 header starts with text; a MAT v4 file starts with a 4-byte type code whose
+  // upper bytes are zero in either byte order (the test scipy and MATLAB use).
+  if (bytes.length >= 4 && bytes.subarray(0, 4).includes(0)) return readMat4(bytes, file);
   if (bytes.length < 128) {
     fail(`truncated: expected a 128-byte MAT v5 header, found ${bytes.length} bytes`);
   }
@@ -456,6 +467,157 @@ export function readMat(bytes: Uint8Array, file = "<bytes>"): MatFile {
     pos = tag.next;
   }
   return { file, header, littleEndian: le, variables };
+}
+
+/** Element types of MAT v4 (the P digit of the type code) and their byte widths. */
+const V4_TYPES: readonly { name: string; width: number }[] = [
+  { name: "double", width: 8 },
+  { name: "single", width: 4 },
+  { name: "int32", width: 4 },
+  { name: "int16", width: 2 },
+  { name: "uint16", width: 2 },
+  { name: "uint8", width: 1 },
+];
+
+/**
+ * Parses a MAT v4 file: a sequence of variables, each a 20-byte header (type code
+ * MOPT, rows, columns, imaginary flag, name length), the NUL-terminated name, the real
+ * part and, when flagged, the imaginary part, column-major. M (thousands) is the byte
+ * order (0 little-endian, 1 big-endian), O is 0, P the element type, T the matrix type
+ * (0 full, 1 text, 2 sparse). Values come out as MATLAB's `load` gives them: class
+ * `double` (text as `char`); a sparse matrix is stored as rows (i, j, re[, im]) with
+ * 1-based indices and a last row (rows, columns, 0).
+ */
+function readMat4(bytes: Uint8Array, file: string): MatFile {
+  const fail = (reason: string): never => {
+    throw new MatFileError(file, `MAT v4: ${reason}`);
+  };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const first = view.getInt32(0, true);
+  const le = first >= 0 && first < 5000;
+  const variables = new Map<string, MatValue>();
+  let pos = 0;
+  while (pos < bytes.length) {
+    if (bytes.length - pos < 20) {
+      fail(
+        `truncated: expected a 20-byte variable header at byte ${pos}, found ${
+          bytes.length - pos
+        } bytes`,
+      );
+    }
+    const [mopt, rows, cols, imagf, namlen] = [0, 4, 8, 12, 16].map((o) =>
+      view.getInt32(pos + o, le)
+    ) as [number, number, number, number, number];
+    const m = Math.floor(mopt / 1000), o = Math.floor(mopt / 100) % 10;
+    const p = Math.floor(mopt / 10) % 10, t = mopt % 10;
+    const type = V4_TYPES[p];
+    if (mopt < 0 || m > 1 || o !== 0 || !type || t > 2) {
+      fail(
+        `expected a variable type code MOPT (M 0–1, O 0, P 0–5, T 0–2) at byte ${pos}, found ${mopt}`,
+      );
+    }
+    if (rows < 0 || cols < 0 || (imagf !== 0 && imagf !== 1) || namlen < 1) {
+      fail(
+        `expected non-negative sizes, an imaginary flag of 0 or 1 and a name length ≥ 1 ` +
+          `at byte ${pos}, found ${rows}×${cols}, ${imagf}, ${namlen}`,
+      );
+    }
+    const count = rows * cols;
+    const partBytes = count * type!.width;
+    const dataAt = pos + 20 + namlen;
+    const end = dataAt + partBytes * (imagf ? 2 : 1);
+    const rawName = bytes.subarray(pos + 20, Math.min(pos + 20 + namlen, bytes.length));
+    const zero = rawName.indexOf(0);
+    const name = new TextDecoder().decode(zero < 0 ? rawName : rawName.subarray(0, zero));
+    if (end > bytes.length) {
+      fail(
+        `truncated: variable "${name}" at byte ${pos} (${rows}×${cols} ${type!.name}) needs ` +
+          `${end - pos} bytes, only ${bytes.length - pos} remain`,
+      );
+    }
+    const part = (at: number): Float64Array => {
+      const out = new Float64Array(count);
+      for (let i = 0; i < count; i++) {
+        const b = at + i * type!.width;
+        switch (p) {
+          case 0:
+            out[i] = view.getFloat64(b, le);
+            break;
+          case 1:
+            out[i] = view.getFloat32(b, le);
+            break;
+          case 2:
+            out[i] = view.getInt32(b, le);
+            break;
+          case 3:
+            out[i] = view.getInt16(b, le);
+            break;
+          case 4:
+            out[i] = view.getUint16(b, le);
+            break;
+          default:
+            out[i] = view.getUint8(b);
+        }
+      }
+      return out;
+    };
+    const re = part(dataAt);
+    const im = imagf ? part(dataAt + partBytes) : null;
+    if (t === 1) {
+      variables.set(name, { class: "char", dims: [rows, cols], data: Uint16Array.from(re) });
+    } else if (t === 2) {
+      variables.set(name, mat4Sparse(re, rows, cols, name, fail));
+    } else {
+      const value: MatNumeric = { class: "double", dims: [rows, cols], data: re, logical: false };
+      if (im) value.imag = im;
+      variables.set(name, value);
+    }
+    pos = end;
+  }
+  return { file, header: "", littleEndian: le, variables };
+}
+
+/** A MAT v4 sparse matrix (rows of i, j, re[, im] and a last row of sizes) as CSC. */
+function mat4Sparse(
+  values: Float64Array,
+  rows: number,
+  cols: number,
+  name: string,
+  fail: (reason: string) => never,
+): MatSparse {
+  if ((cols !== 3 && cols !== 4) || rows < 1) {
+    fail(`expected sparse variable "${name}" stored as N×3 or N×4, found ${rows}×${cols}`);
+  }
+  const nnz = rows - 1;
+  const at = (r: number, c: number) => values[c * rows + r]!;
+  const m = at(nnz, 0), n = at(nnz, 1);
+  if (!(Number.isInteger(m) && m >= 0 && Number.isInteger(n) && n >= 0)) {
+    fail(`expected the last row of sparse variable "${name}" to hold its size, found ${m}, ${n}`);
+  }
+  const entries = Array.from({ length: nnz }, (_, k) => ({ i: at(k, 0) - 1, j: at(k, 1) - 1, k }));
+  for (const { i, j } of entries) {
+    if (!(Number.isInteger(i) && i >= 0 && i < m && Number.isInteger(j) && j >= 0 && j < n)) {
+      fail(
+        `expected 1-based indices within ${m}×${n} in sparse variable "${name}", found (${i + 1}, ${
+          j + 1
+        })`,
+      );
+    }
+  }
+  entries.sort((a, b) => a.j - b.j || a.i - b.i);
+  const jc = new Int32Array(n + 1);
+  for (const { j } of entries) jc[j + 1]!++;
+  for (let j = 0; j < n; j++) jc[j + 1]! += jc[j]!;
+  const value: MatSparse = {
+    class: "sparse",
+    dims: [m, n],
+    logical: false,
+    ir: Int32Array.from(entries, (e) => e.i),
+    jc,
+    data: Float64Array.from(entries, (e) => at(e.k, 2)),
+  };
+  if (cols === 4) value.imag = Float64Array.from(entries, (e) => at(e.k, 3));
+  return value;
 }
 
 /**
@@ -532,7 +694,8 @@ function readMatrix(
   }
   // 3. Name.
   const nameTag = cur.tag(dimsTag.next, end, `the name of ${label}`);
-  if (nameTag.type !== 1 && nameTag.type !== 2) {
+  // miINT8 as the format says; MATLAB has also written miUINT8 and miUTF8 names.
+  if (nameTag.type !== 1 && nameTag.type !== 2 && nameTag.type !== 16) {
     cur.fail(
       `expected the array name (miINT8) of ${label} ${cur.where(nameTag.at)}, found ${
         typeName(nameTag.type)
@@ -640,6 +803,8 @@ function readMatrix(
         const raw = cur.numbers(t.type === 17 ? { ...t, type: 4 } : t, `the characters of ${here}`);
         units = Uint16Array.from(raw as ArrayLike<number>, Number);
       }
+      // MATLAB writes some blank char arrays (1×1 in a struct) with an empty data element.
+      if (units.length === 0 && t.size === 0) units = new Uint16Array(count).fill(0x20);
       if (units.length !== count) {
         cur.fail(
           `expected ${count} characters for the ${
@@ -689,7 +854,9 @@ function readMatrix(
         }
       }
       const prTag = cur.tag(jcTag.next, end, `the values of ${here}`);
-      const pr = cur.numbers(prTag, `the values of ${here}`);
+      // MATLAB tags a logical sparse matrix's values miDOUBLE but stores one byte each.
+      const bytewise = logical && prTag.type === 9 && nnz > 0 && prTag.size === nnz;
+      const pr = cur.numbers(bytewise ? { ...prTag, type: 2 } : prTag, `the values of ${here}`);
       if (pr.length < nnz) {
         cur.fail(`expected ${nnz} values in sparse ${here}, found ${pr.length}`);
       }

@@ -361,7 +361,9 @@ Deno.test("readMat() errors name the file and what was expected", async (t) => {
     throwsWith(file(header(), el(99, [1, 2, 3])), /found data type 99/);
   });
   await t.step("not a MAT v5 file", () => {
-    throwsWith(new Uint8Array(200), /endian marker "IM" or "MI" at bytes 126–127/);
+    throwsWith(new Uint8Array(200).fill(0x78), /endian marker "IM" or "MI" at bytes 126–127/);
+    // Zeros in the first four bytes mean MAT v4, whose header this is not either.
+    throwsWith(new Uint8Array(200), /MAT v4: expected non-negative sizes, .* name length ≥ 1/);
   });
   await t.step("value count disagrees with dims", () => {
     throwsWith(

@@ -46,15 +46,38 @@ export interface OpenDatasetOptions {
   split: Split;
   /** Synthetic: generation seed (default 1). AFLW and Pascal Person: split seed. */
   seed?: number;
+  /**
+   * AFLW and Pascal Person: the split file to read, or to write when absent (default:
+   * in the dataset root, or in the split cache when the root is read-only).
+   */
+  splitFile?: string;
+  /**
+   * AFLW and Pascal Person: the largest fraction of a split that may be skipped as
+   * unusable (default 0.01); more is an error.
+   */
+  maxSkipFraction?: number;
+}
+
+/** What an entry passes on to a loader beside root and split. */
+interface Extra {
+  splitFile?: string;
+  maxSkipFraction?: number;
 }
 
 interface Entry {
-  open(root: string, split: Split, seed: number | undefined, name: string): Promise<Dataset>;
+  open(
+    root: string,
+    split: Split,
+    seed: number | undefined,
+    name: string,
+    extra: Extra,
+  ): Promise<Dataset>;
   check(
     root: string,
     seed: number | undefined,
     name: string,
     decode?: boolean,
+    splitFile?: string,
   ): Promise<CheckReport>;
   /** Writes the synthetic stand-in (synthetic names only). */
   write?: SyntheticGenerator;
@@ -77,6 +100,7 @@ function renamed(ds: Dataset, name: string): Dataset {
   };
   if (ds.classes) out.classes = ds.classes;
   if (ds.keypointNames) out.keypointNames = ds.keypointNames;
+  if (ds.problems) out.problems = ds.problems;
   return out;
 }
 
@@ -88,22 +112,35 @@ const lfw: Entry = {
   check: (root, _seed, name, decode) => checkLfwParts(root, { name, decode: decode ?? false }),
 };
 const aflw: Entry = {
-  open: async (root, split, seed, name) =>
-    renamed(await openAflw(withSeed({ root, split }, seed)), name),
-  check: async (root, seed, name, decode) => ({
-    ...(await checkAflw(root, withSeed(decode === undefined ? {} : { decode }, seed))),
+  open: async (root, split, seed, name, extra) =>
+    renamed(await openAflw(withSeed({ root, split, ...extra }, seed)), name),
+  check: async (root, seed, name, decode, splitFile) => ({
+    ...(await checkAflw(
+      root,
+      withSeed(
+        { ...(decode === undefined ? {} : { decode }), ...(splitFile ? { splitFile } : {}) },
+        seed,
+      ),
+    )),
     dataset: name,
   }),
 };
 
 const pascal: Entry = {
-  open: async (root, split, seed, name) =>
-    renamed(await openPascalPerson(withSeed({ root, split }, seed)), name),
-  check: async (root, seed, name) => ({
-    ...(await checkPascalPerson(root, withSeed({}, seed))),
+  open: async (root, split, seed, name, extra) =>
+    renamed(await openPascalPerson(withSeed({ root, split, ...extra }, seed)), name),
+  check: async (root, seed, name, _decode, splitFile) => ({
+    ...(await checkPascalPerson(root, withSeed(splitFile ? { splitFile } : {}, seed))),
     dataset: name,
   }),
 };
+
+function extraOf(options: OpenDatasetOptions): Extra {
+  const extra: Extra = {};
+  if (options.splitFile !== undefined) extra.splitFile = options.splitFile;
+  if (options.maxSkipFraction !== undefined) extra.maxSkipFraction = options.maxSkipFraction;
+  return extra;
+}
 
 const REAL: Record<string, Entry> = {
   "lfw-parts": lfw,
@@ -247,20 +284,25 @@ export async function syntheticRoot(
  */
 export async function openDataset(name: string, options: OpenDatasetOptions): Promise<Dataset> {
   const entry = entryOf(name);
+  if (options.splitFile !== undefined && entry.open === lfw.open) {
+    throw new Error(
+      `Cannot use a split file for ${name}: its splits are the official lists in the dataset`,
+    );
+  }
   if (entry.write) {
     const seed = options.seed ?? DEFAULT_SYNTHETIC_SEED;
     const root = await syntheticRoot(
       name,
       withSeed(options.root ? { root: options.root } : {}, seed),
     );
-    return await entry.open(root, options.split, seed, name);
+    return await entry.open(root, options.split, seed, name, extraOf(options));
   }
   if (!options.root) {
     throw new Error(
       `Cannot open dataset "${name}": expected a root folder (the extracted download)`,
     );
   }
-  return await entry.open(options.root, options.split, options.seed, name);
+  return await entry.open(options.root, options.split, options.seed, name, extraOf(options));
 }
 
 /**
@@ -278,7 +320,7 @@ export async function openDataset(name: string, options: OpenDatasetOptions): Pr
  */
 export async function checkDataset(
   name: string,
-  options: { root?: string; seed?: number; decode?: boolean } = {},
+  options: { root?: string; seed?: number; decode?: boolean; splitFile?: string } = {},
 ): Promise<CheckReport> {
   const entry = entryOf(name);
   let root = options.root;
@@ -292,5 +334,5 @@ export async function checkDataset(
       `Cannot check dataset "${name}": expected a root folder (the extracted download)`,
     );
   }
-  return await entry.check(root, seed, name, options.decode);
+  return await entry.check(root, seed, name, options.decode, options.splitFile);
 }

@@ -67,6 +67,7 @@ import { jpegInfo, readImage } from "./image.ts";
 import { errorMessage, exists, isDir, writeFileAtomic } from "../util/fs.ts";
 import { Mulberry32, shuffleInPlace } from "../util/prng.ts";
 import { matLookup, matNumbers, matUint8Map, readMatFile } from "./matfile.ts";
+import { cachedSplitFile, checkSkips, isFile, tryWriteAtomic } from "./_split_cache.ts";
 import type { Box, CheckReport, DataProblem, Dataset, Keypoint, Sample, Split } from "./types.ts";
 
 /** The 20 person keypoints of the Bourdev & Malik release, in the order samples use. */
@@ -171,10 +172,18 @@ export interface PascalPersonOptions {
   split: Split;
   /** Split seed (default 0). */
   seed?: number;
-  /** Where the split file lives (default `root/clvm-splits-seed<seed>.json`). */
+  /**
+   * Where the split file lives. Default: `root/clvm-splits-seed<seed>.json` when it
+   * exists or the root is writable, else a file in the split cache (`_split_cache.ts`).
+   */
   splitFile?: string;
   /** Throw on a keypoint outside the image instead of marking it invisible. */
   strict?: boolean;
+  /**
+   * The largest fraction of the instances that may be skipped as unusable (default
+   * 0.01; at least one is allowed unless it is 0). More than that is an error.
+   */
+  maxSkipFraction?: number;
 }
 
 /** One joined instance as stored in the split file. */
@@ -203,6 +212,8 @@ export interface PascalPersonSplitFile {
   fractions: { train: number; val: number; test: number };
   /** The instances of each split, sorted by id. */
   splits: Record<Split, PascalPersonEntry[]>;
+  /** Files the scan could not use (their instances are in no split), with why. */
+  problems?: DataProblem[];
 }
 
 /** The Pascal Person {@link CheckReport}, plus how many annotations the join left out. */
@@ -806,12 +817,34 @@ async function readSplitFile(path: string, seed: number): Promise<PascalPersonSp
       seen.set(e.id, s);
     }
   }
+  if (
+    data.problems !== undefined &&
+    !(Array.isArray(data.problems) &&
+      data.problems.every((p) => typeof p?.file === "string" && typeof p.message === "string"))
+  ) {
+    fail(
+      `expected "problems" to be a list of {file, message}, found ${JSON.stringify(data.problems)}`,
+    );
+  }
   return data;
 }
 
-async function writeSplitFile(path: string, data: PascalPersonSplitFile): Promise<void> {
-  // A read-only root: the split is a function of the seed, so nothing is lost.
-  await writeFileAtomic(path, JSON.stringify(data, null, 1) + "\n").catch(() => {});
+/** Writes the split file atomically; false when it cannot (a read-only root). */
+async function writeSplitFile(
+  path: string,
+  data: PascalPersonSplitFile,
+  mkdir = false,
+): Promise<boolean> {
+  // The split is a function of the seed, so a file that cannot be written loses nothing.
+  return await tryWriteAtomic(path, JSON.stringify(data, null, 1) + "\n", mkdir) === null;
+}
+
+function isFileSync(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -836,12 +869,24 @@ export async function openPascalPerson(options: PascalPersonOptions): Promise<Da
   if (!(await isDir(root))) {
     throw new Error(`Cannot open Pascal Person at "${root}": missing directory`);
   }
-  const splitPath = options.splitFile ?? defaultSplitFile(root, seed);
-  let splits = (await readSplitFile(splitPath, seed))?.splits;
+  const rootFile = options.splitFile ?? defaultSplitFile(root, seed);
+  const cacheFile = options.splitFile === undefined
+    ? await cachedSplitFile("pascal-person", root, seed)
+    : null;
+  let stored = await readSplitFile(rootFile, seed);
+  if (!stored && cacheFile) stored = await readSplitFile(cacheFile, seed);
+  let splits = stored?.splits;
+  // Per sample, not per dataset: files the scan cannot use are skipped and listed.
+  const scanProblems: DataProblem[] = [...(stored?.problems ?? [])];
+  let scanned = 0;
   if (!splits) {
     const result = await scan(root, (p) => {
-      throw new Error(`Cannot open Pascal Person at "${root}": "${p.file}": ${p.message}`);
+      if (p.message.startsWith("missing directory")) {
+        throw new Error(`Cannot open Pascal Person at "${root}": "${p.file}": ${p.message}`);
+      }
+      scanProblems.push(p);
     }, false);
+    scanned = result.instances.length;
     const entries = result.instances.map(({ id, image, keypointFile, vocObject, sbdInstance }) => ({
       id,
       image,
@@ -849,17 +894,50 @@ export async function openPascalPerson(options: PascalPersonOptions): Promise<Da
       vocObject,
       sbdInstance,
     }));
+    checkSkips(
+      `Pascal Person dataset at "${root}"`,
+      scanned + scanProblems.length,
+      scanProblems.length,
+      scanProblems,
+      options.maxSkipFraction,
+      `deno task data check pascal-person --root ${root}`,
+    );
     splits = splitInstances(entries, seed);
-    await writeSplitFile(splitPath, {
+    const data: PascalPersonSplitFile = {
       dataset: "pascal-person",
       format: SPLIT_FORMAT,
       seed,
       fractions: { ...FRACTIONS },
       splits,
-    });
+    };
+    if (scanProblems.length > 0) data.problems = scanProblems;
+    // The root first; a read-only root keeps its split file in the cache.
+    if (!(await writeSplitFile(rootFile, data)) && cacheFile) {
+      await writeSplitFile(cacheFile, data, true);
+    }
   }
-  const entries = splits[split];
   const dirs = layout(root);
+  // Files named by the split that have gone missing since: skipped and listed.
+  const problems: DataProblem[] = [...scanProblems];
+  const entries: PascalPersonEntry[] = [];
+  for (const e of splits[split]) {
+    const gone = [
+      `${dirs.keypoints}/${e.keypointFile}`,
+      `${dirs.images}/${e.image}.jpg`,
+      `${dirs.inst}/${e.image}.mat`,
+    ].find((f) => !isFileSync(f));
+    if (gone) {
+      problems.push({ file: gone, message: `sample ${e.id} skipped: the file does not exist` });
+    } else entries.push(e);
+  }
+  checkSkips(
+    `Pascal Person ${split} split of "${root}"`,
+    splits[split].length,
+    splits[split].length - entries.length,
+    problems.slice(scanProblems.length),
+    options.maxSkipFraction,
+    `deno task data check pascal-person --root ${root}`,
+  );
   const strict = options.strict ?? false;
   const get = (index: number): Promise<Sample> => {
     const entry = entries[index];
@@ -878,6 +956,7 @@ export async function openPascalPerson(options: PascalPersonOptions): Promise<Da
     ids: Object.freeze(entries.map((e) => e.id)),
     classes: PASCAL_PERSON_CLASSES,
     keypointNames: PASCAL_PERSON_KEYPOINTS,
+    problems: Object.freeze(problems),
     get: (index: number) => {
       try {
         return get(index);
@@ -1039,7 +1118,11 @@ export async function checkPascalPerson(
     report.keypoints!.visibleFraction = visible /
       (instances.length * PASCAL_PERSON_KEYPOINTS.length);
   }
-  const splitPath = options.splitFile ?? defaultSplitFile(root, seed);
+  let splitPath = options.splitFile ?? defaultSplitFile(root, seed);
+  if (options.splitFile === undefined && !(await isFile(splitPath))) {
+    const cached = await cachedSplitFile("pascal-person", root, seed);
+    if (await isFile(cached)) splitPath = cached;
+  }
   let splits: Record<Split, PascalPersonEntry[]>;
   try {
     splits = (await readSplitFile(splitPath, seed))?.splits ?? splitInstances(instances, seed);

@@ -63,6 +63,12 @@ export interface Dataset {
   classes?: readonly string[];
   /** Keypoint names in order (keypoint datasets). */
   keypointNames?: readonly string[];
+  /**
+   * What the loader left out of this split or changed, each with its file: samples
+   * skipped as unusable (a missing image, a zero-size box), landmarks taken as
+   * invisible (NULL or far outside the image). Empty or absent when nothing was.
+   */
+  problems?: readonly DataProblem[];
   /** Decodes sample `index` (0-based, into `ids`). */
   get(index: number): Promise<Sample>;
   /** Iterates the split in `ids` order. */
