@@ -5,7 +5,18 @@
  *
  * @module
  */
-import { SEGMENTATION_TARGETS, type SegmentationTarget } from "./losses.ts";
+import {
+  LOSS_NORMALIZATIONS,
+  type LossNormalization,
+  SEGMENTATION_TARGETS,
+  type SegmentationTarget,
+} from "./losses.ts";
+
+/** How a keypoint head's bias starts (see {@link Recipe.keypointBiasInit}). */
+export type KeypointBiasInit = "gaussian" | "prior";
+
+/** The keypoint bias initializations, for validating user input. */
+export const KEYPOINT_BIAS_INITS: readonly KeypointBiasInit[] = ["gaussian", "prior"];
 
 /** A training recipe. */
 export interface Recipe {
@@ -37,7 +48,31 @@ export interface Recipe {
   segmentationTarget: SegmentationTarget;
   /** Side of the square a keypoint's target covers, in map cells (paper: 3). */
   keypointDilation: number;
+  /**
+   * How both losses are normalized (`losses.ts`): `"mean"` over cells, or
+   * `"sum-over-batch"`, MatConvNet's sum over cells divided by the batch. Recipes stored
+   * before this field existed trained with `"mean"`.
+   */
+  lossNormalization: LossNormalization;
+  /**
+   * The keypoint head's initial bias: `"gaussian"` like every bias (N(0, biasStd²)), or
+   * `"prior"`, the prior-probability bias −log((1−π)/π) with π = dilation²/(h·w) the
+   * fraction of positive cells of a map (`priorBias` in `clvm/params.ts`).
+   */
+  keypointBiasInit: KeypointBiasInit;
+  /**
+   * Weight of the positive cells in the keypoint log-loss. 1 is the paper's loss; other
+   * values depart from it (an option for experiments, never the `paper` recipe).
+   */
+  keypointPositiveWeight: number;
 }
+
+/** What recipes stored before a field existed trained with. */
+const LEGACY_DEFAULTS = {
+  lossNormalization: "mean",
+  keypointBiasInit: "gaussian",
+  keypointPositiveWeight: 1,
+} as const satisfies Partial<Recipe>;
 
 /** The recipe names. */
 export type RecipeName = "paper" | "quick";
@@ -79,6 +114,9 @@ export const RECIPES: Readonly<Record<RecipeName, Readonly<Recipe>>> = {
     taskWeights: { segmentation: 1, keypoints: 1 },
     segmentationTarget: "upsample-logits",
     keypointDilation: 3,
+    lossNormalization: "sum-over-batch",
+    keypointBiasInit: "gaussian",
+    keypointPositiveWeight: 1,
   },
   quick: {
     name: "quick",
@@ -96,6 +134,9 @@ export const RECIPES: Readonly<Record<RecipeName, Readonly<Recipe>>> = {
     taskWeights: { segmentation: 1, keypoints: 1 },
     segmentationTarget: "upsample-logits",
     keypointDilation: 3,
+    lossNormalization: "mean",
+    keypointBiasInit: "prior",
+    keypointPositiveWeight: 1,
   },
 };
 
@@ -115,6 +156,7 @@ const NUMBER_FIELDS = [
   "weightStd",
   "biasStd",
   "keypointDilation",
+  "keypointPositiveWeight",
 ] as const;
 
 /**
@@ -145,6 +187,7 @@ export function resolveRecipe(
     Object.entries(overrides).filter(([, v]) => v !== undefined),
   ) as Partial<Recipe>;
   const r: Recipe = {
+    ...LEGACY_DEFAULTS,
     ...base,
     ...defined,
     taskWeights: { ...base.taskWeights, ...defined.taskWeights },
@@ -177,6 +220,25 @@ export function resolveRecipe(
       `Invalid recipe segmentationTarget "${r.segmentationTarget}": expected one of ${
         SEGMENTATION_TARGETS.join(", ")
       }`,
+    );
+  }
+  if (!LOSS_NORMALIZATIONS.includes(r.lossNormalization)) {
+    throw new Error(
+      `Invalid recipe lossNormalization "${r.lossNormalization}": expected one of ${
+        LOSS_NORMALIZATIONS.join(", ")
+      }`,
+    );
+  }
+  if (!KEYPOINT_BIAS_INITS.includes(r.keypointBiasInit)) {
+    throw new Error(
+      `Invalid recipe keypointBiasInit "${r.keypointBiasInit}": expected one of ${
+        KEYPOINT_BIAS_INITS.join(", ")
+      }`,
+    );
+  }
+  if (!(r.keypointPositiveWeight > 0)) {
+    throw new Error(
+      `Invalid recipe keypointPositiveWeight ${r.keypointPositiveWeight}: expected a number > 0`,
     );
   }
   for (const task of ["segmentation", "keypoints"] as const) {

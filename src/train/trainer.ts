@@ -44,6 +44,8 @@ import { registerWasmConvKernels } from "../kernels/wasm_conv.ts";
 import { isDecayed, segmentationLoss, sigmoidLogLoss, upsampleBilinear } from "./losses.ts";
 import { type Recipe, type RecipeName, resolveRecipe } from "./recipes.ts";
 import { SGD } from "./sgd.ts";
+import { initKeypointBias } from "./head_init.ts";
+import { type BaselineCheck, guardAgainstBaselines } from "./baseline_guard.ts";
 import { type Batch, type BatchSpec, disposeBatch, toTensors } from "./_inputs.ts";
 import { openTrainData, type TrainData } from "./_datasets.ts";
 import { createTrainProgress } from "./_progress_bar.ts";
@@ -183,6 +185,10 @@ export interface TrainResult {
   checkpoints: { last: string; best: string; log: string };
   /** `stop-after-steps` when `stopAfterSteps` ended the call early. */
   stopped: "completed" | "stop-after-steps";
+  /** The last epoch's validation against the trivial baselines (`baseline_guard.ts`). */
+  baselines?: BaselineCheck[];
+  /** Warnings of the run's end, e.g. a model that did not beat a trivial baseline. */
+  warnings?: string[];
 }
 
 /** Thrown when the loss (or a weight) becomes NaN or infinite. */
@@ -314,11 +320,17 @@ function batchLoss(
       outputs.segmentation,
       batch.lossLabels,
       recipe.segmentationTarget,
+      recipe.lossNormalization,
     );
     total = tf.add(total, tf.mul(parts.segmentation, recipe.taskWeights.segmentation));
   }
   if (outputs.keypoints && batch.keypointTargets) {
-    parts.keypoints = sigmoidLogLoss(outputs.keypoints, batch.keypointTargets);
+    parts.keypoints = sigmoidLogLoss(
+      outputs.keypoints,
+      batch.keypointTargets,
+      recipe.lossNormalization,
+      recipe.keypointPositiveWeight,
+    );
     total = tf.add(total, tf.mul(parts.keypoints, recipe.taskWeights.keypoints));
   }
   parts.loss = total as tf.Scalar;
@@ -702,6 +714,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const report = await initBackend(options.backend ?? "auto", log);
   prepareBackendForTraining(report.name);
   const clvm = createCLVM(modelOptions(config));
+  initKeypointBias(clvm, recipe, inputSize);
   const sgd = new SGD(clvm.trainableVariables(), {
     learningRate: recipe.learningRate,
     momentum: recipe.momentum,
@@ -768,12 +781,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           `${inputSize}×${inputSize}) with recipe ${recipe.name} on ${report.name} into "${out}"`,
       );
     }
-    return await runEpochs(clvm, sgd, data, state, {
+    const result = await runEpochs(clvm, sgd, data, state, {
       paths,
       report,
       options,
       log,
     });
+    return await guardAgainstBaselines(result, data, log);
   } finally {
     sgd.dispose();
     clvm.dispose();
