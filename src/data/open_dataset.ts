@@ -6,9 +6,9 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { writeSyntheticAflw } from "../../fixtures/aflw.ts";
+import { AFLW_STANDIN, writeSyntheticAflw } from "../../fixtures/aflw.ts";
 import { writeSyntheticLfwParts } from "../../fixtures/lfw_parts.ts";
-import { writeSyntheticPascalPerson } from "../../fixtures/pascal_person.ts";
+import { PASCAL_PERSON_STANDIN, writeSyntheticPascalPerson } from "../../fixtures/pascal_person.ts";
 import { checkAflw, openAflw } from "./aflw.ts";
 import { checkLfwParts, openLfwParts } from "./lfw_parts.ts";
 import { checkPascalPerson, openPascalPerson } from "./pascal_person.ts";
@@ -104,11 +104,11 @@ const REGISTRY: Record<string, Entry> = {
   },
   "synthetic-aflw": {
     ...aflw,
-    write: (dir, seed) => writeSyntheticAflw(dir, { seed }),
+    write: (dir, seed) => writeSyntheticAflw(dir, { ...AFLW_STANDIN, seed }),
   },
   "synthetic-pascal-person": {
     ...pascal,
-    write: (dir, seed) => writeSyntheticPascalPerson(dir, { seed }),
+    write: (dir, seed) => writeSyntheticPascalPerson(dir, { ...PASCAL_PERSON_STANDIN, seed }),
   },
 };
 
