@@ -95,6 +95,12 @@ export interface KnobRow {
   seconds: number;
 }
 
+/** "76% better" or "190% worse" than the baseline (lower errors are better). */
+function relative(error: number, baseline: number): string {
+  const gain = Math.round((1 - error / baseline) * 100);
+  return gain >= 0 ? `${gain}% better` : `${-gain}% worse`;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -180,11 +186,9 @@ async function main(): Promise<void> {
     ...rows.map((r) =>
       `| ${r.knob} | ${r.label} | ${
         Number.isNaN(r.keypointError) ? "diverged" : r.keypointError.toFixed(4)
-      } | ${
-        Number.isNaN(r.keypointError)
-          ? "-"
-          : `${((1 - r.keypointError / meanShape) * 100).toFixed(0)}% better`
-      } | ${r.keypointLoss.toPrecision(3)} | ${r.seconds.toFixed(0)} |`
+      } | ${Number.isNaN(r.keypointError) ? "-" : relative(r.keypointError, meanShape)} | ${
+        r.keypointLoss.toPrecision(3)
+      } | ${r.seconds.toFixed(0)} |`
     ),
   ];
   console.log(lines.join("\n"));
