@@ -24,7 +24,7 @@ import type { TrainResult, Validation } from "./trainer.ts";
 
 /** The trivial baselines' validation metrics (in the trainer's units). */
 export interface BaselineValues {
-  /** Pixel accuracy of labelling everything background (class 0). */
+  /** Pixel accuracy of labelling everything background (the class named "background"). */
   allBackground?: number;
   /** Pixel accuracy of the training masks' per-position majority label. */
   majorityLabel?: number;
@@ -55,7 +55,8 @@ const BASELINE_NAMES: Record<BaselineCheck["baseline"], string> = {
 /**
  * The baselines for a run's heads: training labels and keypoints give the majority map
  * and the mean shape, which are scored on the validation split; both splits are
- * preprocessed as the trainer's validation does (no augmentation).
+ * preprocessed as the trainer's validation does (no augmentation). The background is the
+ * class named "background" (LFW-Parts: index 2), else class 0.
  *
  * @example
  * ```ts ignore
@@ -75,7 +76,7 @@ export async function computeBaselines(
     collect(data.val, preprocess),
   ]);
   if (heads.segmentation && val.labels.length) {
-    out.allBackground = allBackgroundAccuracy(val.labels);
+    out.allBackground = allBackgroundAccuracy(val.labels, backgroundClass(data.train.classes));
     if (train.labels.length) {
       out.majorityLabel = labelMapAccuracy(
         majorityLabelMap(train.labels, heads.segmentation),
@@ -213,6 +214,12 @@ export async function guardAgainstBaselines(
   );
   for (const w of warnings) log(`Warning: ${w}`);
   return { ...result, baselines: checks, warnings };
+}
+
+/** The index of the class named "background", else 0. */
+function backgroundClass(classes: readonly string[] | undefined): number {
+  const i = classes?.indexOf("background") ?? -1;
+  return i < 0 ? 0 : i;
 }
 
 async function collect(

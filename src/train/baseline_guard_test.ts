@@ -21,10 +21,15 @@ function toyData(): TrainData {
 }
 
 /** The baselines worked out from the raw toy samples (no preprocessing at native size). */
-function expectedBaselines(): { allBackground: number; majority: number; meanShape: number } {
+function expectedBaselines(): {
+  allBackground: number;
+  squareFraction: number;
+  majority: number;
+  meanShape: number;
+} {
   const train = Array.from({ length: 12 }, (_, i) => toySample("train", i, SIZE));
   const val = Array.from({ length: 6 }, (_, i) => toySample("val", i, SIZE));
-  let bg = 0, labelled = 0, hit = 0;
+  let bg = 0, square = 0, labelled = 0, hit = 0;
   const pixels = SIZE * SIZE;
   const majority: number[] = [];
   for (let p = 0; p < pixels; p++) {
@@ -37,6 +42,7 @@ function expectedBaselines(): { allBackground: number; majority: number; meanSha
       if (v === 255) return;
       labelled++;
       if (v === 0) bg++;
+      if (v === 2) square++;
       if (v === majority[p]) hit++;
     });
   }
@@ -52,7 +58,12 @@ function expectedBaselines(): { allBackground: number; majority: number; meanSha
       n++;
     });
   }
-  return { allBackground: bg / labelled, majority: hit / labelled, meanShape: d / n / SIZE };
+  return {
+    allBackground: bg / labelled,
+    squareFraction: square / labelled,
+    majority: hit / labelled,
+    meanShape: d / n / SIZE,
+  };
 }
 
 Deno.test("computeBaselines() scores the training split's baselines on the validation split", async () => {
@@ -65,6 +76,12 @@ Deno.test("computeBaselines() scores the training split's baselines on the valid
   assert.ok(Math.abs(got.majorityLabel! - want.majority) < 1e-12, "majority label");
   assert.ok(Math.abs(got.meanShape! - want.meanShape) < 1e-6, "mean shape");
   assert.deepEqual(await computeBaselines(toyData(), toyData().preprocess, {}), {});
+  // The background is found by name (LFW-Parts lists it last).
+  const named = toyData();
+  named.train = { ...named.train, classes: ["disc", "square", "background"] };
+  const relabelled = await computeBaselines(named, named.preprocess, { segmentation: 3 });
+  assert.ok(relabelled.allBackground! < want.allBackground, "class 2 (square) is rarer");
+  assert.ok(Math.abs(relabelled.allBackground! - want.squareFraction) < 1e-12);
 });
 
 Deno.test("compareWithBaselines() fires for a model no better than a baseline, not otherwise", () => {
