@@ -78,12 +78,14 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     architecture: "tiny",
     recipe: "quick",
     protocols: {
+      // The stand-ins have 1,199 (AFLW) and ~1,100 (Pascal) training samples and 300 test
+      // samples each: 400 seeded training samples × 6 epochs = 300 steps per model.
       aflw: {
         inputSize: 64,
-        epochs: 15,
+        epochs: 6,
         batchSize: 8,
-        trainLimit: null,
-        valLimit: null,
+        trainLimit: 400,
+        valLimit: 100,
         testLimit: null,
       },
       "lfw-parts": {
@@ -96,10 +98,10 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
       },
       "pascal-person": {
         inputSize: 64,
-        epochs: 12,
+        epochs: 6,
         batchSize: 8,
-        trainLimit: null,
-        valLimit: null,
+        trainLimit: 400,
+        valLimit: 100,
         testLimit: null,
       },
     },

@@ -119,3 +119,49 @@ export function initParams(options: ResolvedOptions): Map<string, Variable> {
   });
   return params;
 }
+
+/**
+ * The prior-probability bias `b = −log((1 − π)/π)` of a sigmoid head (as in detection
+ * heads' focal-loss initialization): the bias whose sigmoid is the fraction π of positive
+ * cells, so that training starts at the loss of predicting the base rate instead of
+ * σ(0) = ½ everywhere. For a keypoint map, π = dilation² / (h·w).
+ *
+ * @example
+ * ```ts
+ * import { priorBias } from "./params.ts";
+ * console.log(priorBias(9 / 256).toFixed(3)); // -3.311
+ * ```
+ */
+export function priorBias(pi: number): number {
+  if (!(pi > 0 && pi < 1)) {
+    throw new Error(`Invalid prior probability ${pi}: expected a number in (0, 1)`);
+  }
+  return Math.log(pi / (1 - pi)); // = −log((1 − π)/π)
+}
+
+/**
+ * Sets every channel of a head's bias (`head/{task}/bias`) to `value` — e.g. the
+ * {@link priorBias} of a keypoint head — in place. An error when the model has no such head.
+ *
+ * @example
+ * ```ts
+ * import { createCLVM, initBackend } from "../../mod.ts";
+ * import { initHeadBias, priorBias } from "./params.ts";
+ * await initBackend("cpu");
+ * const clvm = createCLVM({ variant: "CLVM1-kp", architecture: "tiny" });
+ * initHeadBias(clvm.trainableVariables(), "keypoints", priorBias(0.01));
+ * clvm.dispose();
+ * ```
+ */
+export function initHeadBias(
+  params: ReadonlyMap<string, tf.Variable>,
+  task: "segmentation" | "keypoints",
+  value: number,
+): void {
+  const bias = params.get(`head/${task}/bias`);
+  if (!bias) throw new Error(`Cannot set the ${task} head's bias: the model has no ${task} head`);
+  if (!Number.isFinite(value)) {
+    throw new Error(`Cannot set the ${task} head's bias to ${value}: expected a finite number`);
+  }
+  tf.tidy(() => bias.assign(tf.fill(bias.shape, value, "float32")));
+}

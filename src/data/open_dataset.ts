@@ -81,6 +81,8 @@ interface Entry {
   ): Promise<CheckReport>;
   /** Writes the synthetic stand-in (synthetic names only). */
   write?: SyntheticGenerator;
+  /** The generator's version: a new one is written to a new cache folder. */
+  version?: number;
 }
 
 /**
@@ -152,7 +154,8 @@ const REGISTRY = new Map<string, Entry>(Object.entries(REAL));
 
 /**
  * Registers the synthetic dataset `name`: `generate` writes it in the on-disk format of the
- * real dataset `format` (default: `name` without its `synthetic-` prefix), whose loader
+ * real dataset `format` (default: `name` without its `synthetic-` prefix; `version` names
+ * the generator's version, so a changed generator never reads an old cache), whose loader
  * and checker then read it. From then on {@link openDataset} and {@link checkDataset}
  * accept `name`, generating it once per seed (see {@link syntheticRoot}). Registering the
  * same name again replaces its generator.
@@ -170,7 +173,7 @@ const REGISTRY = new Map<string, Entry>(Object.entries(REAL));
 export function registerSyntheticDataset(
   name: string,
   generate: SyntheticGenerator,
-  options: { format?: string } = {},
+  options: { format?: string; version?: number } = {},
 ): void {
   const format = options.format ?? name.replace(/^synthetic-/, "");
   const real = REAL[format];
@@ -187,7 +190,11 @@ export function registerSyntheticDataset(
     syntheticNames.push(name);
     allNames.push(name);
   }
-  REGISTRY.set(name, { ...real, write: generate });
+  REGISTRY.set(name, {
+    ...real,
+    write: generate,
+    ...(options.version === undefined ? {} : { version: options.version }),
+  });
 }
 
 function entryOf(name: string): Entry {
@@ -235,7 +242,10 @@ export async function syntheticRoot(
   if (!Number.isInteger(seed)) {
     throw new Error(`Cannot generate dataset "${name}": expected an integer seed, found ${seed}`);
   }
-  const dir = options.root ?? join(Deno.cwd(), ".cache", "synthetic", `${name}-seed${seed}`);
+  // A generator's new version (other data) gets its own folder, never the old cache.
+  const version = entry.version === undefined ? "" : `-v${entry.version}`;
+  const dir = options.root ??
+    join(Deno.cwd(), ".cache", "synthetic", `${name}${version}-seed${seed}`);
   const check = (m: { name: string; seed: number }): string => {
     if (m.name !== name || m.seed !== seed) {
       throw new Error(

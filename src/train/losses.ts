@@ -21,6 +21,12 @@
 import { tf } from "../deps.ts";
 import type { Keypoint } from "../data/types.ts";
 
+/** How a loss summed over cells is normalized (see the module doc). */
+export type LossNormalization = "mean" | "sum-over-batch";
+
+/** The loss normalizations, for validating user input. */
+export const LOSS_NORMALIZATIONS: readonly LossNormalization[] = ["mean", "sum-over-batch"];
+
 /** The label value that marks a pixel with no label. */
 export const IGNORE_LABEL = 255;
 
@@ -93,9 +99,10 @@ export function upsampleBilinear(x: tf.Tensor4D, height: number, width: number):
 }
 
 /**
- * Mean softmax cross-entropy over the labelled pixels. `logits` `[N, h, w, C]`, `labels`
- * `[N, h, w]` (int32, class index or {@link IGNORE_LABEL}). A batch without any labelled
- * pixel has loss 0.
+ * Softmax cross-entropy over the labelled pixels, averaged over them (`"mean"`, default)
+ * or summed and divided by the batch size (`"sum-over-batch"`). `logits` `[N, h, w, C]`,
+ * `labels` `[N, h, w]` (int32, class index or {@link IGNORE_LABEL}). A batch without any
+ * labelled pixel has loss 0.
  *
  * @example
  * ```ts
@@ -108,13 +115,18 @@ export function upsampleBilinear(x: tf.Tensor4D, height: number, width: number):
  * assert.ok(Math.abs((await loss.data())[0]! - Math.log(2)) < 1e-6);
  * ```
  */
-export function softmaxCrossEntropy(logits: tf.Tensor4D, labels: tf.Tensor3D): tf.Scalar {
+export function softmaxCrossEntropy(
+  logits: tf.Tensor4D,
+  labels: tf.Tensor3D,
+  normalization: LossNormalization = "mean",
+): tf.Scalar {
   return tf.tidy(() => {
     const classes = logits.shape[3];
     const mask = tf.cast(tf.notEqual(labels, IGNORE_LABEL), "float32");
     const safe = tf.where(tf.notEqual(labels, IGNORE_LABEL), labels, tf.zerosLike(labels));
     const target = tf.mul(tf.oneHot(tf.cast(safe, "int32"), classes), tf.expandDims(mask, 3));
     const total = tf.sum(tf.mul(target, tf.neg(tf.logSoftmax(logits, 3))));
+    if (normalization === "sum-over-batch") return tf.div(total, logits.shape[0]) as tf.Scalar;
     return tf.div(total, tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
   });
 }
@@ -123,12 +135,13 @@ export function softmaxCrossEntropy(logits: tf.Tensor4D, labels: tf.Tensor3D): t
  * The segmentation loss of a head's logits `[N, h, w, C]` against labels: with
  * `"upsample-logits"` the labels are at input resolution `[N, H, W]` and the logits are
  * upsampled to it; with `"downsample-labels"` the labels are already at the head's
- * resolution `[N, h, w]`.
+ * resolution `[N, h, w]`. `normalization` as in {@link softmaxCrossEntropy}.
  */
 export function segmentationLoss(
   logits: tf.Tensor4D,
   labels: tf.Tensor3D,
   mode: SegmentationTarget,
+  normalization: LossNormalization = "mean",
 ): tf.Scalar {
   const [, h, w] = logits.shape;
   const [, lh, lw] = labels.shape;
@@ -138,7 +151,9 @@ export function segmentationLoss(
         `"downsample-labels" expects labels at the head's resolution`,
     );
   }
-  return tf.tidy(() => softmaxCrossEntropy(upsampleBilinear(logits, lh, lw), labels));
+  return tf.tidy(() =>
+    softmaxCrossEntropy(upsampleBilinear(logits, lh, lw), labels, normalization)
+  );
 }
 
 /**
@@ -257,8 +272,14 @@ export function keypointTargets(
 }
 
 /**
- * Mean per-cell sigmoid log-loss `−t·log σ(x) − (1−t)·log(1−σ(x))` of logit maps against
- * targets of the same shape, in the stable form `max(x, 0) − x·t + log(1 + e^{−|x|})`.
+ * Per-cell sigmoid log-loss `−t·log σ(x) − (1−t)·log(1−σ(x))` of logit maps `[N, h, w, K]`
+ * against targets of the same shape, in the stable form `max(x, 0) − x·t + log(1 + e^{−|x|})`:
+ * the mean over every cell and channel (`"mean"`, default), or their sum divided by `N`
+ * (`"sum-over-batch"`, MatConvNet's convention).
+ *
+ * `positiveWeight` w multiplies the loss of the positive cells (`t = 1`): 1, the default,
+ * is the paper's loss; any other value departs from it (a class-balancing option, never
+ * used by the `paper` recipe).
  *
  * @example
  * ```ts
@@ -271,21 +292,33 @@ export function keypointTargets(
  * assert.ok(Math.abs((await loss.data())[0]! - Math.log(2)) < 1e-6);
  * ```
  */
-export function sigmoidLogLoss(logits: tf.Tensor4D, targets: tf.Tensor4D): tf.Scalar {
+export function sigmoidLogLoss(
+  logits: tf.Tensor4D,
+  targets: tf.Tensor4D,
+  normalization: LossNormalization = "mean",
+  positiveWeight = 1,
+): tf.Scalar {
   if (!tf.util.arraysEqual(logits.shape, targets.shape)) {
     throw new Error(
       `Cannot compare keypoint logits of shape [${logits.shape.join(", ")}] with targets of ` +
         `shape [${targets.shape.join(", ")}]`,
     );
   }
-  return tf.tidy(() =>
-    tf.mean(
-      tf.add(
-        tf.sub(tf.relu(logits), tf.mul(logits, targets)),
-        tf.log1p(tf.exp(tf.neg(tf.abs(logits)))),
-      ),
-    ) as tf.Scalar
-  );
+  if (!(positiveWeight > 0) || !Number.isFinite(positiveWeight)) {
+    throw new Error(
+      `Invalid keypoint positive weight ${positiveWeight}: expected a finite number > 0`,
+    );
+  }
+  return tf.tidy(() => {
+    let cell: tf.Tensor = tf.add(
+      tf.sub(tf.relu(logits), tf.mul(logits, targets)),
+      tf.log1p(tf.exp(tf.neg(tf.abs(logits)))),
+    );
+    if (positiveWeight !== 1) cell = tf.mul(cell, tf.add(1, tf.mul(targets, positiveWeight - 1)));
+    return (normalization === "sum-over-batch"
+      ? tf.div(tf.sum(cell), logits.shape[0])
+      : tf.mean(cell)) as tf.Scalar;
+  });
 }
 
 /**

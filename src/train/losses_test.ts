@@ -166,3 +166,36 @@ Deno.test("isDecayed() picks conv, top-down and head filters, not biases or batc
     assert.ok(!isDecayed(name), name);
   }
 });
+
+Deno.test("the losses' sum-over-batch normalization is the sum over cells divided by N", async () => {
+  // Two images, 1×2 maps, 2 classes / 1 keypoint channel; worked out by hand.
+  const lse = (a: number, b: number) => Math.log(Math.exp(a) + Math.exp(b));
+  const logits = tf.tensor4d([1, 0, 0, 2, 3, 1, 0, 0], [2, 1, 2, 2]);
+  const labels = tf.tensor3d([0, 1, 255, 0], [2, 1, 2], "int32");
+  const terms = [lse(1, 0) - 1, lse(0, 2) - 2, lse(0, 0) - 0];
+  const sum = terms.reduce((a, b) => a + b, 0);
+  const mean = softmaxCrossEntropy(logits, labels);
+  const summed = softmaxCrossEntropy(logits, labels, "sum-over-batch");
+  assertAllClose(await values(mean), [sum / 3], 1e-5, 1e-5, "mean over labelled pixels");
+  assertAllClose(await values(summed), [sum / 2], 1e-5, 1e-5, "sum over pixels / batch");
+  const seg = segmentationLoss(logits, labels, "upsample-logits", "sum-over-batch");
+  assertAllClose(await values(seg), [sum / 2], 1e-5, 1e-5, "segmentationLoss passes it on");
+
+  const sig = (v: number) => 1 / (1 + Math.exp(-v));
+  const x = [0.5, -1, 2, -3, 1, 0];
+  const t = [1, 0, 0, 0, 1, 0];
+  const cell = x.map((v, i) => -(t[i]! * Math.log(sig(v)) + (1 - t[i]!) * Math.log(1 - sig(v))));
+  const kx = tf.tensor4d(x, [2, 1, 3, 1]);
+  const kt = tf.tensor4d(t, [2, 1, 3, 1]);
+  const total = cell.reduce((a, b) => a + b, 0);
+  const kMean = sigmoidLogLoss(kx, kt);
+  const kSum = sigmoidLogLoss(kx, kt, "sum-over-batch");
+  assertAllClose(await values(kMean), [total / 6], 1e-5, 1e-5, "keypoints, mean");
+  assertAllClose(await values(kSum), [total / 2], 1e-5, 1e-5, "keypoints, sum / batch");
+  // Positive weighting (an option that departs from the paper): positives count w times.
+  const weighted = cell.reduce((a, c, i) => a + (t[i] ? 4 * c : c), 0);
+  const kW = sigmoidLogLoss(kx, kt, "sum-over-batch", 4);
+  assertAllClose(await values(kW), [weighted / 2], 1e-5, 1e-5, "positives ×4");
+  assert.throws(() => sigmoidLogLoss(kx, kt, "mean", 0), /positive weight 0: expected/);
+  tf.dispose([logits, labels, mean, summed, seg, kx, kt, kMean, kSum, kW]);
+});

@@ -11,6 +11,10 @@ Deno.test("the paper recipe has the settings of the paper's §3", () => {
   assert.equal(p.weightStd, 0.01);
   assert.equal(p.biasStd, 0.1);
   assert.equal(p.keypointDilation, 3);
+  // MatConvNet's sum over pixels / batch diverges at lr 0.01 (measured, see the doc).
+  assert.equal(p.lossNormalization, "mean");
+  // The paper's loss: positives are not reweighted, in every recipe.
+  for (const name of RECIPE_NAMES) assert.equal(RECIPES[name].keypointPositiveWeight, 1);
   assert.deepEqual(RECIPE_NAMES, ["paper", "quick"]);
 });
 
@@ -41,5 +45,26 @@ Deno.test("resolveRecipe() applies overrides and rejects bad values by name", ()
   assert.throws(
     () => resolveRecipe({ ...RECIPES.paper, taskWeights: { segmentation: -1, keypoints: 1 } }),
     /taskWeights\.segmentation -1/,
+  );
+});
+
+Deno.test("resolveRecipe() checks the loss fields and fills them in for older recipes", () => {
+  const { lossNormalization: _a, keypointBiasInit: _b, keypointPositiveWeight: _c, ...old } =
+    RECIPES.quick;
+  const r = resolveRecipe(old as typeof RECIPES.quick);
+  assert.equal(r.lossNormalization, "mean", "stored before the field: trained with the mean");
+  assert.equal(r.keypointBiasInit, "gaussian");
+  assert.equal(r.keypointPositiveWeight, 1);
+  assert.throws(
+    () => resolveRecipe("paper", { lossNormalization: "sum" as "mean" }),
+    /lossNormalization "sum": expected one of mean, sum-over-batch/,
+  );
+  assert.throws(
+    () => resolveRecipe("paper", { keypointBiasInit: "zero" as "prior" }),
+    /keypointBiasInit "zero": expected one of gaussian, prior/,
+  );
+  assert.throws(
+    () => resolveRecipe("paper", { keypointPositiveWeight: 0 }),
+    /keypointPositiveWeight 0: expected a number > 0/,
   );
 });

@@ -48,6 +48,8 @@ import { registerWasmConvKernels } from "../kernels/wasm_conv.ts";
 import { isDecayed, segmentationLoss, sigmoidLogLoss, upsampleBilinear } from "./losses.ts";
 import { type Recipe, type RecipeName, resolveRecipe } from "./recipes.ts";
 import { SGD } from "./sgd.ts";
+import { initKeypointBias } from "./head_init.ts";
+import { type BaselineCheck, guardAgainstBaselines } from "./baseline_guard.ts";
 import { type Batch, type BatchSpec, disposeBatch, toTensors } from "./_inputs.ts";
 import { openTrainData, type TrainData } from "./_datasets.ts";
 import { exists } from "../util/fs.ts";
@@ -249,6 +251,10 @@ export interface TrainResult {
   checkpoints: { last: string; best: string; log: string };
   /** `stop-after-steps` when `stopAfterSteps` ended the call early. */
   stopped: "completed" | "stop-after-steps";
+  /** The last epoch's validation against the trivial baselines (`baseline_guard.ts`). */
+  baselines?: BaselineCheck[];
+  /** Warnings of the run's end, e.g. a model that did not beat a trivial baseline. */
+  warnings?: string[];
 }
 
 /** Thrown when the loss (or a weight) becomes NaN or infinite. */
@@ -382,11 +388,17 @@ function batchLoss(
       outputs.segmentation,
       batch.lossLabels,
       recipe.segmentationTarget,
+      recipe.lossNormalization,
     );
     total = tf.add(total, tf.mul(parts.segmentation, recipe.taskWeights.segmentation));
   }
   if (outputs.keypoints && batch.keypointTargets) {
-    parts.keypoints = sigmoidLogLoss(outputs.keypoints, batch.keypointTargets);
+    parts.keypoints = sigmoidLogLoss(
+      outputs.keypoints,
+      batch.keypointTargets,
+      recipe.lossNormalization,
+      recipe.keypointPositiveWeight,
+    );
     total = tf.add(total, tf.mul(parts.keypoints, recipe.taskWeights.keypoints));
   }
   parts.loss = total as tf.Scalar;
@@ -841,6 +853,7 @@ async function trainLocked(
   }
   prepareBackendForTraining(report.name);
   const clvm = createCLVM(modelOptions(config));
+  initKeypointBias(clvm, recipe, inputSize);
   const sgd = new SGD(clvm.trainableVariables(), {
     learningRate: recipe.learningRate,
     momentum: recipe.momentum,
@@ -900,12 +913,13 @@ async function trainLocked(
           `${inputSize}×${inputSize}) with recipe ${recipe.name} on ${report.name} into "${out}"`,
       );
     }
-    return await runEpochs(clvm, sgd, data, state, {
+    const result = await runEpochs(clvm, sgd, data, state, {
       paths,
       report,
       options,
       log,
     });
+    return await guardAgainstBaselines(result, data, log);
   } finally {
     sgd.dispose();
     clvm.dispose();

@@ -119,9 +119,17 @@ Deno.test("train(): resuming equals the continuous run, seeds decide the weights
     const log = (await Deno.readTextFile(join(dir, "log.jsonl"))).trim().split("\n").map((l) =>
       JSON.parse(l)
     );
-    assert.deepEqual(log.map((l) => l.event), ["start", "epoch", "resume", "epoch"]);
+    // Each call that completes the run's epochs ends with its baseline checks.
+    assert.deepEqual(log.map((l) => l.event), [
+      "start",
+      "epoch",
+      "baselines",
+      "resume",
+      "epoch",
+      "baselines",
+    ]);
     assert.deepEqual(log.filter((l) => l.event === "epoch").map((l) => l.epoch), [1, 2]);
-    const epoch = log[3];
+    const epoch = log[4];
     for (const key of ["loss", "segmentation", "keypoints", "imagesPerSecond"]) {
       assert.ok(Number.isFinite(epoch.train[key]), `train.${key}`);
     }
