@@ -41,7 +41,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { errorMessage, writeFileAtomic } from "../util/fs.ts";
+import { errorMessage } from "../util/fs.ts";
 import { Mulberry32, shuffleInPlace } from "../util/prng.ts";
 import { decodeRgb, jpegInfo } from "./image.ts";
 import { cachedSplitFile, checkSkips, isFile, tryWriteAtomic } from "./_split_cache.ts";

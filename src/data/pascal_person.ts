@@ -64,7 +64,7 @@
  */
 import { XMLParser } from "../deps.ts";
 import { jpegInfo, readImage } from "./image.ts";
-import { errorMessage, exists, isDir, writeFileAtomic } from "../util/fs.ts";
+import { errorMessage, exists, isDir } from "../util/fs.ts";
 import { Mulberry32, shuffleInPlace } from "../util/prng.ts";
 import { matLookup, matNumbers, matUint8Map, readMatFile } from "./matfile.ts";
 import { cachedSplitFile, checkSkips, isFile, tryWriteAtomic } from "./_split_cache.ts";

@@ -20,7 +20,35 @@ import {
   pooledShapeError,
 } from "../eval/baseline_scores.ts";
 import type { TrainData } from "./_datasets.ts";
-import type { TrainResult, Validation } from "./trainer.ts";
+
+/** The validation metrics the guard compares (a trainer `Validation` has them). */
+export interface ValidationScores {
+  /** Fraction of labelled pixels classified right. */
+  pixelAccuracy?: number;
+  /** Mean keypoint error over the input side. */
+  keypointError?: number;
+}
+
+/**
+ * What the guard reads of a finished run; a trainer `TrainResult` is one. (Structural, so
+ * that this file does not import the trainer that calls it.)
+ */
+export interface GuardedRun {
+  /** One record per epoch, the last one last. */
+  history: readonly { epoch: number; val: ValidationScores }[];
+  /** Why the run ended. */
+  stopped: string;
+  /** The run's settings. */
+  config: {
+    epochs: number;
+    preprocess: PreprocessConfig;
+    heads: { segmentation?: number; keypoints?: number };
+    variant: string;
+    dataset: string;
+  };
+  /** Where the run writes its log. */
+  checkpoints: { log: string };
+}
 
 /** The trivial baselines' validation metrics (in the trainer's units). */
 export interface BaselineValues {
@@ -107,7 +135,10 @@ export async function computeBaselines(
  * console.log(checks[0]?.beaten); // false
  * ```
  */
-export function compareWithBaselines(val: Validation, baselines: BaselineValues): BaselineCheck[] {
+export function compareWithBaselines(
+  val: ValidationScores,
+  baselines: BaselineValues,
+): BaselineCheck[] {
   const checks: BaselineCheck[] = [];
   const accuracy = val.pixelAccuracy;
   if (accuracy !== undefined) {
@@ -182,11 +213,11 @@ export function baselineWarning(
  * for (const w of result.warnings ?? []) console.warn(w);
  * ```
  */
-export async function guardAgainstBaselines(
-  result: TrainResult,
+export async function guardAgainstBaselines<R extends GuardedRun>(
+  result: R,
   data: TrainData,
   log: (message: string) => void = () => {},
-): Promise<TrainResult> {
+): Promise<R & { baselines?: BaselineCheck[]; warnings?: string[] }> {
   const last = result.history.at(-1);
   if (!last || result.stopped !== "completed" || last.epoch !== result.config.epochs) {
     return result;
