@@ -1,12 +1,18 @@
 /**
  * Which data each protocol uses: the real dataset when it is found (under `--data-root`,
  * or `../shared/data` beside the checkout), else its synthetic stand-in. LFW-Parts
- * tarballs are extracted once into a cache.
+ * tarballs are extracted once into a cache, and its detector-made keypoints
+ * (`keypoints.txt`, MediaPipe FaceMesh, src/data/lfw_keypoints.ts) are made there once
+ * when missing, so the multi-task rows run. A folder is called the official LFW Part
+ * Labels only when its split lists' SHA-256 are the official ones.
  *
  * @module
  */
 import { join } from "node:path";
+import { LFW_PARTS_KEYPOINTS_FILE } from "../src/data/lfw_keypoints.ts";
+import { prepareLfwKeypoints } from "../src/data/lfw_keypoints_detector.ts";
 import { prepareLfwParts } from "../src/data/lfw_parts.ts";
+import { lfwPartsIdentity } from "../src/data/lfw_parts_identity.ts";
 import type { ProtocolName } from "./evaluate.ts";
 
 /** Where a protocol's data comes from. */
@@ -17,6 +23,16 @@ export interface DataSource {
   /** The dataset's root (null: the synthetic default cache). */
   root: string | null;
   kind: "real" | "synthetic";
+  /**
+   * LFW-Parts: whether the split lists are the official ones (SHA-256); absent for the
+   * other protocols.
+   */
+  official?: boolean;
+  /**
+   * LFW-Parts: where the keypoints come from (`"facemesh"`: detector-made, not
+   * hand-corrected) or null when there are none (the multi-task rows are then skipped).
+   */
+  keypoints?: "facemesh" | null;
   /** One sentence for the report. */
   description: string;
 }
@@ -44,6 +60,25 @@ async function lfwRoot(dir: string, cache: string, log: (s: string) => void) {
 }
 
 /**
+ * Makes `root/keypoints.txt` when it is missing or stale (once; about 7 minutes for the
+ * 2,927 images on 2 cores). A failure (the detector's package cannot be fetched, a
+ * read-only root, a failed mask check) is logged and the run goes on without keypoints.
+ */
+async function lfwKeypoints(root: string, log: (s: string) => void): Promise<boolean> {
+  try {
+    const r = await prepareLfwKeypoints(root, { quiet: true });
+    if (r.made) log(`Made the detector keypoints ${r.file} (MediaPipe FaceMesh).`);
+    return true;
+  } catch (e) {
+    log(
+      `No LFW-Parts keypoints (${join(root, LFW_PARTS_KEYPOINTS_FILE)}): ` +
+        `${(e as Error).message}`,
+    );
+    return false;
+  }
+}
+
+/**
  * Resolves each protocol's data. `dataRoot` holds `lfw-parts/` (extracted layout or
  * the official tarballs), `aflw/` (`data/aflw.sqlite` + `data/flickr/`) and
  * `pascal-person/` (`VOCdevkit/`, `benchmark_RELEASE/`, `annotations/`).
@@ -65,12 +100,20 @@ export async function resolveData(
   if (protocol === "lfw-parts") {
     const root = await lfwRoot(join(dataRoot, "lfw-parts"), join(cacheDir, "lfw-parts"), log);
     if (root) {
+      const identity = await lfwPartsIdentity(root);
+      const keypoints = await lfwKeypoints(root, log);
       return {
         protocol,
         dataset: "lfw-parts",
         root,
         kind: "real",
-        description: `real LFW Part Labels (official 1500/500/927 splits) from ${root}`,
+        official: identity.official,
+        keypoints: keypoints ? "facemesh" : null,
+        description: identity.description +
+          (keypoints
+            ? "; keypoints: 19 per image made by MediaPipe FaceMesh (detector-made, not " +
+              "hand-corrected, unlike the paper's)"
+            : "; no keypoints (the multi-task rows are skipped)"),
       };
     }
     return synthetic(`no LFW-Parts data in ${join(dataRoot, "lfw-parts")}`);

@@ -1,7 +1,7 @@
 /**
  * `deno task data`: prepare, validate and time the datasets.
  *
- *     deno task data prepare lfw-parts --from DIR --root DIR
+ *     deno task data prepare lfw-parts --from DIR --root DIR [--no-keypoints]
  *     deno task data check <dataset> [--root DIR] [--seed N] [--decode]
  *     deno task data time <dataset> [--root DIR] [--split S] [--limit N] [--seed N]
  *     deno task data list
@@ -13,6 +13,7 @@
  */
 import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
+import { prepareLfwKeypoints } from "./lfw_keypoints_detector.ts";
 import { prepareLfwParts, progressBars } from "./lfw_parts.ts";
 import { checkDataset, DATASET_NAMES, openDataset } from "./open_dataset.ts";
 import type { CheckReport, Split } from "./types.ts";
@@ -20,11 +21,14 @@ import type { CheckReport, Split } from "./types.ts";
 const HELP = `Usage: deno task data <command> [options]
 
 Commands:
-  prepare lfw-parts --from DIR --root DIR
+  prepare lfw-parts --from DIR --root DIR [--no-keypoints]
       Extract the official LFW-Parts downloads in --from (lfw-funneled.tgz or
       lfw-funneled-parts-subset.tgz, parts_lfw_funneled_gt_images.tgz, the optional
       superpixel tarballs, parts_{train,validation,test}.txt) into --root, with a progress
-      bar. A second run with the same files does nothing.
+      bar; then write --root/keypoints.txt, 19 facial keypoints per image made by
+      MediaPipe FaceMesh (detector-made, not hand-corrected; tools/facemesh/, which
+      downloads its own npm package on first use) and keypoints_sanity.png.
+      A second run with the same files does nothing.
   check <dataset> [--root DIR] [--seed N] [--decode]
       Validate a dataset; print counts, class fractions and every problem as JSON.
       Exits 1 when there are problems. --decode decodes every image (slower).
@@ -81,6 +85,7 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
         split: { type: "string" },
         limit: { type: "string" },
         decode: { type: "boolean" },
+        "no-keypoints": { type: "boolean" },
       },
     });
   } catch (e) {
@@ -132,7 +137,10 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
           root: values.root,
           onProgress: progressBars(),
         });
-        io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+        const keypoints = values["no-keypoints"]
+          ? null
+          : await prepareLfwKeypoints(values.root, { quiet: true });
+        io.stdout(`${JSON.stringify({ ...result, keypoints }, null, 2)}\n`);
         return 0;
       }
       case "check": {
