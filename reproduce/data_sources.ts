@@ -82,12 +82,14 @@ async function lfwKeypoints(root: string, log: (s: string) => void): Promise<boo
  * Resolves each protocol's data. `dataRoot` holds `lfw-parts/` (extracted layout or
  * the official tarballs), `aflw/` (`data/aflw.sqlite` + `data/flickr/`) and
  * `pascal-person/` (`VOCdevkit/`, `benchmark_RELEASE/`, `annotations/`).
+ * `options.keypoints: false` skips making the LFW-Parts keypoints (tests).
  */
 export async function resolveData(
   protocol: ProtocolName,
   dataRoot: string | null,
   cacheDir: string,
   log: (s: string) => void,
+  options: { keypoints?: boolean } = {},
 ): Promise<DataSource> {
   const synthetic = (why: string): DataSource => ({
     protocol,
@@ -101,7 +103,7 @@ export async function resolveData(
     const root = await lfwRoot(join(dataRoot, "lfw-parts"), join(cacheDir, "lfw-parts"), log);
     if (root) {
       const identity = await lfwPartsIdentity(root);
-      const keypoints = await lfwKeypoints(root, log);
+      const keypoints = options.keypoints === false ? false : await lfwKeypoints(root, log);
       return {
         protocol,
         dataset: "lfw-parts",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { writeSyntheticLfwParts } from "../../fixtures/lfw_parts.ts";
 import {
   checkLfwKeypoints,
   FACEMESH_KEYPOINT_INDICES,
@@ -12,6 +13,7 @@ import {
   parseLfwKeypoints,
   readLfwKeypoints,
 } from "./lfw_keypoints.ts";
+import { checkLfwParts, openLfwParts } from "./lfw_parts.ts";
 import { flipPairsFromNames } from "./preprocess.ts";
 
 const K = 19;
@@ -146,4 +148,62 @@ Deno.test("keypointsFromMesh() averages the named landmarks; keypointsInFace() d
   const pts = new Float32Array([3.5, 5.5, 1, 9.5, 5.5, 1, 9.5, 5.5, 0]);
   assert.deepEqual(keypointsInFace(pts, mask, 10, 10, 3), { inside: 1, visible: 2 });
   assert.deepEqual(keypointsInFace(pts, mask, 10, 10, 2), { inside: 0, visible: 2 });
+});
+
+Deno.test("openLfwParts() serves keypoints.txt as [x, y, visible] per sample; check validates it", async () => {
+  const root = await Deno.makeTempDir({ prefix: "lfw_kp_open_" });
+  try {
+    const { splits } = await writeSyntheticLfwParts(root, {
+      seed: 3,
+      counts: { train: 3, val: 2, test: 2 },
+    });
+    // Without the file: no keypoints, and check has nothing to say about them.
+    const plain = await openLfwParts({ root, split: "val" });
+    assert.equal(plain.keypointNames, undefined);
+    assert.equal((await plain.get(0)).keypoints, undefined);
+    assert.equal((await checkLfwParts(root)).keypoints, undefined);
+    // Point k of image i at (10 + i, 20 + k); the val split's second image hides point 0.
+    const all = [...splits.train, ...splits.val, ...splits.test];
+    const points = new Map(all.map((id, i) => [
+      id,
+      Float32Array.from(
+        { length: 3 * K },
+        (_, j) =>
+          j % 3 === 0
+            ? 10 + i
+            : j % 3 === 1
+            ? 20 + Math.floor(j / 3)
+            : id === splits.val[1] && j === 2
+            ? 0
+            : 1,
+      ),
+    ]));
+    await Deno.writeTextFile(
+      join(root, LFW_PARTS_KEYPOINTS_FILE),
+      formatLfwKeypoints(points, "test"),
+    );
+    const val = await openLfwParts({ root, split: "val" });
+    assert.deepEqual(val.keypointNames, LFW_PARTS_KEYPOINT_NAMES);
+    const s = await val.get(1);
+    assert.equal(s.keypoints!.length, K);
+    assert.deepEqual(s.keypoints![0], [14, 20, 0]); // val[1] is image 4 of 7
+    assert.deepEqual(s.keypoints![18], [14, 38, 1]);
+    assert.equal(
+      (await openLfwParts({ root, split: "val", keypoints: false })).keypointNames,
+      undefined,
+    );
+    const report = await checkLfwParts(root);
+    assert.deepEqual(report.problems, []);
+    assert.ok(Math.abs(report.keypoints!.visibleFraction - (7 * K - 1) / (7 * K)) < 1e-6);
+    // A truncated file: the loader refuses the split, check names the file.
+    const text = formatLfwKeypoints(points, "test").split("\n").slice(0, -2).join("\n") + "\n";
+    await Deno.writeTextFile(join(root, LFW_PARTS_KEYPOINTS_FILE), text);
+    await assert.rejects(() => openLfwParts({ root, split: "test" }), /keypoints\.txt \(first: /);
+    const bad = await checkLfwParts(root);
+    assert.equal(bad.problems.length, 1);
+    assert.match(bad.problems[0]!.file, /keypoints\.txt$/);
+    assert.match(bad.problems[0]!.message, /1 of the 7 images .* truncated/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
