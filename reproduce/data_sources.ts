@@ -9,7 +9,7 @@
  * @module
  */
 import { join } from "node:path";
-import { LFW_PARTS_KEYPOINTS_FILE } from "../src/data/lfw_keypoints.ts";
+import { LFW_PARTS_KEYPOINTS_FILE, readLfwKeypoints } from "../src/data/lfw_keypoints.ts";
 import { prepareLfwKeypoints } from "../src/data/lfw_keypoints_detector.ts";
 import { prepareLfwParts } from "../src/data/lfw_parts.ts";
 import { lfwPartsIdentity } from "../src/data/lfw_parts_identity.ts";
@@ -33,6 +33,11 @@ export interface DataSource {
    * hand-corrected) or null when there are none (the multi-task rows are then skipped).
    */
   keypoints?: "facemesh" | null;
+  /**
+   * LFW-Parts with keypoints: the sanity figure the keypoint tool wrote (12 validation
+   * images with their points, `keypoints_sanity.png` in the dataset root), when present.
+   */
+  keypointsFigure?: string;
   /** One sentence for the report. */
   description: string;
 }
@@ -78,6 +83,14 @@ async function lfwKeypoints(root: string, log: (s: string) => void): Promise<boo
   }
 }
 
+/** "; P% of the points inside the dilated skin ∪ hair mask" from the keypoint file's header. */
+async function insideCheck(root: string): Promise<string> {
+  const kp = await readLfwKeypoints(root).catch(() => null);
+  const line = kp?.header.find((h) => h.startsWith("check:"));
+  const m = line && /\(([\d.]+)%\) lie inside the skin ∪ hair mask dilated by (\d+) px/.exec(line);
+  return m ? `; ${m[1]}% of the points lie inside the skin ∪ hair mask dilated by ${m[2]} px` : "";
+}
+
 /**
  * Resolves each protocol's data. `dataRoot` holds `lfw-parts/` (extracted layout or
  * the official tarballs), `aflw/` (`data/aflw.sqlite` + `data/flickr/`) and
@@ -104,7 +117,9 @@ export async function resolveData(
     if (root) {
       const identity = await lfwPartsIdentity(root);
       const keypoints = options.keypoints === false ? false : await lfwKeypoints(root, log);
+      const figure = join(root, "keypoints_sanity.png");
       return {
+        ...(keypoints && await exists(figure) ? { keypointsFigure: figure } : {}),
         protocol,
         dataset: "lfw-parts",
         root,
@@ -114,7 +129,7 @@ export async function resolveData(
         description: identity.description +
           (keypoints
             ? "; keypoints: 19 per image made by MediaPipe FaceMesh (detector-made, not " +
-              "hand-corrected, unlike the paper's)"
+              `hand-corrected, unlike the paper's${await insideCheck(root)})`
             : "; no keypoints (the multi-task rows are skipped)"),
       };
     }
