@@ -105,6 +105,7 @@ export interface LfwKeypoints {
 
 /** A problem in a keypoint file, naming the file and line. */
 export class KeypointFileError extends Error {
+  /** An error whose message names the file (and line) and what was expected. */
   constructor(message: string) {
     super(message);
     this.name = "KeypointFileError";
