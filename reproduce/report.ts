@@ -12,6 +12,7 @@ import {
 } from "../src/report/markdown.ts";
 import type { ProtocolName } from "./evaluate.ts";
 import { TABLE1, TABLE1_PRIOR, TABLE2, TABLE3 } from "./paper.ts";
+import { inputSentence } from "./profiles.ts";
 import { headline, headlineName, type ProtocolResult, type Results, valuesOf } from "./results.ts";
 
 const digits = 2;
@@ -19,7 +20,7 @@ const digits = 2;
 function protocolSentence(r: ProtocolResult, architecture: string): string {
   const s = r.settings;
   const sizes = r.protocol === "lfw-parts"
-    ? `the whole 250×250 image resized to ${s.inputSize}×${s.inputSize}, predictions mapped back to 250×250`
+    ? inputSentence("lfw-parts", s.inputSize)
     : `the ${
       r.protocol === "aflw" ? "face rect" : "visible person box"
     }, squared and resized to ${s.inputSize}×${s.inputSize}`;
