@@ -9,6 +9,7 @@ import { CRF_BASELINE } from "../src/eval/mod.ts";
 import type { ProtocolName, ProtocolScores } from "./evaluate.ts";
 import { learnedChecks, learnedLine } from "./learned.ts";
 import { TABLE1, TABLE1_PRIOR, TABLE2, TABLE3 } from "./paper.ts";
+import { inputSentence } from "./profiles.ts";
 import {
   type Claim,
   headline,
@@ -23,7 +24,7 @@ const digits = 2;
 function protocolSentence(r: ProtocolResult, architecture: string): string {
   const s = r.settings;
   const sizes = r.protocol === "lfw-parts"
-    ? `the whole 250×250 image resized to ${s.inputSize}×${s.inputSize}, predictions mapped back to 250×250`
+    ? inputSentence("lfw-parts", s.inputSize)
     : `the ${
       r.protocol === "aflw" ? "face rect" : "visible person box"
     }, squared and resized to ${s.inputSize}×${s.inputSize}`;

@@ -2,7 +2,7 @@
  * `deno task data`: get, prepare, validate and time the datasets.
  *
  *     deno task data download <dataset> --to DIR [--mirror URL]
- *     deno task data prepare lfw-parts --from DIR --root DIR
+ *     deno task data prepare lfw-parts --from DIR --root DIR [--no-keypoints]
  *     deno task data check <dataset> [--root DIR] [--seed N] [--decode] [--split-file FILE]
  *     deno task data time <dataset> [--root DIR] [--split S] [--limit N] [--seed N] [--split-file FILE]
  *     deno task data list
@@ -26,6 +26,7 @@ import {
   UsageError,
 } from "../util/cli.ts";
 import { downloadDataset, type DownloadName, DOWNLOADS, parseChecksums } from "./download.ts";
+import { prepareLfwKeypoints } from "./lfw_keypoints_detector.ts";
 import { prepareLfwParts, progressBars } from "./lfw_parts.ts";
 import { checkDataset, DATASET_NAMES, openDataset } from "./open_dataset.ts";
 import type { CheckReport, DataProblem, Split } from "./types.ts";
@@ -77,11 +78,14 @@ Datasets: ${Object.keys(DOWNLOADS).join(", ")}.`,
     positionals: true,
     description: `Extract the official LFW-Parts downloads in --from (lfw-funneled.tgz or
 lfw-funneled-parts-subset.tgz, parts_lfw_funneled_gt_images.tgz, the optional superpixel
-tarballs, parts_{train,validation,test}.txt) into --root, with a progress bar. A second
-run with the same files does nothing.`,
+tarballs, parts_{train,validation,test}.txt) into --root, with a progress bar; then write
+--root/keypoints.txt, 19 facial keypoints per image made by MediaPipe FaceMesh
+(detector-made, not hand-corrected; tools/facemesh/, which downloads its own npm package
+on first use) and keypoints_sanity.png. A second run with the same files does nothing.`,
     options: {
       from: { type: "string", arg: "DIR", help: "the folder with the downloads" },
       root: { type: "string", arg: "DIR", help: "where the extracted layout goes" },
+      "no-keypoints": { type: "boolean", help: "extract only; no detector keypoints" },
     },
   },
   check: {
@@ -139,7 +143,7 @@ const TOP: CommandSpec = {
 
 Commands (each has its own --help):
   download <dataset> [--to DIR] [--mirror URL]
-  prepare lfw-parts --from DIR --root DIR
+  prepare lfw-parts --from DIR --root DIR [--no-keypoints]
   check <dataset> [--root DIR] [--seed N] [--decode] [--split-file FILE]
   time <dataset> [--root DIR] [--split S] [--limit N] [--seed N] [--split-file FILE]
   list
@@ -230,7 +234,10 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
           root,
           onProgress: progressBars(),
         });
-        io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+        const keypoints = values["no-keypoints"]
+          ? null
+          : await prepareLfwKeypoints(root, { quiet: true });
+        io.stdout(`${JSON.stringify({ ...result, keypoints }, null, 2)}\n`);
         return 0;
       }
       case "check": {

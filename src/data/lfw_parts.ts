@@ -10,8 +10,11 @@
  *     parts_train.txt  parts_validation.txt  parts_test.txt       `<Name> <number>` lines
  *
  * Samples carry the image, the per-pixel class (0 hair, 1 skin, 2 background; a pixel
- * whose colour is not pure red, green or blue is 255 = ignore) and, when both superpixel
- * folders exist, the superpixel map and labels. Pixel frame: the image's own, 250×250.
+ * whose colour is not pure red, green or blue is 255 = ignore), when both superpixel
+ * folders exist, the superpixel map and labels, and, when `keypoints.txt` exists (made by
+ * `deno task data prepare lfw-parts` with MediaPipe FaceMesh: detector-made, not
+ * hand-corrected; src/data/lfw_keypoints.ts), 19 facial keypoints with visibility. Pixel
+ * frame: the image's own, 250×250.
  *
  * @module
  */
@@ -20,6 +23,13 @@ import { join } from "node:path";
 import { errorMessage, exists, isDir } from "../util/fs.ts";
 import { createProgress } from "../util/progress.ts";
 import { decodePpm, decodeRgb, ImageFormatError, jpegInfo } from "./image.ts";
+import {
+  checkLfwKeypoints,
+  LFW_PARTS_KEYPOINT_NAMES,
+  LFW_PARTS_KEYPOINTS_FILE,
+  type LfwKeypoints,
+  readLfwKeypoints,
+} from "./lfw_keypoints.ts";
 import { extractTar } from "./tar.ts";
 import type { CheckReport, DataProblem, Dataset, RgbImage, Sample, Split } from "./types.ts";
 
@@ -331,6 +341,11 @@ export interface OpenLfwPartsOptions {
   split: Split;
   /** The dataset name reported on the result (default `"lfw-parts"`). */
   name?: string;
+  /**
+   * Serve `root/keypoints.txt` (detector-made, src/data/lfw_keypoints.ts) as the samples'
+   * `keypoints` when the file exists (default true); false ignores it.
+   */
+  keypoints?: boolean;
 }
 
 /**
@@ -356,6 +371,17 @@ export async function openLfwParts(options: OpenLfwPartsOptions): Promise<LfwPar
   const ids = await readLfwPartsSplit(root, split);
   const hasSuperpixels = (await isDir(join(root, SUPERPIXELS))) &&
     (await isDir(join(root, SP_LABELS)));
+  const keypoints = options.keypoints === false ? null : await readLfwKeypoints(root);
+  if (keypoints) {
+    const missing = ids.filter((id) => !keypoints.points.has(id));
+    if (missing.length > 0) {
+      throw new Error(
+        `Cannot open LFW-Parts ${split} with keypoints: ${missing.length} of its ${ids.length} ` +
+          `images have no line in ${join(root, LFW_PARTS_KEYPOINTS_FILE)} (first: ` +
+          `${missing.slice(0, 3).join(", ")}); rerun \`deno task data prepare lfw-parts\``,
+      );
+    }
+  }
   const get = async (index: number): Promise<LfwPartsSample> => {
     const id = ids[index];
     if (id === undefined) {
@@ -363,13 +389,16 @@ export async function openLfwParts(options: OpenLfwPartsOptions): Promise<LfwPar
         `Cannot get LFW-Parts ${split} sample ${index}: expected an index in 0..${ids.length - 1}`,
       );
     }
-    return await loadLfwPartsSample(root, id, hasSuperpixels);
+    const sample = await loadLfwPartsSample(root, id, hasSuperpixels);
+    if (keypoints) sample.keypoints = keypointTriples(keypoints, id);
+    return sample;
   };
   return {
     name: options.name ?? "lfw-parts",
     split,
     ids,
     classes: LFW_PARTS_CLASSES,
+    ...(keypoints ? { keypointNames: LFW_PARTS_KEYPOINT_NAMES } : {}),
     hasSuperpixels,
     get,
     async *[Symbol.asyncIterator](): AsyncGenerator<LfwPartsSample> {
@@ -383,6 +412,14 @@ export async function openLfwParts(options: OpenLfwPartsOptions): Promise<LfwPar
       }
     },
   };
+}
+
+/** One image's keypoints as `[x, y, visible]` triples. */
+function keypointTriples(kp: LfwKeypoints, id: string): [number, number, number][] {
+  const p = kp.points.get(id)!;
+  const out: [number, number, number][] = [];
+  for (let k = 0; k < p.length; k += 3) out.push([p[k]!, p[k + 1]!, p[k + 2]!]);
+  return out;
 }
 
 /**
@@ -486,6 +523,7 @@ export async function checkLfwParts(
   // Split files.
   const owner = new Map<string, Split>();
   const all: string[] = [];
+  const splitIds: Record<Split, string[]> = { train: [], val: [], test: [] };
   for (const split of SPLITS) {
     const file = join(root, LFW_PARTS_SPLIT_FILES[split]);
     let ids: string[];
@@ -499,6 +537,7 @@ export async function checkLfwParts(
       continue;
     }
     report.splits[split] = ids.length;
+    splitIds[split] = ids;
     for (const id of ids) {
       const prev = owner.get(id);
       if (prev !== undefined) {
@@ -539,6 +578,15 @@ export async function checkLfwParts(
     report.classFractions![LFW_PARTS_CLASSES[c]!] = total > 0
       ? Math.round((counts[c]! / total) * 1e6) / 1e6
       : 0;
+  }
+  // The detector-made keypoints, when prepared (optional: no file is no problem).
+  const kp = await checkLfwKeypoints(root, splitIds);
+  if (kp.present) {
+    problems.push(...kp.problems);
+    report.keypoints = {
+      names: [...LFW_PARTS_KEYPOINT_NAMES],
+      visibleFraction: Math.round(kp.visibleFraction * 1e6) / 1e6,
+    };
   }
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   return report;

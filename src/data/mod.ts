@@ -16,3 +16,7 @@ export * from "./pascal_person.ts";
 export * from "./preprocess.ts";
 export * from "./tar.ts";
 export * from "./types.ts";
+export * from "./face_window.ts";
+export * from "./lfw_keypoints.ts";
+export * from "./lfw_keypoints_detector.ts";
+export * from "./lfw_parts_identity.ts";

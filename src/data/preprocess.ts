@@ -5,8 +5,12 @@
  * Geometry: a square crop of the source image is resized to `size × size`. For
  * `crop: "box"` (AFLW, Pascal Person) the crop is the sample's box, squared by expanding
  * its shorter side around the centre, then grown by `margin`·side on every side; for
- * `crop: "image"` (LFW-Parts) it is the whole image, squared the same way. Parts of the
- * crop outside the image are padded (`pad`). The forward map is the affine
+ * `crop: "image"` it is the whole image, squared the same way; for `crop: "window"`
+ * (LFW-Parts) it is a fixed square face window of the source frame, scaled so that the
+ * window spans `windowFraction`·`size` pixels (the paper, §4: the face at 112 px, padded
+ * to 180×180 to include background) and centred in the input, so the input carries the
+ * real image around the window. Parts of the crop outside the image are padded (`pad`).
+ * The forward map is the affine
  *
  *     u = x·scale + offsetX,  v = y·scale + offsetY      (then u → width − u if flipped)
  *
@@ -40,8 +44,25 @@ export type PadMode =
 export interface PreprocessConfig {
   /** Side of the square network input in pixels (112 for AFLW/Pascal, 180 for LFW-Parts). */
   size: number;
-  /** `"box"`: the sample's box, squared; `"image"`: the whole image, squared. */
-  crop: "box" | "image";
+  /**
+   * `"box"`: the sample's box, squared; `"image"`: the whole image, squared; `"window"`:
+   * the fixed `window`, shown at `windowFraction`·`size` pixels in the input's centre.
+   */
+  crop: "box" | "image" | "window";
+  /** The face window (source pixels, square) of `crop: "window"`. */
+  window?: Box;
+  /**
+   * The window's side as a fraction of `size` for `crop: "window"` (LFW-Parts: 112/180,
+   * so a smaller `size` shrinks the whole geometry uniformly).
+   */
+  windowFraction?: number;
+  /**
+   * How source pixels outside the network's view are predicted when mapping back
+   * (`mapLabelsBack`, `mapProbabilitiesBack`): `"fill"` (default) gives them the fill
+   * value; `"nearest"` gives them the prediction of the nearest network-input pixel
+   * (clamped coordinates). Recorded on the transform.
+   */
+  outside?: "fill" | "nearest";
   /** Context added on every side, as a fraction of the squared box side (default 0). */
   margin?: number;
   /** Fill outside the image (default `"zero"`). */
@@ -59,9 +80,39 @@ export interface PreprocessConfig {
 }
 
 /**
+ * The LFW-Parts face window (source pixels of the 250×250 funneled frame): a square of
+ * side 122 with its left edge at x = 65.5 and its top at y = 59. Chosen from the 1,500
+ * TRAINING masks only (`faceWindowFromMasks` in src/data/face_window.ts; never
+ * validation or test): the side is the median width of the skin bounding box (122 px),
+ * the horizontal centre the median centre of that box (126.5), and the top the median
+ * top of that box (59), so the square spans forehead to chin (the skin box itself runs
+ * down the neck: median height 169). The funneled images are aligned, so one window
+ * serves every image.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.ok(LFW_PARTS_FACE_WINDOW.width === 122 && LFW_PARTS_FACE_WINDOW.y === 59);
+ * ```
+ */
+export const LFW_PARTS_FACE_WINDOW: Readonly<Box> = Object.freeze({
+  x: 65.5,
+  y: 59,
+  width: 122,
+  height: 122,
+});
+
+/** The side of the face in the paper's LFW-Parts input, over the input's side (§4). */
+export const LFW_PARTS_WINDOW_FRACTION = 112 / 180;
+
+/**
  * The default preprocessing of each protocol (docs/MODEL.md §4): AFLW and Pascal Person crop the
- * face / visible person box, square it and resize to 112×112; LFW-Parts resizes the whole
- * 250×250 funneled image to 180×180.
+ * face / visible person box, square it and resize to 112×112; LFW-Parts shows the fixed
+ * face window {@link LFW_PARTS_FACE_WINDOW} at 112×112 in the centre of a 180×180 input
+ * (scale 112/122 ≈ 0.918, so the input covers the 196-pixel square of the 250×250 image
+ * around the window; edge padding only where that square would leave the image, which it
+ * does not for this window). Pixels of the 250×250 frame outside that square are scored
+ * with the prediction of the nearest input pixel (`outside: "nearest"`).
  *
  * @example
  * ```ts
@@ -74,7 +125,14 @@ export const PREPROCESS: Readonly<
 > = {
   aflw: { size: 112, crop: "box", margin: 0, pad: "zero" },
   "pascal-person": { size: 112, crop: "box", margin: 0, pad: "zero" },
-  "lfw-parts": { size: 180, crop: "image", pad: "zero" },
+  "lfw-parts": {
+    size: 180,
+    crop: "window",
+    window: LFW_PARTS_FACE_WINDOW,
+    windowFraction: LFW_PARTS_WINDOW_FRACTION,
+    pad: "edge",
+    outside: "nearest",
+  },
 };
 
 /**
@@ -100,6 +158,11 @@ export interface Transform {
   sourceHeight: number;
   /** The pairs swapped when `flip` (0-based keypoint indices), if any. */
   flipPairs?: readonly (readonly [number, number])[];
+  /**
+   * How mapping back predicts source pixels outside the input (`PreprocessConfig.outside`;
+   * absent: `"fill"`).
+   */
+  outside?: "fill" | "nearest";
 }
 
 /** A sample ready for the network, with the transform that produced it. */
@@ -579,7 +642,9 @@ export function mapKeypointsBack(
 
 /**
  * Maps a network-frame label map (`t.width·t.height`) back to the source frame by nearest
- * neighbour; source pixels the network input does not cover get `fill` (default 255).
+ * neighbour. Source pixels the network input does not cover get `fill` (default 255), or,
+ * when `t.outside` is `"nearest"`, the label of the nearest input pixel (the pixel centre's
+ * input coordinates clamped into the input).
  *
  * @example
  * ```ts
@@ -595,16 +660,18 @@ export function mapLabelsBack(labels: Uint8Array, t: Transform, fill = 255): Uin
     throw new Error(`Cannot map back a label map of ${labels.length} pixels: expected ${W}×${H}`);
   }
   const sw = t.sourceWidth, sh = t.sourceHeight;
+  const nearest = t.outside === "nearest";
+  const clampTo = (i: number, n: number) => Math.min(Math.max(i, 0), n - 1);
   const xi = new Int32Array(sw);
   for (let x = 0; x < sw; x++) {
     const u = toNetwork(x + 0.5, 0, t)[0];
-    xi[x] = u >= 0 && u < W ? Math.floor(u) : -1;
+    xi[x] = nearest ? clampTo(Math.floor(u), W) : u >= 0 && u < W ? Math.floor(u) : -1;
   }
   const out = new Uint8Array(sw * sh).fill(fill);
   for (let y = 0; y < sh; y++) {
     const v = (y + 0.5) * t.scale + t.offsetY;
-    if (!(v >= 0 && v < H)) continue;
-    const row = Math.floor(v) * W;
+    if (!nearest && !(v >= 0 && v < H)) continue;
+    const row = clampTo(Math.floor(v), H) * W;
     for (let x = 0, p = y * sw; x < sw; x++, p++) {
       const u = xi[x]!;
       if (u >= 0) out[p] = labels[row + u]!;
@@ -617,7 +684,9 @@ export function mapLabelsBack(labels: Uint8Array, t: Transform, fill = 255): Uin
  * Maps network-frame per-pixel class probabilities (`t.height·t.width·C`) back to the
  * source frame (`sourceHeight·sourceWidth·C`) by bilinear interpolation (half-pixel
  * centres, edge-clamped inside the input); source pixels outside the input get `fill`
- * (default 0 in every channel). Take the arg-max afterwards to get labels; this keeps
+ * (default 0 in every channel), or, when `t.outside` is `"nearest"`, the probabilities of
+ * the nearest input pixel (the same clamped interpolation, so a pixel left of the input
+ * takes its row's leftmost column). Take the arg-max afterwards to get labels; this keeps
  * more detail than mapping labels when the input is smaller than the source.
  *
  * @example
@@ -641,12 +710,13 @@ export function mapProbabilitiesBack(
     );
   }
   const sw = t.sourceWidth, sh = t.sourceHeight;
+  const nearest = t.outside === "nearest";
   // Per source column / row: the two network taps (clamped) and the weight of the second,
-  // or −1 when the pixel centre is outside the network input.
+  // or −1 when the pixel centre is outside the network input (and not mapped to the nearest).
   const col0 = new Int32Array(sw), col1 = new Int32Array(sw), colW = new Float32Array(sw);
   for (let x = 0; x < sw; x++) {
     const u = toNetwork(x + 0.5, 0, t)[0];
-    if (!(u >= 0 && u <= W)) {
+    if (!nearest && !(u >= 0 && u <= W)) {
       col0[x] = -1;
       continue;
     }
@@ -659,7 +729,7 @@ export function mapProbabilitiesBack(
   const out = new Float32Array(sw * sh * channels).fill(fill);
   for (let y = 0; y < sh; y++) {
     const v = (y + 0.5) * t.scale + t.offsetY;
-    if (!(v >= 0 && v <= H)) continue;
+    if (!nearest && !(v >= 0 && v <= H)) continue;
     const s = Math.min(Math.max(v - 0.5, 0), H - 1);
     const j0 = Math.min(Math.floor(s), H - 1);
     const j1 = Math.min(j0 + 1, H - 1);
@@ -682,6 +752,33 @@ export function mapProbabilitiesBack(
 }
 
 /**
+ * The square crop (source pixels) that `crop: "window"` maps onto the whole input: the
+ * window, squared around its centre, grown so that the window's side is
+ * `windowFraction` of the crop's (the crop shares the window's centre).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const c = windowCrop({ size: 180, crop: "window", window: { x: 65, y: 59, width: 112, height: 112 }, windowFraction: 112 / 180 });
+ * assert.ok(Math.abs(c.width - 180) < 1e-9 && Math.abs(c.x - 31) < 1e-9);
+ * ```
+ */
+export function windowCrop(config: PreprocessConfig): Box {
+  const { window, windowFraction: f } = config;
+  if (!window) {
+    throw new Error(
+      'Cannot crop to the face window: config.window is not set (config.crop is "window")',
+    );
+  }
+  if (!(typeof f === "number" && f > 0 && f <= 1)) {
+    throw new Error(
+      `Cannot crop to the face window with windowFraction ${f}: expected a number in (0, 1]`,
+    );
+  }
+  return cropBox(window, (1 / f - 1) / 2);
+}
+
+/**
  * Preprocesses one sample for the network under `config`: crop, square, pad, resize,
  * scale and subtract the mean; transform the segmentation (nearest) and keypoints; and
  * return the transform for mapping predictions back. `options.flip` mirrors the input
@@ -692,7 +789,7 @@ export function mapProbabilitiesBack(
  * import assert from "node:assert/strict";
  * const sample = { id: "a", image: { data: new Uint8Array(250 * 250 * 3), width: 250, height: 250 } };
  * const p = preprocess(sample, PREPROCESS["lfw-parts"]);
- * assert.ok(p.image.length === 180 * 180 * 3 && p.transform.scale === 0.72);
+ * assert.ok(p.image.length === 180 * 180 * 3 && Math.abs(p.transform.scale - 112 / 122) < 1e-12);
  * ```
  */
 export function preprocess(
@@ -704,6 +801,8 @@ export function preprocess(
   let region: Box;
   if (config.crop === "image") {
     region = { x: 0, y: 0, width: image.width, height: image.height };
+  } else if (config.crop === "window") {
+    region = windowCrop(config);
   } else {
     if (!sample.box) {
       throw new Error(
@@ -712,9 +811,12 @@ export function preprocess(
     }
     region = sample.box;
   }
-  const crop = cropBox(region, config.crop === "box" ? config.margin ?? 0 : 0);
+  const crop = config.crop === "window"
+    ? region
+    : cropBox(region, config.crop === "box" ? config.margin ?? 0 : 0);
   const flip = options.flip ?? false;
   const t = makeTransform(crop, config.size, image.width, image.height, flip, config.flipPairs);
+  if (config.outside) t.outside = config.outside;
   const out: Preprocessed = {
     id: sample.id,
     image: resampleImage(image, t, {

@@ -19,6 +19,7 @@ import {
   toNetwork,
   type Transform,
   transformKeypoints,
+  windowCrop,
 } from "./preprocess.ts";
 import type { RgbImage, Sample } from "./types.ts";
 
@@ -347,14 +348,16 @@ Deno.test("flipPairsFromNames() reproduces the AFLW pairs of docs/DATASETS.md §
 Deno.test("preprocess() runs the whole LFW-Parts and AFLW paths", async (t) => {
   const image = randomImage(250, 250, 5);
   const segmentation = Uint8Array.from({ length: 250 * 250 }, (_, p) => (p % 250 < 125 ? 0 : 2));
-  await t.step("LFW-Parts: 250 → 180, mask nearest", () => {
+  await t.step("LFW-Parts: face window at 112 px in 180, mask nearest", () => {
     const p = preprocess({ id: "x", image, segmentation }, PREPROCESS["lfw-parts"]);
     assert.equal(p.image.length, 180 * 180 * 3);
-    assert.equal(p.transform.scale, 0.72);
-    // Input column 89 has centre 89.5 → source x 124.3 → label 0; column 90 → 125.7 → 2.
-    assert.equal(p.segmentation![89], 0);
-    assert.equal(p.segmentation![90], 2);
+    assertAllClose([p.transform.scale], [112 / 122], 1e-12);
+    // Input column 88 has centre 88.5 → source x 88.5·122/112 + 28.464 = 124.87 → label 0;
+    // column 89 → 125.96 → 2 (crop left edge 126.5 − 98.036 = 28.464).
+    assert.equal(p.segmentation![88], 0);
+    assert.equal(p.segmentation![89], 2);
     assert.ok(p.segmentation!.every((v) => v !== 255));
+    assert.equal(p.transform.outside, "nearest");
   });
   await t.step("AFLW: box crop with keypoints, flip needs pairs", () => {
     const sample: Sample = {
@@ -377,4 +380,81 @@ Deno.test("preprocess() runs the whole LFW-Parts and AFLW paths", async (t) => {
     assert.equal(pre({ id: "a", image }, () => 0.5).transform.flip, false);
     assert.throws(() => createPreprocessor({ ...PREPROCESS.aflw, flipProbability: 2 }), /\[0, 1\]/);
   });
+});
+
+// The LFW-Parts face window {x 65.5, y 59, side 122} shown at 112 px in the middle of 180:
+// by hand, it must land on [34, 146]² (34 = (180 − 112)/2), so the map is
+// u = 34 + (x − 65.5)·112/122 and v = 34 + (y − 59)·112/122.
+const HAND: Transform = {
+  scale: 112 / 122,
+  offsetX: 34 - 65.5 * 112 / 122,
+  offsetY: 34 - 59 * 112 / 122,
+  flip: false,
+  width: 180,
+  height: 180,
+  sourceWidth: 250,
+  sourceHeight: 250,
+  outside: "nearest",
+};
+
+Deno.test("the LFW-Parts face window lands on [34, 146]² of the 180 input", () => {
+  const image = randomImage(250, 250, 11);
+  const p = preprocess({ id: "w", image }, PREPROCESS["lfw-parts"]);
+  const t = p.transform;
+  assertAllClose([t.scale, t.offsetX, t.offsetY], [HAND.scale, HAND.offsetX, HAND.offsetY], 1e-9);
+  assertAllClose(toNetwork(65.5, 59, t), [34, 34], 1e-9);
+  assertAllClose(toNetwork(187.5, 181, t), [146, 146], 1e-9);
+  // The input covers 180·122/112 = 196.07 source pixels around the window's centre
+  // (126.5, 120): x 28.46..224.54, y 21.96..218.04, all inside the 250 frame, so the
+  // input is the real image everywhere (the edge padding never acts).
+  const w = sourceWindow(t);
+  assertAllClose([w.x, w.y, w.width], [
+    126.5 - 90 * 122 / 112,
+    120 - 90 * 122 / 112,
+    180 * 122 / 112,
+  ], 1e-9);
+  assertAllClose(p.image, referenceResample(image, HAND, "zero", [0.5, 0.5, 0.5]), 1e-5);
+  // A smaller input scales the geometry uniformly: 90 px puts the face at 56 px, [17, 73].
+  const half = preprocess({ id: "w", image }, { ...PREPROCESS["lfw-parts"], size: 90 }).transform;
+  assertAllClose(toNetwork(65.5, 59, half), [17, 17], 1e-9);
+  assertAllClose(toNetwork(187.5, 181, half), [73, 73], 1e-9);
+  assert.throws(
+    () => windowCrop({ size: 180, crop: "window", windowFraction: 0.5 }),
+    /config\.window is not set/,
+  );
+  assert.throws(
+    () => windowCrop({ ...PREPROCESS["lfw-parts"], windowFraction: 1.5 }),
+    /windowFraction 1\.5: expected a number in \(0, 1\]/,
+  );
+});
+
+Deno.test("mapping back scores all 250×250 pixels: outside the view, the nearest input pixel", () => {
+  // Network labels: 1 everywhere, 5 in column 0, 6 in row 179 (row wins at the corner).
+  const net = new Uint8Array(180 * 180).fill(1);
+  for (let v = 0; v < 180; v++) net[v * 180] = 5;
+  for (let u = 0; u < 180; u++) net[179 * 180 + u] = 6;
+  const back = mapLabelsBack(net, HAND);
+  assert.equal(back.length, 250 * 250);
+  // Source (0, 120): u = 34 + (0.5 − 65.5)·0.918 = −25.7 → column 0 → 5.
+  assert.equal(back[120 * 250 + 0], 5);
+  // Source (249, 249): v = 34 + (249.5 − 59)·0.918 = 208.9 → row 179 → 6.
+  assert.equal(back[249 * 250 + 249], 6);
+  // Source (125, 120): u = 34 + 60·0.918 = 89.08, v = 34 + 61.5·0.918 = 90.46 → 1.
+  assert.equal(back[120 * 250 + 125], 1);
+  // Source (28, 120): u = 34 + (28.5 − 65.5)·0.918 = 0.033 → inside, column 0 → 5;
+  // (29, 120) → u = 0.951 → still column 0; (30, 120) → 1.869 → column 1 → 1.
+  assert.deepEqual([...back.subarray(120 * 250 + 28, 120 * 250 + 31)], [5, 5, 1]);
+  // Without the rule the outside pixels take the fill.
+  const { outside: _, ...fillT } = HAND;
+  assert.equal(mapLabelsBack(net, fillT)[120 * 250], 255);
+  assert.equal(mapLabelsBack(net, fillT)[120 * 250 + 125], 1);
+
+  // Probabilities: a ramp p(u) = u over the columns (one channel, value = column index).
+  const ramp = Float32Array.from({ length: 180 * 180 }, (_, i) => i % 180);
+  const prob = mapProbabilitiesBack(ramp, 1, HAND);
+  assert.equal(prob[120 * 250], 0); // left of the view: column 0
+  assert.equal(prob[120 * 250 + 249], 179); // right of the view: column 179
+  // Inside: bilinear at s = u − 0.5 = 88.58 (u = 89.08 from above).
+  assertAllClose([prob[120 * 250 + 125]!], [34 + 60 * 112 / 122 - 0.5], 1e-4);
+  assert.equal(mapProbabilitiesBack(ramp, 1, fillT, -1)[120 * 250], -1);
 });
