@@ -9,14 +9,20 @@
  * batch 32 off wasm) run only with `CLVM_BENCH_FULL=1`; cases that exhaust the wasm heap
  * are never run on wasm.
  *
- * `deno run -A benchmarks/train_bench.ts [--paper] [--steps N] [--backends cpu,wasm]`
- * prints the same cases as a Markdown table of images/s (median of N steps after one
- * warm-up step).
+ * `deno run -A benchmarks/train_bench.ts [--paper] [--steps N] [--backends cpu,wasm]
+ * [--archs tiny,paper] [--variants CLVM1-seg,CLVM2-seg] [--batches 8,32] [--threads N]`
+ * prints the same cases as a Markdown table: s/step and images/s (median of N steps after
+ * one warm-up step), the threads the backend computes with, and the peak resident memory
+ * of the process during the case (Linux `VmHWM`, reset before each case). `--threads`
+ * (default `CLVM_THREADS`, else every core) starts the wasm backend's threaded SIMD build
+ * (src/kernels/wasm_threads.ts) for more than one; the column says how many threads the
+ * backend reports (cpu is single-threaded).
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { tf } from "../src/deps.ts";
+import { getThreadsCount, tf } from "../src/deps.ts";
+import { useWasmThreads } from "../src/kernels/wasm_threads.ts";
 import { type BackendName, initBackend } from "../src/backend.ts";
 import { type CLVM, createCLVM } from "../src/clvm/model.ts";
 import { isDecayed } from "../src/train/losses.ts";
@@ -80,6 +86,36 @@ async function fixture(c: Case): Promise<Fixture> {
   const labels = tf.randomUniform([c.batch, SIZE, SIZE], 0, CLASSES, "int32", 2) as tf.Tensor3D;
   current = { key, clvm, sgd, batch: { count: c.batch, x, labels, lossLabels: labels } };
   return current;
+}
+
+/** Peak resident memory of this process since the last {@link resetPeakMemory} (MiB), or null. */
+function peakMemoryMiB(): number | null {
+  try {
+    const m = Deno.readTextFileSync("/proc/self/status").match(/^VmHWM:\s+(\d+) kB/m);
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Starts a new peak-memory window (Linux: writing 5 to clear_refs resets VmHWM). */
+function resetPeakMemory(): void {
+  try {
+    Deno.writeTextFileSync("/proc/self/clear_refs", "5");
+  } catch {
+    // Not Linux, or not permitted: the peak then covers the whole process.
+  }
+}
+
+/** Threads the active backend computes with. */
+function backendThreads(backend: BackendName): string {
+  if (backend === "webgpu") return "gpu";
+  if (backend === "cpu") return "1";
+  try {
+    return String(getThreadsCount());
+  } catch {
+    return "?";
+  }
 }
 
 const recipeFor = (batch: number) => resolveRecipe("paper", { batchSize: batch });
@@ -148,17 +184,24 @@ if (!import.meta.main) {
       archs: { type: "string" },
       variants: { type: "string" },
       batches: { type: "string" },
+      threads: { type: "string" },
     },
   });
+  const threadsArg = values.threads ?? Deno.env.get("CLVM_THREADS");
+  const threads = threadsArg === undefined ? navigator.hardwareConcurrency : Number(threadsArg);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`Invalid --threads / CLVM_THREADS "${threadsArg}": expected an integer ≥ 1`);
+  }
   const steps = Number(values.steps ?? 3);
   const backends = values.backends
     ? values.backends.split(",") as BackendName[]
     : await availableBackends();
+  if (backends.includes("wasm")) useWasmThreads(threads);
   const keep = (list: string | undefined, value: string | number) =>
     list === undefined || list.split(",").includes(String(value));
   const rows: string[] = [
-    "| backend | arch | variant | batch | s/step | images/s |",
-    "|---|---|---|---:|---:|---:|",
+    "| backend | arch | variant | batch | s/step | images/s | threads | peak RSS MiB |",
+    "|---|---|---|---:|---:|---:|---:|---:|",
   ];
   const all = cases(
     backends,
@@ -173,8 +216,9 @@ if (!import.meta.main) {
     const head = `| ${c.backend} | ${c.arch} | ${c.variant} | ${c.batch} |`;
     let row: string;
     if (broken.has(c.backend)) {
-      row = `${head} – | skipped (${c.backend} failed earlier) |`;
+      row = `${head} – | skipped (${c.backend} failed earlier) | – | – |`;
     } else {
+      resetPeakMemory();
       try {
         const f = await fixture(c);
         const recipe = recipeFor(c.batch);
@@ -188,12 +232,18 @@ if (!import.meta.main) {
         times.sort((a, b) => a - b);
         const median = times[Math.floor(times.length / 2)]!;
         const rate = c.batch / median;
-        row = `${head} ${median.toFixed(3)} | ${rate.toFixed(rate < 1 ? 3 : 1)} |`;
+        const peak = peakMemoryMiB();
+        row = `${head} ${median.toFixed(3)} | ${rate.toFixed(rate < 1 ? 3 : 1)} | ${
+          backendThreads(c.backend)
+        } | ${peak === null ? "–" : peak.toFixed(0)} |`;
       } catch (error) {
         // A wasm heap exhausted mid-step leaves the module unusable: skip its other cases.
         if (c.backend === "wasm") broken.add(c.backend);
         current = null;
-        row = `${head} – | failed: ${(error as Error).message.split("\n")[0]} |`;
+        const peak = peakMemoryMiB();
+        row = `${head} – | failed: ${(error as Error).message.split("\n")[0]} | – | ${
+          peak === null ? "–" : peak.toFixed(0)
+        } |`;
       }
     }
     rows.push(row);
