@@ -6,17 +6,19 @@
  *
  * `deno bench benchmarks/train_bench.ts` registers one group per backend × architecture
  * × variant (baseline: batch 8). Cases slower than ~20 s a step on a 2-core CPU (`paper`,
- * batch 32 off wasm) run only with `CLVM_BENCH_FULL=1`; cases that exhaust the wasm heap
- * are never run on wasm.
+ * batch 32 off wasm) run only with `CLVM_BENCH_FULL=1`; paper CLVM₂ at batch 32, which cannot
+ * fit the wasm heap, is never run on wasm.
  *
  * `deno run -A benchmarks/train_bench.ts [--paper] [--steps N] [--backends cpu,wasm]
- * [--archs tiny,paper] [--variants CLVM1-seg,CLVM2-seg] [--batches 8,32] [--threads N]`
+ * [--archs tiny,paper] [--variants CLVM1-seg,CLVM2-seg] [--batches 8,32] [--threads N]
+ * [--size 112] [--json FILE]`
  * prints the same cases as a Markdown table: s/step and images/s (median of N steps after
  * one warm-up step), the threads the backend computes with, and the peak resident memory
  * of the process during the case (Linux `VmHWM`, reset before each case). `--threads`
  * (default `CLVM_THREADS`, else every core) starts the wasm backend's threaded SIMD build
  * (src/kernels/wasm_threads.ts) for more than one; the column says how many threads the
- * backend reports (cpu is single-threaded).
+ * backend reports (cpu is single-threaded). `--json FILE` also writes every case's figures,
+ * `--size` shrinks the input for quick runs (benchmarks/gpu/run.sh's offline test).
  *
  * @module
  */
@@ -31,7 +33,8 @@ import { SGD } from "../src/train/sgd.ts";
 import { prepareBackendForTraining, trainStep } from "../src/train/trainer.ts";
 import type { Batch } from "../src/train/_inputs.ts";
 
-const SIZE = 112;
+/** Input side (112, the AFLW/Pascal input size; `--size` for quick runs). */
+let size = 112;
 const CLASSES = 3;
 const VARIANTS = ["CLVM1-seg", "CLVM2-seg"] as const;
 const ARCHS = ["tiny", "paper"] as const;
@@ -82,8 +85,8 @@ async function fixture(c: Case): Promise<Fixture> {
     weightDecay: recipe.weightDecay,
     decays: isDecayed,
   });
-  const x = tf.randomUniform([c.batch, SIZE, SIZE, 3], -0.5, 0.5, "float32", 1) as tf.Tensor4D;
-  const labels = tf.randomUniform([c.batch, SIZE, SIZE], 0, CLASSES, "int32", 2) as tf.Tensor3D;
+  const x = tf.randomUniform([c.batch, size, size, 3], -0.5, 0.5, "float32", 1) as tf.Tensor4D;
+  const labels = tf.randomUniform([c.batch, size, size], 0, CLASSES, "int32", 2) as tf.Tensor3D;
   current = { key, clvm, sgd, batch: { count: c.batch, x, labels, lossLabels: labels } };
   return current;
 }
@@ -134,12 +137,12 @@ function slow(c: Case): boolean {
 }
 
 /**
- * Cases measured to exhaust the wasm heap (the module aborts and is unusable after):
- * CLVM₂ at batch 32 (tiny) and every paper CLVM₂ step.
+ * Cases that cannot fit wasm32's 4 GiB heap: paper CLVM₂ at batch 32 (batch 8 peaks at a
+ * 2.15 GiB heap, and a step's live memory grows with the batch).
  */
 function exceedsWasmHeap(c: Case): boolean {
-  return c.backend === "wasm" && c.variant === "CLVM2-seg" &&
-    (c.batch === 32 || c.arch === "paper");
+  return c.backend === "wasm" && c.variant === "CLVM2-seg" && c.arch === "paper" &&
+    c.batch === 32;
 }
 
 function cases(backends: BackendName[], paper: boolean): Case[] {
@@ -185,8 +188,14 @@ if (!import.meta.main) {
       variants: { type: "string" },
       batches: { type: "string" },
       threads: { type: "string" },
+      size: { type: "string" },
+      json: { type: "string" },
     },
   });
+  size = Number(values.size ?? size);
+  if (!Number.isInteger(size) || size < 4 || size % 4 !== 0) {
+    throw new Error(`Invalid --size "${values.size}": expected a positive multiple of 4`);
+  }
   const threadsArg = values.threads ?? Deno.env.get("CLVM_THREADS");
   const threads = threadsArg === undefined ? navigator.hardwareConcurrency : Number(threadsArg);
   if (!Number.isInteger(threads) || threads < 1) {
@@ -212,11 +221,15 @@ if (!import.meta.main) {
       keep(values.batches, c.batch)
     );
   const broken = new Set<BackendName>();
+  const results: Record<string, unknown>[] = [];
   for (const c of all) {
+    const result: Record<string, unknown> = { ...c, size, steps };
+    results.push(result);
     const head = `| ${c.backend} | ${c.arch} | ${c.variant} | ${c.batch} |`;
     let row: string;
     if (broken.has(c.backend)) {
       row = `${head} – | skipped (${c.backend} failed earlier) | – | – |`;
+      result.error = `skipped (${c.backend} failed earlier)`;
     } else {
       resetPeakMemory();
       try {
@@ -233,6 +246,13 @@ if (!import.meta.main) {
         const median = times[Math.floor(times.length / 2)]!;
         const rate = c.batch / median;
         const peak = peakMemoryMiB();
+        Object.assign(result, {
+          secondsPerStep: median,
+          imagesPerSecond: rate,
+          stepSeconds: times,
+          threads: backendThreads(c.backend),
+          peakRssMiB: peak,
+        });
         row = `${head} ${median.toFixed(3)} | ${rate.toFixed(rate < 1 ? 3 : 1)} | ${
           backendThreads(c.backend)
         } | ${peak === null ? "–" : peak.toFixed(0)} |`;
@@ -241,6 +261,7 @@ if (!import.meta.main) {
         if (c.backend === "wasm") broken.add(c.backend);
         current = null;
         const peak = peakMemoryMiB();
+        Object.assign(result, { error: (error as Error).message, peakRssMiB: peak });
         row = `${head} – | failed: ${(error as Error).message.split("\n")[0]} | – | ${
           peak === null ? "–" : peak.toFixed(0)
         } |`;
@@ -251,4 +272,14 @@ if (!import.meta.main) {
   }
   release();
   console.log(rows.join("\n"));
+  if (values.json) {
+    const environment = {
+      date: new Date().toISOString(),
+      deno: Deno.version.deno,
+      tfjs: tf.version_core,
+      cpus: navigator.hardwareConcurrency,
+      load: Deno.loadavg(),
+    };
+    Deno.writeTextFileSync(values.json, JSON.stringify({ environment, results }, null, 2) + "\n");
+  }
 }
