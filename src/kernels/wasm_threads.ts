@@ -43,6 +43,7 @@ let temporaryFiles: string[] = [];
 let bootFile: string | null = null;
 let mainScript: Promise<string> | null = null;
 let installed = false;
+let requestedThreads = 1;
 
 function cleanUp(): void {
   for (const f of temporaryFiles) {
@@ -171,6 +172,7 @@ export function useWasmThreads(threads: number): WasmThreadsReport {
     return { requested: threads, threaded: false, reason: "the wasm backend already started" };
   }
   setThreadsCount(threads);
+  requestedThreads = threads;
   if (threads === 1) {
     tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
     return { requested: 1, threaded: false, reason: "one thread asked for" };
@@ -186,7 +188,7 @@ export function useWasmThreads(threads: number): WasmThreadsReport {
       const cpus = os.cpus;
       const wanted = () => {
         const real = cpus();
-        return Array.from({ length: 2 * threads }, (_, i) => real[i % real.length]!);
+        return Array.from({ length: 2 * requestedThreads }, (_, i) => real[i % real.length]!);
       };
       const worker = Object.getOwnPropertyDescriptor(globalThis, "Worker");
       (os as { cpus: () => os.CpuInfo[] }).cpus = wanted;
