@@ -6,17 +6,25 @@
  *
  * `deno bench benchmarks/train_bench.ts` registers one group per backend × architecture
  * × variant (baseline: batch 8). Cases slower than ~20 s a step on a 2-core CPU (`paper`,
- * batch 32 off wasm) run only with `CLVM_BENCH_FULL=1`; cases that exhaust the wasm heap
- * are never run on wasm.
+ * batch 32 off wasm) run only with `CLVM_BENCH_FULL=1`; paper CLVM₂ at batch 32, which cannot
+ * fit the wasm heap, is never run on wasm.
  *
- * `deno run -A benchmarks/train_bench.ts [--paper] [--steps N] [--backends cpu,wasm]`
- * prints the same cases as a Markdown table of images/s (median of N steps after one
- * warm-up step).
+ * `deno run -A benchmarks/train_bench.ts [--paper] [--steps N] [--backends cpu,wasm]
+ * [--archs tiny,paper] [--variants CLVM1-seg,CLVM2-seg] [--batches 8,32] [--threads N]
+ * [--size 112] [--json FILE]`
+ * prints the same cases as a Markdown table: s/step and images/s (median of N steps after
+ * one warm-up step), the threads the backend computes with, and the peak resident memory
+ * of the process during the case (Linux `VmHWM`, reset before each case). `--threads`
+ * (default `CLVM_THREADS`, else every core) starts the wasm backend's threaded SIMD build
+ * (src/kernels/wasm_threads.ts) for more than one; the column says how many threads the
+ * backend reports (cpu is single-threaded). `--json FILE` also writes every case's figures,
+ * `--size` shrinks the input for quick runs (benchmarks/gpu/run.sh's offline test).
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { tf } from "../src/deps.ts";
+import { getThreadsCount, tf } from "../src/deps.ts";
+import { useWasmThreads } from "../src/kernels/mod.ts";
 import { type BackendName, initBackend } from "../src/backend.ts";
 import { type CLVM, createCLVM } from "../src/clvm/mod.ts";
 import {
@@ -29,7 +37,8 @@ import {
   trainStep,
 } from "../src/train/mod.ts";
 
-const SIZE = 112;
+/** Input side (112, the AFLW/Pascal input size; `--size` for quick runs). */
+let size = 112;
 const CLASSES = 3;
 const VARIANTS = ["CLVM1-seg", "CLVM2-seg"] as const;
 const ARCHS = ["tiny", "paper"] as const;
@@ -80,10 +89,53 @@ async function fixture(c: Case): Promise<Fixture> {
     weightDecay: recipe.weightDecay,
     decays: isDecayed,
   });
-  const x = tf.randomUniform([c.batch, SIZE, SIZE, 3], -0.5, 0.5, "float32", 1) as tf.Tensor4D;
-  const labels = tf.randomUniform([c.batch, SIZE, SIZE], 0, CLASSES, "int32", 2) as tf.Tensor3D;
+  const x = tf.randomUniform([c.batch, size, size, 3], -0.5, 0.5, "float32", 1) as tf.Tensor4D;
+  const labels = tf.randomUniform([c.batch, size, size], 0, CLASSES, "int32", 2) as tf.Tensor3D;
   current = { key, clvm, sgd, batch: { count: c.batch, x, labels, lossLabels: labels } };
   return current;
+}
+
+let sampledPeak = 0;
+
+/** Notes the resident memory now (the peak where Linux's `VmHWM` cannot be read). */
+function sampleMemory(): void {
+  sampledPeak = Math.max(sampledPeak, Deno.memoryUsage().rss);
+}
+
+/**
+ * Peak resident memory of this process since the last {@link resetPeakMemory} (MiB): Linux's
+ * `VmHWM`, or else the largest resident size sampled after each step.
+ */
+function peakMemoryMiB(): number {
+  sampleMemory();
+  try {
+    const m = Deno.readTextFileSync("/proc/self/status").match(/^VmHWM:\s+(\d+) kB/m);
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // Not Linux, or /proc/self not permitted (Deno asks for --allow-all there).
+  }
+  return sampledPeak / 2 ** 20;
+}
+
+/** Starts a new peak-memory window (Linux: writing 5 to clear_refs resets VmHWM). */
+function resetPeakMemory(): void {
+  sampledPeak = 0;
+  try {
+    Deno.writeTextFileSync("/proc/self/clear_refs", "5");
+  } catch {
+    // Not Linux, or not permitted: VmHWM then covers the whole process.
+  }
+}
+
+/** Threads the active backend computes with. */
+function backendThreads(backend: BackendName): string {
+  if (backend === "webgpu") return "gpu";
+  if (backend === "cpu") return "1";
+  try {
+    return String(getThreadsCount());
+  } catch {
+    return "?";
+  }
 }
 
 const recipeFor = (batch: number) => resolveRecipe("paper", { batchSize: batch });
@@ -102,12 +154,12 @@ function slow(c: Case): boolean {
 }
 
 /**
- * Cases measured to exhaust the wasm heap (the module aborts and is unusable after):
- * CLVM₂ at batch 32 (tiny) and every paper CLVM₂ step.
+ * Cases that cannot fit wasm32's 4 GiB heap: paper CLVM₂ at batch 32 (batch 8 peaks at a
+ * 2.15 GiB heap, and a step's live memory grows with the batch).
  */
 function exceedsWasmHeap(c: Case): boolean {
-  return c.backend === "wasm" && c.variant === "CLVM2-seg" &&
-    (c.batch === 32 || c.arch === "paper");
+  return c.backend === "wasm" && c.variant === "CLVM2-seg" && c.arch === "paper" &&
+    c.batch === 32;
 }
 
 function cases(backends: BackendName[], paper: boolean): Case[] {
@@ -152,17 +204,30 @@ if (!import.meta.main) {
       archs: { type: "string" },
       variants: { type: "string" },
       batches: { type: "string" },
+      threads: { type: "string" },
+      size: { type: "string" },
+      json: { type: "string" },
     },
   });
+  size = Number(values.size ?? size);
+  if (!Number.isInteger(size) || size < 4 || size % 4 !== 0) {
+    throw new Error(`Invalid --size "${values.size}": expected a positive multiple of 4`);
+  }
+  const threadsArg = values.threads ?? Deno.env.get("CLVM_THREADS");
+  const threads = threadsArg === undefined ? navigator.hardwareConcurrency : Number(threadsArg);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`Invalid --threads / CLVM_THREADS "${threadsArg}": expected an integer ≥ 1`);
+  }
   const steps = Number(values.steps ?? 3);
   const backends = values.backends
     ? values.backends.split(",") as BackendName[]
     : await availableBackends();
+  if (backends.includes("wasm")) useWasmThreads(threads);
   const keep = (list: string | undefined, value: string | number) =>
     list === undefined || list.split(",").includes(String(value));
   const rows: string[] = [
-    "| backend | arch | variant | batch | s/step | images/s |",
-    "|---|---|---|---:|---:|---:|",
+    "| backend | arch | variant | batch | s/step | images/s | threads | peak RSS MiB |",
+    "|---|---|---|---:|---:|---:|---:|---:|",
   ];
   const all = cases(
     backends,
@@ -173,12 +238,17 @@ if (!import.meta.main) {
       keep(values.batches, c.batch)
     );
   const broken = new Set<BackendName>();
+  const results: Record<string, unknown>[] = [];
   for (const c of all) {
+    const result: Record<string, unknown> = { ...c, size, steps };
+    results.push(result);
     const head = `| ${c.backend} | ${c.arch} | ${c.variant} | ${c.batch} |`;
     let row: string;
     if (broken.has(c.backend)) {
-      row = `${head} – | skipped (${c.backend} failed earlier) |`;
+      row = `${head} – | skipped (${c.backend} failed earlier) | – | – |`;
+      result.error = `skipped (${c.backend} failed earlier)`;
     } else {
+      resetPeakMemory();
       try {
         const f = await fixture(c);
         const recipe = recipeFor(c.batch);
@@ -188,16 +258,31 @@ if (!import.meta.main) {
           const t0 = performance.now();
           await trainStep(f.clvm, f.sgd, f.batch, recipe);
           times.push((performance.now() - t0) / 1000);
+          sampleMemory();
         }
         times.sort((a, b) => a - b);
         const median = times[Math.floor(times.length / 2)]!;
         const rate = c.batch / median;
-        row = `${head} ${median.toFixed(3)} | ${rate.toFixed(rate < 1 ? 3 : 1)} |`;
+        const peak = peakMemoryMiB();
+        Object.assign(result, {
+          secondsPerStep: median,
+          imagesPerSecond: rate,
+          stepSeconds: times,
+          threads: backendThreads(c.backend),
+          peakRssMiB: peak,
+        });
+        row = `${head} ${median.toFixed(3)} | ${rate.toFixed(rate < 1 ? 3 : 1)} | ${
+          backendThreads(c.backend)
+        } | ${peak.toFixed(0)} |`;
       } catch (error) {
         // A wasm heap exhausted mid-step leaves the module unusable: skip its other cases.
         if (c.backend === "wasm") broken.add(c.backend);
         current = null;
-        row = `${head} – | failed: ${(error as Error).message.split("\n")[0]} |`;
+        const peak = peakMemoryMiB();
+        Object.assign(result, { error: (error as Error).message, peakRssMiB: peak });
+        row = `${head} – | failed: ${(error as Error).message.split("\n")[0]} | – | ${
+          peak.toFixed(0)
+        } |`;
       }
     }
     rows.push(row);
@@ -205,4 +290,14 @@ if (!import.meta.main) {
   }
   release();
   console.log(rows.join("\n"));
+  if (values.json) {
+    const environment = {
+      date: new Date().toISOString(),
+      deno: Deno.version.deno,
+      tfjs: tf.version_core,
+      cpus: navigator.hardwareConcurrency,
+      load: Deno.loadavg(),
+    };
+    Deno.writeTextFileSync(values.json, JSON.stringify({ environment, results }, null, 2) + "\n");
+  }
 }

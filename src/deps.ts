@@ -36,7 +36,11 @@ export type Variable = tf.Variable;
 export type KernelConfig = tf.KernelConfig;
 export { WebGPUBackend } from "npm:@tensorflow/tfjs-backend-webgpu@4.22.0";
 export * as webgpu from "npm:@tensorflow/tfjs-backend-webgpu@4.22.0";
-export { setThreadsCount, setWasmPaths } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
+export {
+  getThreadsCount,
+  setThreadsCount,
+  setWasmPaths,
+} from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
 /** The imagescript module (JPEG/PNG codecs). */
 export type ImageScript = typeof import("npm:imagescript@1.3.1");
 let imagescriptModule: Promise<ImageScript> | undefined;

@@ -22,6 +22,7 @@ import { convTransposeSame } from "../ops/conv.ts";
 import { fusedPredict, isFusable } from "./fused_predict.ts";
 import type { HeadOutputs } from "./heads.ts";
 import { requireBackend } from "../backend.ts";
+import { batchNormTraining } from "../kernels/batch_norm.ts";
 
 type T4 = tf.Tensor4D;
 
@@ -155,16 +156,19 @@ export class CLVM {
     const gamma = this.#param(`${name}/gamma`);
     const beta = this.#param(`${name}/beta`);
     if (training) {
-      const { mean, variance } = tf.moments(v, [0, 1, 2]);
+      // Kept statistics: stored for the caller, or freed here.
+      const { y, mean, variance } = batchNormTraining(
+        v,
+        gamma as tf.Tensor1D,
+        beta as tf.Tensor1D,
+        BN_EPSILON,
+      );
       if (stats) {
         stats.get(name)?.mean.dispose();
         stats.get(name)?.variance.dispose();
-        stats.set(name, {
-          mean: tf.keep(tf.clone(mean)) as tf.Tensor1D,
-          variance: tf.keep(tf.clone(variance)) as tf.Tensor1D,
-        });
-      }
-      return tf.batchNorm(v, mean, variance, beta, gamma, BN_EPSILON) as T4;
+        stats.set(name, { mean, variance });
+      } else tf.dispose([mean, variance]);
+      return y;
     }
     return tf.batchNorm(
       v,

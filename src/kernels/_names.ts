@@ -27,3 +27,8 @@ export interface ConvSameAttrs {
   /** Apply relu after adding `add` and `bias`. */
   relu: boolean;
 }
+
+/** Batch norm in training mode (inputs `x`, `gamma`, `beta`; outputs `y`, `mean`, `variance`). */
+export const BATCH_NORM_TRAIN = "ClvmBatchNormTrain";
+/** Its gradient (inputs `dy`, `x`, `gamma`, `mean`, `variance`; outputs `dx`, `dgamma`, `dbeta`). */
+export const BATCH_NORM_GRAD = "ClvmBatchNormGrad";

@@ -8,5 +8,7 @@
 export * from "./fused_topdown.ts";
 export * from "./fused_update.ts";
 export * from "./register.ts";
+export * from "./batch_norm.ts";
 export * from "./wasm_conv.ts";
+export * from "./wasm_threads.ts";
 export type { KernelConfig, Tensor, Tensor1D, Tensor4D } from "../deps.ts";

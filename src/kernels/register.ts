@@ -1,18 +1,24 @@
 /**
  * Registers the CLVM's fused kernels with tfjs: WGSL programs on `webgpu`, their cpu twins
- * on `cpu`, and the cpu loops of the elementwise update on `wasm` (the fused convolution
+ * on `cpu`, and the cpu loops of the elementwise update and of batch norm on `wasm` (the fused convolution
  * has no `wasm` kernel: there the public functions use wasm's own convolutions).
  *
  * @module
  */
 import { tf } from "../deps.ts";
-import { CONV_SAME, FUSED_UPDATE, SUM_POOL } from "./_names.ts";
+import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN, CONV_SAME, FUSED_UPDATE, SUM_POOL } from "./_names.ts";
+import {
+  batchNormGradCpu,
+  batchNormGradWasm,
+  batchNormTrainCpu,
+  batchNormTrainWasm,
+} from "./batch_norm_cpu.ts";
 import { convSameWebGPU } from "./fused_topdown_webgpu.ts";
 import { convSameCpu } from "./fused_topdown_cpu.ts";
 import { fusedUpdateWebGPU, sumPoolWebGPU } from "./fused_update_webgpu.ts";
 import { fusedUpdateCpu, fusedUpdateWasm, sumPoolCpu, sumPoolWasm } from "./fused_update_cpu.ts";
 
-type AnyKernel = (args: never) => tf.TensorInfo;
+type AnyKernel = (args: never) => tf.TensorInfo | tf.TensorInfo[];
 
 const KERNELS: readonly [string, string, AnyKernel][] = [
   [FUSED_UPDATE, "webgpu", fusedUpdateWebGPU],
@@ -23,6 +29,10 @@ const KERNELS: readonly [string, string, AnyKernel][] = [
   [CONV_SAME, "cpu", convSameCpu],
   [FUSED_UPDATE, "wasm", fusedUpdateWasm],
   [SUM_POOL, "wasm", sumPoolWasm],
+  [BATCH_NORM_TRAIN, "cpu", batchNormTrainCpu],
+  [BATCH_NORM_GRAD, "cpu", batchNormGradCpu],
+  [BATCH_NORM_TRAIN, "wasm", batchNormTrainWasm],
+  [BATCH_NORM_GRAD, "wasm", batchNormGradWasm],
 ];
 
 /**

@@ -244,11 +244,11 @@ function backpropFilterGemm(
         // Views after this chunk's allocations: allocating may grow (and detach) the heap.
         const aView = backend.typedArrayFromHeap(a);
         const heap = new Float32Array(aView.buffer);
-        const xOff = backend.typedArrayFromHeap(xt).byteOffset >> 2;
-        const dyOff = backend.typedArrayFromHeap(dy).byteOffset >> 2;
-        const bOff = backend.typedArrayFromHeap(b).byteOffset >> 2;
+        const xOff = backend.typedArrayFromHeap(xt).byteOffset >>> 2;
+        const dyOff = backend.typedArrayFromHeap(dy).byteOffset >>> 2;
+        const bOff = backend.typedArrayFromHeap(b).byteOffset >>> 2;
         heap.copyWithin(bOff, dyOff + r0 * ow * co, dyOff + (r0 + rows) * ow * co);
-        shiftedRows(heap, aView.byteOffset >> 2, xOff, [n, h, w, ci], info, r0, rows);
+        shiftedRows(heap, aView.byteOffset >>> 2, xOff, [n, h, w, ci], info, r0, rows);
         part = wasmKernel("BatchMatMul")({
           inputs: { a, b },
           backend,
