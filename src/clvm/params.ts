@@ -128,8 +128,9 @@ export function initParams(options: ResolvedOptions): Map<string, Variable> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { priorBias } from "./params.ts";
- * console.log(priorBias(9 / 256).toFixed(3)); // -3.311
+ * assert.deepEqual(priorBias(9 / 256).toFixed(3), -3.311);
  * ```
  */
 export function priorBias(pi: number): number {

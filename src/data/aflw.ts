@@ -723,12 +723,13 @@ export async function readAflwSample(root: string, face: AflwFace): Promise<Samp
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { aflwFaceDefect, type AflwFace } from "./aflw.ts";
  * const face: AflwFace = {
  *   faceId: 7, fileId: "image1.jpg", filepath: "0/image1.jpg", imageWidth: 100,
  *   imageHeight: 80, rect: { x: 5, y: 5, w: 0, h: 20 }, landmarks: [], pose: null,
  * };
- * console.log(aflwFaceDefect(face)); // its FaceRect is 0×20 (image "image1.jpg"), expected a positive size
+ * assert.match(aflwFaceDefect(face) ?? "", /FaceRect is 0×20/);
  * ```
  */
 export function aflwFaceDefect(face: AflwFace): string | null {
@@ -751,13 +752,14 @@ export function aflwFaceDefect(face: AflwFace): string | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { aflwOutlierLandmarks, type AflwFace } from "./aflw.ts";
  * const face: AflwFace = {
  *   faceId: 7, fileId: "image1.jpg", filepath: "0/image1.jpg", imageWidth: 100,
  *   imageHeight: 80, rect: { x: 5, y: 5, w: 30, h: 20 }, landmarks: [[10, 10], [1e9, 10]],
  *   pose: null,
  * };
- * console.log(aflwOutlierLandmarks(face, 100, 80)); // [1]
+ * assert.deepEqual(aflwOutlierLandmarks(face, 100, 80), [1]);
  * ```
  */
 export function aflwOutlierLandmarks(face: AflwFace, width: number, height: number): number[] {

@@ -366,8 +366,9 @@ async function extractPascal(archive: string, root: string, log: (m: string) => 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseChecksums } from "./download.ts";
- * console.log(parseChecksums(`${"a".repeat(64)}  x.tgz\n`, "SUMS")["x.tgz"]?.length); // 64
+ * assert.deepEqual(parseChecksums(`${"a".repeat(64)}  x.tgz\n`, "SUMS")["x.tgz"]?.length, 64);
  * ```
  */
 export function parseChecksums(text: string, file: string): Record<string, string> {

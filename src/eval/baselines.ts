@@ -20,7 +20,8 @@ export const BASELINE_NAMES = {
  *
  * @example
  * ```ts
- * console.assert(backgroundClass(["hair", "skin", "background"]) === 2);
+ * import assert from "node:assert/strict";
+ * assert.ok(backgroundClass(["hair", "skin", "background"]) === 2);
  * ```
  */
 export function backgroundClass(classes: readonly string[]): number {
@@ -42,10 +43,11 @@ export function backgroundClass(classes: readonly string[]): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const m = new PositionMajority(2, 1, 2, 0);
  * m.add(Uint8Array.of(1, 0));
  * m.add(Uint8Array.of(1, 255));
- * console.assert(m.result().join() === "1,0");
+ * assert.ok(m.result().join() === "1,0");
  * ```
  */
 export class PositionMajority {
@@ -118,11 +120,12 @@ export class PositionMajority {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const m = new MeanKeypoints(1);
  * m.add([0, 2, 1]);
  * m.add([4, 6, 1]);
  * m.add([100, 100, 0]); // invisible: not counted
- * console.assert(m.result().join() === "2,4,1");
+ * assert.ok(m.result().join() === "2,4,1");
  * ```
  */
 export class MeanKeypoints {
@@ -177,8 +180,9 @@ export type Direction = "higher" | "lower";
  *
  * @example
  * ```ts
- * console.assert(beatsBaseline(85, 80, "higher"));
- * console.assert(!beatsBaseline(0.3, 0.27, "lower"));
+ * import assert from "node:assert/strict";
+ * assert.ok(beatsBaseline(85, 80, "higher"));
+ * assert.ok(!beatsBaseline(0.3, 0.27, "lower"));
  * ```
  */
 export function beatsBaseline(

@@ -82,8 +82,9 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const r = pairedBootstrap([[1, 2, 3, 2, 1, 2]], { seed: 3 });
- * console.assert(r.low > 0 && r.high < 3 && r.mean === 11 / 6);
+ * assert.ok(r.low > 0 && r.high < 3 && r.mean === 11 / 6);
  * ```
  */
 export function pairedBootstrap(
@@ -138,8 +139,9 @@ export function pairedBootstrap(
  *
  * @example
  * ```ts
- * console.assert(decideBetter({ low: 0.1, high: 0.4 }) === "held");
- * console.assert(decideBetter({ low: -0.1, high: 0.4 }) === "inconclusive");
+ * import assert from "node:assert/strict";
+ * assert.ok(decideBetter({ low: 0.1, high: 0.4 }) === "held");
+ * assert.ok(decideBetter({ low: -0.1, high: 0.4 }) === "inconclusive");
  * ```
  */
 export function decideBetter(interval: { low: number; high: number }): Decision {
@@ -155,8 +157,9 @@ export function decideBetter(interval: { low: number; high: number }): Decision 
  *
  * @example
  * ```ts
- * console.assert(decideEquivalent({ low: -0.2, high: 0.3 }, 0.5) === "held");
- * console.assert(decideEquivalent({ low: 0.7, high: 1.2 }, 0.5) === "did not hold");
+ * import assert from "node:assert/strict";
+ * assert.ok(decideEquivalent({ low: -0.2, high: 0.3 }, 0.5) === "held");
+ * assert.ok(decideEquivalent({ low: 0.7, high: 1.2 }, 0.5) === "did not hold");
  * ```
  */
 export function decideEquivalent(
@@ -176,8 +179,9 @@ export function decideEquivalent(
  *
  * @example
  * ```ts
- * console.assert(decideNonInferior({ low: -0.3, high: 0.9 }, 0.5) === "held");
- * console.assert(decideNonInferior({ low: -1.3, high: -0.6 }, 0.5) === "did not hold");
+ * import assert from "node:assert/strict";
+ * assert.ok(decideNonInferior({ low: -0.3, high: 0.9 }, 0.5) === "held");
+ * assert.ok(decideNonInferior({ low: -1.3, high: -0.6 }, 0.5) === "did not hold");
  * ```
  */
 export function decideNonInferior(

@@ -72,11 +72,15 @@ function gradOps(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { batchNormTraining } from "./batch_norm.ts";
  * const x = tf.tensor2d([[1], [3]]);
  * const { y, mean, variance } = batchNormTraining(x, tf.ones([1]), tf.zeros([1]), 0);
- * console.log(Array.from(y.dataSync()), mean.dataSync()[0], variance.dataSync()[0]); // [-1, 1] 2 1
+ * assert.deepEqual(
+ *   [Array.from(y.dataSync()), mean.dataSync()[0], variance.dataSync()[0]],
+ *   [[-1, 1], 2, 1],
+ * );
  * ```
  */
 export function batchNormTraining<T extends tf.Tensor>(

@@ -23,9 +23,10 @@ function split(shape: readonly number[]): { m: number; c: number } {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { batchNormTrainArrays } from "./batch_norm_cpu.ts";
  * const r = batchNormTrainArrays([1, 3], [2, 1], [1], [0], 0);
- * console.log(Array.from(r.y), r.mean[0], r.variance[0]); // [-1, 1] 2 1
+ * assert.deepEqual([Array.from(r.y), r.mean[0], r.variance[0]], [[-1, 1], 2, 1]);
  * ```
  */
 export function batchNormTrainArrays(
@@ -74,9 +75,10 @@ export function batchNormTrainArrays(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { batchNormGradArrays } from "./batch_norm_cpu.ts";
  * const g = batchNormGradArrays([1, 0], [1, 3], [2, 1], [1], [2], [1], 0);
- * console.log(Array.from(g.dx), g.dgamma[0], g.dbeta[0]); // [0, 0] -1 1
+ * assert.deepEqual([Array.from(g.dx), g.dgamma[0], g.dbeta[0]], [[0, 0], -1, 1]);
  * ```
  */
 export function batchNormGradArrays(

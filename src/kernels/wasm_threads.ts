@@ -160,8 +160,9 @@ function wasmInitialized(): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { useWasmThreads } from "./wasm_threads.ts";
- * console.log(useWasmThreads(1).threaded); // false
+ * assert.deepEqual(useWasmThreads(1).threaded, false);
  * ```
  */
 export function useWasmThreads(threads: number): WasmThreadsReport {

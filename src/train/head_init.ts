@@ -14,8 +14,9 @@ import type { Recipe } from "./recipes.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { keypointPositiveFraction } from "./head_init.ts";
- * console.log(keypointPositiveFraction(64, 4, 3)); // 9/256 ≈ 0.0352
+ * assert.ok(Math.abs(keypointPositiveFraction(64, 4, 3) - 9 / 256) < 1e-12);
  * ```
  */
 export function keypointPositiveFraction(
@@ -34,12 +35,14 @@ export function keypointPositiveFraction(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createCLVM, initBackend } from "../../mod.ts";
  * import { RECIPES } from "./recipes.ts";
  * import { initKeypointBias } from "./head_init.ts";
  * await initBackend("cpu");
  * const clvm = createCLVM({ variant: "CLVM1-kp", architecture: "tiny" });
- * console.log(initKeypointBias(clvm, { ...RECIPES.quick, keypointBiasInit: "prior" }, 64));
+ * const bias = initKeypointBias(clvm, { ...RECIPES.quick, keypointBiasInit: "prior" }, 64);
+ * assert.ok(bias !== null && bias < 0); // a rare positive: a negative log-odds bias
  * clvm.dispose();
  * ```
  */

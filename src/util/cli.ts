@@ -78,9 +78,10 @@ function flagName(name: string, o: OptionSpec): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatHelp } from "./cli.ts";
  * const text = formatHelp({ name: "demo", description: "Does it.", options: {} });
- * console.log(text.startsWith("Usage: demo")); // true
+ * assert.deepEqual(text.startsWith("Usage: demo"), true);
  * ```
  */
 export function formatHelp(spec: CommandSpec): string {
@@ -116,12 +117,13 @@ export function formatHelp(spec: CommandSpec): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCommand } from "./cli.ts";
  * const p = parseCommand(
  *   { name: "demo", description: "", options: { n: { type: "string", help: "count" } } },
  *   ["--n", "3"],
  * );
- * console.log(p.help === null && p.values.n); // "3"
+ * assert.deepEqual(p.help === null && p.values.n, "3");
  * ```
  */
 export function parseCommand<O extends OptionSpecs>(
@@ -192,8 +194,9 @@ export function parseCommand<O extends OptionSpecs>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitSubcommand } from "./cli.ts";
- * console.log(splitSubcommand(["check", "aflw", "--root", "d"]).name); // "check"
+ * assert.deepEqual(splitSubcommand(["check", "aflw", "--root", "d"]).name, "check");
  * ```
  */
 export function splitSubcommand(
@@ -209,8 +212,9 @@ export function splitSubcommand(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { integerOption } from "./cli.ts";
- * console.log(integerOption("epochs", "3", 1)); // 3
+ * assert.deepEqual(integerOption("epochs", "3", 1), 3);
  * ```
  */
 export function integerOption(flag: string, value: string, min: number, max = Infinity): number {
@@ -227,8 +231,9 @@ export function integerOption(flag: string, value: string, min: number, max = In
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { numberOption } from "./cli.ts";
- * console.log(numberOption("lr", "0.01", 0)); // 0.01
+ * assert.deepEqual(numberOption("lr", "0.01", 0), 0.01);
  * ```
  */
 export function numberOption(flag: string, value: string, min = -Infinity): number {
@@ -245,8 +250,9 @@ export function numberOption(flag: string, value: string, min = -Infinity): numb
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { choiceOption } from "./cli.ts";
- * console.log(choiceOption("arch", "tiny", ["tiny", "paper"])); // "tiny"
+ * assert.deepEqual(choiceOption("arch", "tiny", ["tiny", "paper"]), "tiny");
  * ```
  */
 export function choiceOption<T extends string>(
