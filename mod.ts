@@ -98,14 +98,19 @@ export {
 } from "./src/data/mod.ts";
 export * from "./src/eval/mod.ts";
 export {
+  type BaselineCheck,
+  type DataIdentity,
   type EpochRecord,
+  type KeypointBiasInit,
   type Losses,
+  type LossNormalization,
   type Recipe,
   RECIPE_NAMES,
   type RecipeName,
   type RecipeOverrides,
   RECIPES,
   resolveRecipe,
+  ResumeError,
   type SegmentationTarget,
   train,
   type TrainConfig,

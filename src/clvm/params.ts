@@ -130,7 +130,7 @@ export function initParams(options: ResolvedOptions): Map<string, Variable> {
  * ```ts
  * import assert from "node:assert/strict";
  * import { priorBias } from "./params.ts";
- * assert.deepEqual(priorBias(9 / 256).toFixed(3), -3.311);
+ * assert.equal(priorBias(9 / 256).toFixed(3), "-3.312");
  * ```
  */
 export function priorBias(pi: number): number {
@@ -155,7 +155,7 @@ export function priorBias(pi: number): number {
  * ```
  */
 export function initHeadBias(
-  params: ReadonlyMap<string, tf.Variable>,
+  params: ReadonlyMap<string, Variable>,
   task: "segmentation" | "keypoints",
   value: number,
 ): void {

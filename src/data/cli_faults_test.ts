@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { groupProblems, main, summarizeProblems } from "./cli.ts";
+import "../../fixtures/mod.ts"; // registers the stand-ins, as the data task's --preload does
 import { writeSyntheticAflw } from "../../fixtures/aflw.ts";
 
 function capture() {
@@ -20,10 +21,10 @@ function capture() {
 Deno.test("data time refuses --limit below 1 and non-integers as usage errors", async () => {
   for (
     const [limit, message] of [
-      ["-5", "Expected --limit ≥ 1, found -5"],
-      ["0", "Expected --limit ≥ 1, found 0"],
-      ["2.5", 'Expected an integer for --limit, found "2.5"'],
-      ["NaN", 'Expected an integer for --limit, found "NaN"'],
+      ["-5", 'Invalid --limit "-5": expected an integer ≥ 1'],
+      ["0", 'Invalid --limit "0": expected an integer ≥ 1'],
+      ["2.5", 'Invalid --limit "2.5": expected an integer ≥ 1'],
+      ["NaN", 'Invalid --limit "NaN": expected an integer ≥ 1'],
     ]
   ) {
     const { out, io } = capture();

@@ -91,20 +91,20 @@ Deno.test("syntheticRoot() writes under .cache/synthetic by default, never reads
     Deno.chdir(tmp);
     // A leftover temporary folder from an interrupted run is ignored.
     const cacheDir = join(tmp, ".cache", "synthetic");
-    await Deno.mkdir(join(cacheDir, "synthetic-aflw-seed4.tmp-1-abcd"), { recursive: true });
+    await Deno.mkdir(join(cacheDir, "synthetic-aflw-v2-seed4.tmp-1-abcd"), { recursive: true });
     const [a, b] = await Promise.all([
       syntheticRoot("synthetic-aflw", { seed: 4 }),
       syntheticRoot("synthetic-aflw", { seed: 4 }), // a racing second process
     ]);
-    assert.equal(a, join(tmp, ".cache/synthetic/synthetic-aflw-seed4"));
+    assert.equal(a, join(tmp, ".cache/synthetic/synthetic-aflw-v2-seed4"));
     assert.equal(b, a);
     const ds = await openDataset("synthetic-aflw", { split: "test", seed: 4 });
     assert.ok(ds.ids.length > 0);
     const leftovers = [];
     for await (const e of Deno.readDir(cacheDir)) leftovers.push(e.name);
     assert.deepEqual(leftovers.sort(), [
-      "synthetic-aflw-seed4",
-      "synthetic-aflw-seed4.tmp-1-abcd",
+      "synthetic-aflw-v2-seed4",
+      "synthetic-aflw-v2-seed4.tmp-1-abcd",
     ]);
     // An existing folder that is not a synthetic dataset is not overwritten.
     await Deno.mkdir(join(tmp, "mine"));

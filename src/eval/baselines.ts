@@ -51,9 +51,13 @@ export function backgroundClass(classes: readonly string[]): number {
  * ```
  */
 export class PositionMajority {
+  /** Width of the label maps, in pixels. */
   readonly width: number;
+  /** Height of the label maps, in pixels. */
   readonly height: number;
+  /** Number of classes. */
   readonly classes: number;
+  /** The label of a position no training map labels. */
   readonly fallback: number;
   #counts: Uint32Array;
   #masks = 0;
@@ -129,6 +133,7 @@ export class PositionMajority {
  * ```
  */
 export class MeanKeypoints {
+  /** Number of keypoints per sample. */
   readonly count: number;
   #sum: Float64Array;
   #seen: Uint32Array;

@@ -7,55 +7,55 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import { type Tensor, type Tensor1D, tf } from "../deps.ts";
 import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from "./_names.ts";
 import { hasFusedKernel } from "./register.ts";
 
 /** The output of {@link batchNormTraining}. */
-export interface BatchNormResult<T extends tf.Tensor> {
+export interface BatchNormResult<T extends Tensor> {
   /** γ·(x − μ)/√(σ² + ε) + β. */
   y: T;
   /** The batch mean μ over every axis but the last (no gradient flows through it). */
-  mean: tf.Tensor1D;
+  mean: Tensor1D;
   /** The biased batch variance σ² (no gradient flows through it). */
-  variance: tf.Tensor1D;
+  variance: Tensor1D;
 }
 
-type Saved = [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+type Saved = [Tensor, Tensor1D, Tensor1D, Tensor1D];
 
-function axesOf(x: tf.Tensor): number[] {
+function axesOf(x: Tensor): number[] {
   return [...Array(x.rank - 1).keys()];
 }
 
 function forwardOps(
-  x: tf.Tensor,
-  gamma: tf.Tensor1D,
-  beta: tf.Tensor1D,
+  x: Tensor,
+  gamma: Tensor1D,
+  beta: Tensor1D,
   epsilon: number,
-): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
+): [Tensor, Tensor1D, Tensor1D] {
   return tf.tidy(() => {
     const { mean, variance } = tf.moments(x, axesOf(x));
     const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, epsilon)));
     const offset = tf.sub(beta, tf.mul(mean, scale));
-    return [tf.add(tf.mul(x, scale), offset), mean as tf.Tensor1D, variance as tf.Tensor1D];
+    return [tf.add(tf.mul(x, scale), offset), mean as Tensor1D, variance as Tensor1D];
   });
 }
 
 function gradOps(
-  dy: tf.Tensor,
-  x: tf.Tensor,
-  gamma: tf.Tensor1D,
-  mean: tf.Tensor1D,
-  variance: tf.Tensor1D,
+  dy: Tensor,
+  x: Tensor,
+  gamma: Tensor1D,
+  mean: Tensor1D,
+  variance: Tensor1D,
   epsilon: number,
-): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
+): [Tensor, Tensor1D, Tensor1D] {
   return tf.tidy(() => {
     const axes = axesOf(x);
     const m = x.size / gamma.size;
     const s = tf.rsqrt(tf.add(variance, epsilon));
     const centered = tf.sub(x, mean);
-    const dbeta = tf.sum(dy, axes) as tf.Tensor1D;
-    const dgamma = tf.mul(tf.sum(tf.mul(dy, centered), axes), s) as tf.Tensor1D;
+    const dbeta = tf.sum(dy, axes) as Tensor1D;
+    const dgamma = tf.mul(tf.sum(tf.mul(dy, centered), axes), s) as Tensor1D;
     const a = tf.mul(gamma, s);
     const b = tf.div(tf.mul(tf.mul(a, dgamma), s), -m);
     const k = tf.div(tf.mul(a, dbeta), -m);
@@ -74,7 +74,9 @@ function gradOps(
  * ```ts
  * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
+ * import { initBackend } from "../backend.ts";
  * import { batchNormTraining } from "./batch_norm.ts";
+ * await initBackend("cpu");
  * const x = tf.tensor2d([[1], [3]]);
  * const { y, mean, variance } = batchNormTraining(x, tf.ones([1]), tf.zeros([1]), 0);
  * assert.deepEqual(
@@ -83,10 +85,10 @@ function gradOps(
  * );
  * ```
  */
-export function batchNormTraining<T extends tf.Tensor>(
+export function batchNormTraining<T extends Tensor>(
   x: T,
-  gamma: tf.Tensor1D,
-  beta: tf.Tensor1D,
+  gamma: Tensor1D,
+  beta: Tensor1D,
   epsilon: number,
 ): BatchNormResult<T> {
   const c = x.shape[x.rank - 1];
@@ -99,38 +101,38 @@ export function batchNormTraining<T extends tf.Tensor>(
   }
   const attrs = { epsilon };
   const fused = hasFusedKernel(BATCH_NORM_TRAIN);
-  let stats: [tf.Tensor1D, tf.Tensor1D] | null = null;
+  let stats: [Tensor1D, Tensor1D] | null = null;
   const op = tf.customGrad((...args: unknown[]) => {
     const [xi, g, b, save] = args as [
-      tf.Tensor,
-      tf.Tensor1D,
-      tf.Tensor1D,
-      (t: tf.Tensor[]) => void,
+      Tensor,
+      Tensor1D,
+      Tensor1D,
+      (t: Tensor[]) => void,
     ];
     const [y, mean, variance] = fused
       ? tf.engine().runKernel(BATCH_NORM_TRAIN, { x: xi, gamma: g, beta: b }, attrs) as [
-        tf.Tensor,
-        tf.Tensor1D,
-        tf.Tensor1D,
+        Tensor,
+        Tensor1D,
+        Tensor1D,
       ]
       : forwardOps(xi, g, b, epsilon);
     stats = [tf.keep(mean), tf.keep(variance)];
     save([xi, g, mean, variance]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [sx, sg, sm, sv] = saved as Saved;
         return fused
           ? tf.engine().runKernel(
             BATCH_NORM_GRAD,
             { dy, x: sx, gamma: sg, mean: sm, variance: sv },
             attrs,
-          ) as tf.Tensor[]
+          ) as Tensor[]
           : gradOps(dy, sx, sg, sm, sv, epsilon);
       },
     };
   });
-  const y = (op as unknown as (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => T)(x, gamma, beta);
+  const y = (op as unknown as (a: Tensor, b: Tensor, c: Tensor) => T)(x, gamma, beta);
   const [mean, variance] = stats!;
   return { y, mean, variance };
 }

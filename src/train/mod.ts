@@ -9,5 +9,7 @@ export * from "./recipes.ts";
 export * from "./sgd.ts";
 export * from "./toy_dataset.ts";
 export * from "./trainer.ts";
+export * from "./baseline_guard.ts";
+export * from "./head_init.ts";
 export { DATASET_NAMES as TRAIN_DATASET_NAMES, openTrainData, preprocessFor } from "./_datasets.ts";
 export { disposeBatch, toTensors } from "./_inputs.ts";
