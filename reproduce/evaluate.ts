@@ -124,7 +124,10 @@ export interface Scored {
   examples: Example[];
   /** One sentence per metric on how it was computed. */
   protocolNotes: string[];
+  /** Test images scored (the split's, less the unreadable ones). */
   images: number;
+  /** Test samples that could not be read or preprocessed, left out of every row alike. */
+  unreadable: { id: string; message: string }[];
 }
 
 /** Options of {@link scoreModels}. */
@@ -137,6 +140,11 @@ export interface ScoreOptions {
   onProgress?: (done: number, total: number) => void;
   /** Trivial baselines to score beside the models (their network frame must be the input's). */
   baselines?: TrainBaselines;
+  /**
+   * The largest fraction of the test split that may be unreadable (default 0.01; at least
+   * one sample is always allowed); those samples are left out of every row, more is an error.
+   */
+  maxUnreadableFraction?: number;
 }
 
 /** The size in cells of a keypoint map of `stride` over a `width`×`height` input. */
@@ -280,6 +288,7 @@ export async function scoreModels(
   const examples: Example[] = [];
   const keep = options.examples ?? 4;
   let done = 0;
+  const unreadable: { id: string; message: string }[] = [];
   const preprocess = createPreprocessor(pre);
   for await (
     const batch of batches(data, {
@@ -287,6 +296,7 @@ export async function scoreModels(
       preprocess,
       shuffle: false,
       prefetch: 2,
+      onUnreadable: (_index, id, error) => unreadable.push({ id, message: error.message }),
     })
   ) {
     const { size: n, height: H, width: W } = batch;
@@ -410,7 +420,14 @@ export async function scoreModels(
       if (example) examples.push(example);
     }
     done += n;
-    options.onProgress?.(done, total);
+    options.onProgress?.(done + unreadable.length, total);
+  }
+  const allowed = Math.max(1, Math.floor((options.maxUnreadableFraction ?? 0.01) * total));
+  if (unreadable.length > allowed) {
+    throw new Error(
+      `Cannot score ${protocol}: ${unreadable.length} of ${total} test samples are unreadable ` +
+        `(more than ${allowed}); first: ${unreadable[0]!.id}: ${unreadable[0]!.message}`,
+    );
   }
   const scores: Record<string, ProtocolScores> = {};
   const notes = new Set<string>();
@@ -467,12 +484,20 @@ export async function scoreModels(
     ].filter(Boolean);
     notes.add(`Trivial baselines from ${base.images} training images: ${kinds.join("; ")}.`);
   }
+  if (unreadable.length > 0) {
+    notes.add(
+      `${unreadable.length} of ${total} test samples could not be read and are left out of ` +
+        `every row: ${unreadable.slice(0, 10).map((u) => `${u.id} (${u.message})`).join("; ")}` +
+        (unreadable.length > 10 ? `; and ${unreadable.length - 10} more.` : "."),
+    );
+  }
   return {
     models: modelScores,
     oracle: oracle!,
     baselines: baselineScores,
     examples,
     protocolNotes: [...notes],
-    images: total,
+    images: total - unreadable.length,
+    unreadable,
   };
 }

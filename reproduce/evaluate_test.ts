@@ -86,6 +86,39 @@ Deno.test("scoreModels() scores the trivial baselines computed on train", async 
   assert.deepEqual(Object.keys(scored.models), []);
 });
 
+Deno.test("scoreModels() leaves an unreadable test sample out of every row, too many fail", async () => {
+  const pre = { size: 4, crop: "image" as const, pad: "zero" as const };
+  const left = [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0];
+  const base = await trainBaselines(dataset("train", [sample("t1", left, [1, 1, 1])]), pre);
+  const good = dataset("test", [
+    sample("a", left, [2, 2, 1]),
+    sample("b", new Array(16).fill(1), [2, 6, 1]),
+    sample("c", left, [2, 2, 1]),
+  ]);
+  const failing = (bad: string[]) => ({
+    ...good,
+    get: (i: number) =>
+      bad.includes(good.ids[i]!)
+        ? Promise.reject(new Error(`Cannot decode "${good.ids[i]}.jpg"`))
+        : good.get(i),
+  });
+  const scored = await scoreModels("pascal-person", failing(["b"]), [], pre, 1, {
+    baselines: base,
+  });
+  assert.deepEqual(scored.unreadable, [{ id: "b", message: 'Cannot decode "b.jpg"' }]);
+  assert.equal(scored.images, 2);
+  const maj = scored.baselines[BASELINE_NAMES.majority]!;
+  assert.deepEqual(maj.perImage!.ids, ["a", "c"]);
+  assert.deepEqual(maj.perImage!.pixel, [100, 100]);
+  assert.ok(
+    scored.protocolNotes.some((n) => /1 of 3 test samples could not be read.*b \(/.test(n)),
+  );
+  await assert.rejects(
+    scoreModels("pascal-person", failing(["a", "b"]), [], pre, 1, { baselines: base }),
+    /Cannot score pascal-person: 2 of 3 test samples are unreadable \(more than 1\); first: a/,
+  );
+});
+
 Deno.test("curveMax() keeps the paper's 0.2 unless the errors are larger", () => {
   assert.equal(curveMax([0.01, 0.05, 0.1]), 0.2);
   // Errors 0.29–0.54 (issue 12): the grid reaches past them.

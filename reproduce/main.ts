@@ -660,6 +660,11 @@ async function main(args: readonly string[]): Promise<number> {
           onProgress: (d) => scoring.update(d),
         });
         scoring.done();
+        if (first === null) {
+          for (const u of scored.unreadable) {
+            log(`Left out of the ${protocol} scores (unreadable): ${u.id}: ${u.message}`);
+          }
+        }
         first ??= scored;
         if (first === scored) {
           result.oracle = scored.oracle;

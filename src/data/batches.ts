@@ -40,6 +40,12 @@ export interface BatchOptions {
   prefetch?: number;
   /** Leave out a last, smaller batch (default false). */
   dropLast?: boolean;
+  /**
+   * Called for a sample whose `get` or preprocessing fails; the sample is then left out of
+   * its batch (a batch of none is not produced) instead of failing the stream. Without
+   * it, the first such failure ends the stream with its error.
+   */
+  onUnreadable?: (index: number, id: string, error: Error) => void;
 }
 
 /** One batch, NHWC-ready. */
@@ -181,7 +187,7 @@ export async function* batches(
   dataset: Dataset,
   options: BatchOptions,
 ): AsyncGenerator<Batch, void, undefined> {
-  const { batchSize, preprocess } = options;
+  const { batchSize, preprocess, onUnreadable } = options;
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
     throw new Error(`Cannot batch with batch size ${batchSize}: expected a positive integer`);
   }
@@ -195,23 +201,33 @@ export async function* batches(
   const order = epochOrder(n, seed, epoch, options.shuffle ?? true);
   const total = batchCount(n, batchSize, options.dropLast ?? false);
 
-  const build = async (b: number): Promise<Batch> => {
+  const build = async (b: number): Promise<Batch | null> => {
     const positions = Array.from(
       { length: Math.min(batchSize, n - b * batchSize) },
       (_, i) => b * batchSize + i,
     );
-    const indices = Int32Array.from(positions, (pos) => order[pos]!);
-    const items = await Promise.all(positions.map(async (pos, i) => {
-      const index = indices[i]!;
-      const sample = await dataset.get(index);
-      const rng = new Mulberry32(mixSeed(seed, epoch, pos, 1));
-      return await preprocess(sample, () => rng.next());
+    const all = Int32Array.from(positions, (pos) => order[pos]!);
+    const loaded = await Promise.all(positions.map(async (pos, i) => {
+      const index = all[i]!;
+      try {
+        const sample = await dataset.get(index);
+        const rng = new Mulberry32(mixSeed(seed, epoch, pos, 1));
+        return await preprocess(sample, () => rng.next());
+      } catch (error) {
+        if (!onUnreadable) throw error;
+        onUnreadable(index, dataset.ids[index]!, error as Error);
+        return null;
+      }
     }));
+    const kept = loaded.flatMap((item, i) => item === null ? [] : [i]);
+    if (kept.length === 0) return null;
+    const indices = Int32Array.from(kept, (i) => all[i]!);
+    const items = kept.map((i) => loaded[i]!);
     const ids = Array.from(indices, (i) => dataset.ids[i]!);
     return assemble(items, ids, indices, epoch, b);
   };
 
-  const pending: Promise<Batch>[] = [];
+  const pending: Promise<Batch | null>[] = [];
   let next = options.startBatch ?? 0;
   const launch = (): void => {
     const p = build(next++);
@@ -225,6 +241,7 @@ export async function* batches(
     }
     const current = pending.shift()!;
     while (pending.length < prefetch && next < total) launch();
-    yield await current;
+    const batch = await current;
+    if (batch !== null) yield batch;
   }
 }

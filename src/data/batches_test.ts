@@ -87,6 +87,39 @@ Deno.test("batches() covers the epoch once, packs NHWC arrays, and keeps the las
   assert.deepEqual(dropped.map((b) => b.size), [4, 4]);
 });
 
+Deno.test("batches() leaves unreadable samples out when onUnreadable is given, else fails", async () => {
+  const base = fakeDataset(6);
+  const broken: Dataset = {
+    ...base,
+    get: (i) => i === 2 || i === 3 ? Promise.reject(new Error(`bad file ${i}`)) : base.get(i),
+  };
+  const preprocess = createPreprocessor(tiny);
+  await assert.rejects(collect(broken, { batchSize: 2, preprocess, shuffle: false }), /bad file 2/);
+  const skipped: string[] = [];
+  const out = await collect(broken, {
+    batchSize: 2,
+    preprocess,
+    shuffle: false,
+    onUnreadable: (index, id, error) => skipped.push(`${index} ${id} ${error.message}`),
+  });
+  // Batch 1 (samples 2, 3) is unreadable whole and not produced; the others are intact.
+  assert.deepEqual(out.map((b) => Array.from(b.indices)), [[0, 1], [4, 5]]);
+  assert.deepEqual(out.map((b) => b.ids), [["s0", "s1"], ["s4", "s5"]]);
+  assert.deepEqual(skipped.sort(), ["2 s2 bad file 2", "3 s3 bad file 3"]);
+  const partial: Dataset = {
+    ...base,
+    get: (i) => i === 4 ? Promise.reject(new Error("bad")) : base.get(i),
+  };
+  const rest = await collect(partial, {
+    batchSize: 4,
+    preprocess,
+    shuffle: false,
+    onUnreadable: () => {},
+  });
+  assert.deepEqual(rest.map((b) => Array.from(b.indices)), [[0, 1, 2, 3], [5]]);
+  assert.equal(rest[1]!.images.length, 1 * 4 * 4 * 3);
+});
+
 Deno.test("batches() is deterministic per seed, whatever the prefetch depth, and resumes exactly", async () => {
   const ds = fakeDataset(23, { keypoints: true });
   const pre = createPreprocessor(tiny);
