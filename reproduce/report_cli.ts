@@ -5,75 +5,68 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
+import { type CommandSpec, parseCommand, runCommand, UsageError } from "../src/util/mod.ts";
 import { renderRun } from "./render.ts";
 import { readResults } from "./results.ts";
 import { table3File } from "./table3_run.ts";
 
-const HELP = `Usage: deno task report RUN_DIR [--table3 FILE.json]
+const SPEC = {
+  name: "deno task report",
+  usage: "RUN_DIR",
+  positionals: true,
+  description:
+    `Re-renders RUN_DIR/report.md, results.csv, the claims and the figures drawn from numbers
+(keypoint curves, training curves, Fig. 15) from RUN_DIR/results.json. Nothing is trained.`,
+  options: {
+    table3: {
+      type: "string",
+      arg: "FILE",
+      help: "fold in this machine's Table 3 (the JSON of deno task table3 --json FILE)",
+    },
+  },
+  epilog: "Exit status: 0 done, 1 the folder or a file cannot be read, 2 bad arguments.",
+} as const satisfies CommandSpec;
 
-Re-renders RUN_DIR/report.md, results.csv, the claims and the figures drawn from numbers
-(keypoint curves, training curves, Fig. 15) from RUN_DIR/results.json. Nothing is trained.
-
-Options:
-  --table3 FILE   fold in this machine's Table 3 (the JSON of deno task table3 --json FILE)
-  -h, --help      this text
-`;
-
-/** Runs the command; returns the exit code. */
-export async function main(args: string[]): Promise<number> {
-  let parsed;
+async function readTable3(path: string): Promise<Record<string, unknown>> {
+  let table3: Record<string, unknown>;
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { table3: { type: "string" }, help: { type: "boolean", short: "h" } },
-    });
+    table3 = JSON.parse(await Deno.readTextFile(path));
   } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
+    throw new Error(`Cannot read Table 3 "${path}": ${(error as Error).message}; expected JSON`);
   }
-  if (parsed.values.help) {
-    console.log(HELP);
-    return 0;
+  if (!Array.isArray(table3.rows)) {
+    throw new Error(
+      `Cannot read Table 3 "${path}": expected the "rows" of deno task table3 --json`,
+    );
   }
-  if (parsed.positionals.length !== 1) {
-    console.error(`Expected one RUN_DIR, got ${parsed.positionals.length}\n\n${HELP}`);
-    return 2;
-  }
-  const dir = resolve(parsed.positionals[0]!);
-  try {
-    const results = await readResults(dir);
-    if (!results) {
-      console.error(`Cannot re-render "${dir}": it has no results.json`);
-      return 1;
+  return table3;
+}
+
+/** Runs the command; returns the exit code (usage errors 2, failures 1). */
+export function main(args: readonly string[]): Promise<number> {
+  return runCommand(args, async (a) => {
+    const parsed = parseCommand(SPEC, a);
+    if (parsed.help !== null) {
+      console.log(parsed.help.trimEnd());
+      return 0;
     }
+    if (parsed.positionals.length !== 1) {
+      throw new UsageError(`Expected one RUN_DIR, found ${parsed.positionals.length}`);
+    }
+    const dir = resolve(parsed.positionals[0]!);
+    const results = await readResults(dir);
+    if (!results) throw new Error(`Cannot re-render "${dir}": it has no results.json`);
     if (parsed.values.table3) {
-      const text = await Deno.readTextFile(parsed.values.table3);
-      let table3: Record<string, unknown>;
-      try {
-        table3 = JSON.parse(text);
-      } catch {
-        throw new Error(`Cannot read Table 3 "${parsed.values.table3}": expected JSON`);
-      }
-      if (!Array.isArray(table3.rows)) {
-        throw new Error(
-          `Cannot read Table 3 "${parsed.values.table3}": expected the "rows" of deno task table3 --json`,
-        );
-      }
-      results.table3 = table3;
-      await Deno.writeTextFile(table3File(dir), JSON.stringify(table3, null, 2) + "\n");
+      results.table3 = await readTable3(parsed.values.table3);
+      await Deno.writeTextFile(table3File(dir), JSON.stringify(results.table3, null, 2) + "\n");
     }
     const out = await renderRun(dir, results);
     console.error(
       `Re-rendered ${dir}/report.md from results.json (${out.claims.length} claims, ${out.figures.length} figures).`,
     );
     return 0;
-  } catch (error) {
-    console.error((error as Error).message);
-    return 1;
-  }
+  });
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

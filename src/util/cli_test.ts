@@ -118,13 +118,14 @@ Deno.test("runCommand: usage errors exit 2, failures exit 1 with one line, the s
   assert.equal(ok.err, "");
 });
 
-// The four commands, run as the tasks run them (permissions of deno.json's tasks).
+// The commands, run as the tasks run them (permissions of deno.json's tasks).
 const ROOT = new URL("../../", import.meta.url);
 const COMMANDS: Record<string, { file: string; perms: string[] }> = {
   reproduce: { file: "reproduce/main.ts", perms: ["--allow-run"] },
   train: { file: "src/train/cli.ts", perms: [] },
   data: { file: "src/data/cli.ts", perms: [] },
   table3: { file: "benchmarks/table3.ts", perms: ["--allow-run"] },
+  report: { file: "reproduce/report_cli.ts", perms: [] },
 };
 
 async function command(name: string, args: string[]) {
