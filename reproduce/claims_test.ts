@@ -192,6 +192,11 @@ Deno.test("neverDecreases() fails on a decreasing trace, with a tolerance that d
   // float32 rounding of one update passes.
   const s = Math.fround(1234.5);
   assert.equal(neverDecreases([s, s + 2 ** -13 * 0.5, s]).held, true);
+  // A trace that overflows float32 is compared over its finite prefix, and says where.
+  const grown = neverDecreases([1, 1e20, 1e38, Infinity, NaN]);
+  assert.deepEqual(grown, { held: true, worst: 0, checked: 3, overflowAt: 4 });
+  assert.equal(neverDecreases([1, 1e20, 1e10, NaN]).held, false);
+  assert.equal(neverDecreases([NaN]).held, false);
 });
 
 Deno.test("checkClaims() decides the convergence claim and lists every comparison", () => {

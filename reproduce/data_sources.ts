@@ -114,7 +114,9 @@ export async function resolveData(
   const synthetic = (why: string): DataSource => ({
     protocol,
     dataset: `synthetic-${protocol}`,
-    root: join(cacheDir, `synthetic-${protocol}`),
+    // The registry's own cache (.cache/synthetic/<name>-v<version>-seed<N>): a changed
+    // generator gets a new folder, so an old stand-in is never read as the new one.
+    root: null,
     kind: "synthetic",
     description: `synthetic stand-in written in the real ${protocol} format (${why})`,
   });

@@ -13,6 +13,7 @@
  */
 import "../fixtures/mod.ts";
 import { join, resolve } from "node:path";
+import { cpus } from "node:os";
 import {
   BACKEND_CHOICES,
   type BackendChoice,
@@ -369,13 +370,9 @@ async function git(...args: string[]): Promise<string | null> {
   }
 }
 
-async function cpuModel(): Promise<string> {
-  try {
-    const text = await Deno.readTextFile("/proc/cpuinfo");
-    return text.match(/model name\s*:\s*(.+)/)?.[1]?.trim() ?? "unknown CPU";
-  } catch {
-    return "unknown CPU";
-  }
+// node:os reads the model under --allow-sys; Deno refuses /proc/cpuinfo short of --allow-all.
+function cpuModel(): Promise<string> {
+  return Promise.resolve(cpus()[0]?.model.trim() || "unknown CPU");
 }
 
 function headsFor(variant: string, classes: number, keypoints: number): string | null {
