@@ -7,8 +7,9 @@
  *
  * @module
  */
-import { tf, WebGPUBackend } from "./deps.ts";
+import { getThreadsCount, tf, WebGPUBackend } from "./deps.ts";
 import { registerWasmConvKernels } from "./kernels/wasm_conv.ts";
+import { useWasmThreads } from "./kernels/wasm_threads.ts";
 
 /** A backend to ask for; `auto` picks the fastest one measured for this model here. */
 export type BackendChoice = "webgpu" | "wasm" | "cpu" | "auto";
@@ -40,6 +41,19 @@ export interface BackendReport {
   adapter: AdapterReport | null;
   /** One sentence on why this backend was taken. */
   reason: string;
+  /** Threads the backend computes with (wasm: its thread pool; cpu: 1; absent for webgpu). */
+  threads?: number;
+}
+
+/** Options of {@link initBackend}. */
+export interface InitBackendOptions {
+  /**
+   * Threads for the `wasm` backend (default 1): more than 1 loads tfjs's threaded SIMD
+   * build (`kernels/wasm_threads.ts`), whose results equal one thread's to 1e-5. It takes
+   * effect only where wasm starts for the first time in the process (a later call says so
+   * through `log`); other backends ignore it.
+   */
+  threads?: number;
 }
 
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|warp|basic render/i;
@@ -122,6 +136,7 @@ async function activate(name: BackendName): Promise<boolean> {
  * no WebGPU at all it takes `wasm`, measured fastest for the CLVM on these CPUs
  * (CLVM₁ at 180×180: wasm 0.46 s, webgpu/llvmpipe 3.4 s, cpu 8.7 s). Asking for
  * `webgpu` where there is none falls back to `cpu` with a message, never a crash.
+ * `options.threads` sets the wasm backend's threads ({@link InitBackendOptions}).
  *
  * @example
  * ```ts
@@ -134,11 +149,16 @@ async function activate(name: BackendName): Promise<boolean> {
 export async function initBackend(
   requested: BackendChoice = "auto",
   log: (message: string) => void = () => {},
+  options: InitBackendOptions = {},
 ): Promise<BackendReport> {
   if (!BACKEND_CHOICES.includes(requested)) {
     throw new Error(
       `Unknown backend "${requested}": expected one of ${BACKEND_CHOICES.join(", ")}`,
     );
+  }
+  const { threads } = options;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new Error(`Invalid wasm thread count ${threads}: expected an integer ≥ 1`);
   }
   const opened = await openWebGPU();
   const adapter = opened?.report ?? null;
@@ -164,6 +184,12 @@ export async function initBackend(
     name = "cpu";
     reason = "webgpu requested but no WebGPU adapter exists; cpu fallback";
   }
+  if (name === "wasm" && threads !== undefined) {
+    const wasm = useWasmThreads(threads);
+    if (threads > 1 && !wasm.threaded) {
+      log(`The wasm backend runs without the ${threads} threads asked for: ${wasm.reason}.`);
+    }
+  }
   if (!(await activate(name))) {
     if (name === "cpu") throw new Error("Cannot initialize the tfjs cpu backend");
     log(`Cannot initialize the tfjs ${name} backend; falling back to the cpu backend.`);
@@ -172,6 +198,8 @@ export async function initBackend(
     await activate("cpu");
   }
   lastReport = { name, requested, adapter, reason };
+  if (name === "cpu") lastReport.threads = 1;
+  if (name === "wasm") lastReport.threads = getThreadsCount();
   return lastReport;
 }
 

@@ -8,7 +8,16 @@ Deno.test("initBackend() activates each named backend and reports the adapter", 
     assert.equal(report.name, name);
     assert.equal(tf.getBackend(), name);
     assert.deepEqual(Array.from(await tf.add(tf.ones([2]), tf.ones([2])).data()), [2, 2]);
+    assert.equal(report.threads, 1, "one thread unless asked for more");
   }
+  // Threads asked for once wasm has started are not applied, and the log says so.
+  const said: string[] = [];
+  const late = await initBackend("wasm", (m) => said.push(m), { threads: 2 });
+  assert.equal(late.threads, 1);
+  assert.match(
+    said.join("\n"),
+    /without the 2 threads asked for: the wasm backend already started/,
+  );
   const gpu = await initBackend("webgpu");
   if (gpu.adapter) {
     assert.equal(gpu.name, "webgpu");
@@ -31,5 +40,9 @@ Deno.test("initBackend() rejects an unknown backend naming the valid ones", asyn
     // deno-lint-ignore no-explicit-any
     () => initBackend("tpu" as any),
     /Unknown backend "tpu": expected one of webgpu, wasm, cpu, auto/,
+  );
+  await assert.rejects(
+    () => initBackend("cpu", undefined, { threads: 0 }),
+    /Invalid wasm thread count 0: expected an integer ≥ 1/,
   );
 });

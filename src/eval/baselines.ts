@@ -2,10 +2,17 @@
  * Trivial baselines every table is read against (a model that does not beat them did not
  * learn): for segmentation, all-background and the per-position majority label of the
  * training masks; for keypoints, each keypoint at its mean training location. Both are
- * computed on the training split only and applied to the test split unchanged.
+ * computed on the training split only and applied to the test split unchanged. The report
+ * (`reproduce/baselines.ts`) and the trainer's "did it learn?" guard
+ * (`src/train/baseline_guard.ts`) both compute them here.
+ *
+ * A label map is a `Uint8Array` of class indices (row-major, 255 = unlabelled, never
+ * scored); keypoints are `[x, y, visible]` triples (flat, `K·3`, for the accumulators).
  *
  * @module
  */
+import type { Keypoint } from "../data/types.ts";
+import { IGNORE, pixelCounts, pooledCounts } from "./segmentation.ts";
 
 /** The names of the baseline rows. */
 export const BASELINE_NAMES = {
@@ -16,7 +23,7 @@ export const BASELINE_NAMES = {
 
 /**
  * The index of the background class in `classes` ("background", "bg" or "ground",
- * case-insensitive).
+ * case-insensitive); without one, `fallback` when given, else an error.
  *
  * @example
  * ```ts
@@ -24,8 +31,9 @@ export const BASELINE_NAMES = {
  * assert.ok(backgroundClass(["hair", "skin", "background"]) === 2);
  * ```
  */
-export function backgroundClass(classes: readonly string[]): number {
+export function backgroundClass(classes: readonly string[], fallback?: number): number {
   const i = classes.findIndex((c) => /^(background|bg|ground)$/i.test(c));
+  if (i < 0 && fallback !== undefined) return fallback;
   if (i < 0) {
     throw new Error(
       `Cannot find the background class in [${
@@ -39,7 +47,7 @@ export function backgroundClass(classes: readonly string[]): number {
 /**
  * Accumulates training masks of one fixed size (`width·height` labels, 255 ignored) and
  * gives the majority label at each position (ties to the lowest class; positions never
- * labelled take `fallback`).
+ * labelled take `fallback`). A label that is neither a class nor 255 is an error.
  *
  * @example
  * ```ts
@@ -95,6 +103,12 @@ export class PositionMajority {
     for (let p = 0; p < n; p++) {
       const l = mask[p]!;
       if (l < C) counts[p * C + l]!++;
+      else if (l !== IGNORE) {
+        throw new Error(
+          `Cannot add mask ${this.#masks} to the per-position majority: pixel ${p} has ` +
+            `class ${l}, expected 0..${C - 1} or ${IGNORE}`,
+        );
+      }
     }
     this.#masks++;
   }
@@ -163,16 +177,17 @@ export class MeanKeypoints {
     }
   }
 
-  /** The mean location of each keypoint, `K·3`. */
+  /** The mean location of each keypoint, `K·3` (float32, as the network frame's arrays). */
   result(): Float32Array {
-    const out = new Float32Array(3 * this.count);
-    for (let k = 0; k < this.count; k++) {
+    return Float32Array.from(this.keypoints().flat());
+  }
+
+  /** The mean location of each keypoint in double precision, `[x, y, visible]`. */
+  keypoints(): Keypoint[] {
+    return Array.from({ length: this.count }, (_, k): Keypoint => {
       const n = this.#seen[k]!;
-      out[3 * k] = n > 0 ? this.#sum[2 * k]! / n : NaN;
-      out[3 * k + 1] = n > 0 ? this.#sum[2 * k + 1]! / n : NaN;
-      out[3 * k + 2] = n > 0 ? 1 : 0;
-    }
-    return out;
+      return n > 0 ? [this.#sum[2 * k]! / n, this.#sum[2 * k + 1]! / n, 1] : [NaN, NaN, 0];
+    });
   }
 }
 
@@ -198,4 +213,197 @@ export function beatsBaseline(
 ): boolean {
   if (!Number.isFinite(model) || !Number.isFinite(baseline)) return false;
   return direction === "higher" ? model > baseline + margin : model < baseline - margin;
+}
+
+function sameSize(maps: readonly Uint8Array[], what: string): number {
+  const size = maps[0]?.length ?? 0;
+  maps.forEach((m, i) => {
+    if (m.length !== size) {
+      throw new Error(
+        `Cannot compute ${what}: label map ${i} has ${m.length} pixels, expected ${size} ` +
+          "like map 0 (bring every map to one size first)",
+      );
+    }
+  });
+  return size;
+}
+
+/**
+ * Pooled pixel accuracy, as a fraction, of answering the fixed `label` on every image of
+ * `labels` (a single class such as the background, or a per-position map as long as each
+ * image); NaN when no pixel is labelled.
+ */
+function constantLabelAccuracy(label: number | Uint8Array, labels: readonly Uint8Array[]): number {
+  const counts = labels.map((truth, i) => {
+    if (typeof label !== "number" && label.length !== truth.length) {
+      throw new Error(
+        `Cannot score a ${label.length}-pixel label map on image ${i} of ${truth.length} pixels`,
+      );
+    }
+    return pixelCounts(
+      typeof label === "number" ? new Uint8Array(truth.length).fill(label) : label,
+      truth,
+    );
+  });
+  const { correct, total } = pooledCounts(counts);
+  return total ? correct / total : NaN;
+}
+
+/**
+ * Pixel accuracy (a fraction) of labelling every pixel `background` (default class 0),
+ * over the labelled pixels of `labels` pooled (NaN when none is labelled).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.ok(allBackgroundAccuracy([new Uint8Array([0, 0, 1, 255])]) === 2 / 3);
+ * ```
+ */
+export function allBackgroundAccuracy(labels: readonly Uint8Array[], background = 0): number {
+  return constantLabelAccuracy(background, labels);
+}
+
+/**
+ * The per-position majority label ({@link PositionMajority}) of training maps of one size
+ * (ties: the lower index; a pixel never labelled gets `fallback`, default 0). Classes
+ * must be below `numClasses` (or 255).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const map = majorityLabelMap([new Uint8Array([0, 1]), new Uint8Array([1, 1])], 2);
+ * assert.ok(map.join() === "0,1");
+ * ```
+ */
+export function majorityLabelMap(
+  labels: readonly Uint8Array[],
+  numClasses: number,
+  fallback = 0,
+): Uint8Array {
+  if (!Number.isInteger(numClasses) || numClasses < 1 || numClasses > 255) {
+    throw new Error(`Invalid class count ${numClasses}: expected an integer in 1..255`);
+  }
+  const majority = new PositionMajority(
+    sameSize(labels, "the majority label map"),
+    1,
+    numClasses,
+    fallback,
+  );
+  for (const map of labels) majority.add(map);
+  return majority.result();
+}
+
+/**
+ * Pixel accuracy (a fraction) of answering the fixed label map `map` (e.g.
+ * {@link majorityLabelMap} of the training masks) on every image of `labels`, pooled over
+ * labelled pixels (NaN when none is labelled).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.ok(labelMapAccuracy(new Uint8Array([0, 1]), [new Uint8Array([0, 0])]) === 0.5);
+ * ```
+ */
+export function labelMapAccuracy(map: Uint8Array, labels: readonly Uint8Array[]): number {
+  return constantLabelAccuracy(map, labels);
+}
+
+/**
+ * The mean shape ({@link MeanKeypoints}): each keypoint at its mean position over the
+ * samples where it is visible (finite x, y and visible > 0). A keypoint never visible is
+ * `[NaN, NaN, 0]`. Every sample must list the same number of keypoints.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const shape = meanKeypointShape([[[0, 0, 1]], [[2, 4, 1]], [[9, 9, 0]]]);
+ * assert.deepEqual(shape, [[1, 2, 1]]);
+ * ```
+ */
+export function meanKeypointShape(keypoints: readonly (readonly Keypoint[])[]): Keypoint[] {
+  const k = keypoints[0]?.length ?? 0;
+  const mean = new MeanKeypoints(k);
+  keypoints.forEach((points, i) => {
+    if (points.length !== k) {
+      throw new Error(
+        `Cannot compute the mean keypoint shape: sample ${i} has ${points.length} keypoints, ` +
+          `expected ${k} like sample 0`,
+      );
+    }
+    mean.add(points.flat());
+  });
+  return mean.keypoints();
+}
+
+/**
+ * Per sample, the mean distance of its visible keypoints to the fixed answer `shape`
+ * (e.g. {@link meanKeypointShape} of the training keypoints), divided by `normalizer`
+ * (a number for every sample, such as the input side, or one per sample, such as each
+ * face's size). NaN for a sample with no visible keypoint that the shape can answer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(shapeErrors([[0, 0, 1]], [[[3, 4, 1]]], 10), [0.5]);
+ * ```
+ */
+export function shapeErrors(
+  shape: readonly Keypoint[],
+  keypoints: readonly (readonly Keypoint[])[],
+  normalizer: number | readonly number[] = 1,
+): number[] {
+  return keypoints.map((points, i) => {
+    const { sum, count } = distanceSum(shape, points, i);
+    const z = typeof normalizer === "number" ? normalizer : normalizer[i]!;
+    return count ? sum / count / z : NaN;
+  });
+}
+
+/**
+ * The mean over every visible keypoint of all samples (pooled, as the trainer's
+ * `keypointError`) of its distance to the answer `shape`, divided by `normalizer`
+ * (NaN when no keypoint is visible).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const train: [number, number, number][][] = [[[0, 0, 1]], [[4, 0, 1]]];
+ * assert.ok(pooledShapeError(meanKeypointShape(train), [[[2, 3, 1]]], 1) === 3);
+ * ```
+ */
+export function pooledShapeError(
+  shape: readonly Keypoint[],
+  keypoints: readonly (readonly Keypoint[])[],
+  normalizer = 1,
+): number {
+  let sum = 0;
+  let count = 0;
+  keypoints.forEach((points, i) => {
+    const d = distanceSum(shape, points, i);
+    sum += d.sum;
+    count += d.count;
+  });
+  return count ? sum / count / normalizer : NaN;
+}
+
+function distanceSum(
+  shape: readonly Keypoint[],
+  points: readonly Keypoint[],
+  i: number,
+): { sum: number; count: number } {
+  if (points.length !== shape.length) {
+    throw new Error(
+      `Cannot score the mean shape on sample ${i}: it has ${points.length} keypoints, ` +
+        `the shape ${shape.length}`,
+    );
+  }
+  let sum = 0;
+  let count = 0;
+  points.forEach(([x, y, v], j) => {
+    const [mx, my, mv] = shape[j]!;
+    if (!v || !mv || !Number.isFinite(x) || !Number.isFinite(y)) return;
+    sum += Math.hypot(x - mx, y - my);
+    count++;
+  });
+  return { sum, count };
 }

@@ -97,13 +97,28 @@ export function pixelCounts(
  */
 export function pooledAccuracy(counts: PixelCounts | readonly PixelCounts[]): number {
   const list = Array.isArray(counts) ? counts as readonly PixelCounts[] : [counts as PixelCounts];
-  let c = 0, t = 0;
-  for (const k of list) {
-    c += k.correct;
-    t += k.total;
+  const { correct, total } = pooledCounts(list);
+  if (total === 0) throw new Error("Cannot compute an accuracy over zero scored pixels");
+  return (100 * correct) / total;
+}
+
+/**
+ * The counts of several images summed (what {@link pooledAccuracy} divides).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const sum = pooledCounts([{ correct: 1, total: 2 }, { correct: 3, total: 3 }]);
+ * assert.ok(sum.correct === 4 && sum.total === 5);
+ * ```
+ */
+export function pooledCounts(counts: readonly PixelCounts[]): PixelCounts {
+  let correct = 0, total = 0;
+  for (const k of counts) {
+    correct += k.correct;
+    total += k.total;
   }
-  if (t === 0) throw new Error("Cannot compute an accuracy over zero scored pixels");
-  return (100 * c) / t;
+  return { correct, total };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The trainer's "did it learn?" guard: after the last epoch, the validation metric is
- * compared with the trivial baselines of `eval/baselines.ts`, computed from the training
+ * compared with the trivial baselines of `eval/baselines.ts` (the report's own), computed from the training
  * split and scored on the validation split in the network-input frame (what the trainer's
  * validation measures): all-background and the per-position majority label for pixel
  * accuracy, the mean keypoint shape for keypoint error. A model no better than one of
@@ -14,11 +14,12 @@ import { createPreprocessor, type PreprocessConfig } from "../data/preprocess.ts
 import type { Dataset, Keypoint } from "../data/types.ts";
 import {
   allBackgroundAccuracy,
+  backgroundClass,
   labelMapAccuracy,
   majorityLabelMap,
   meanKeypointShape,
   pooledShapeError,
-} from "../eval/baseline_scores.ts";
+} from "../eval/baselines.ts";
 import type { TrainData } from "./_datasets.ts";
 
 /** The validation metrics the guard compares (a trainer `Validation` has them). */
@@ -84,7 +85,8 @@ const BASELINE_NAMES: Record<BaselineCheck["baseline"], string> = {
  * The baselines for a run's heads: training labels and keypoints give the majority map
  * and the mean shape, which are scored on the validation split; both splits are
  * preprocessed as the trainer's validation does (no augmentation). The background is the
- * class named "background" (LFW-Parts: index 2), else class 0.
+ * class named "background" (LFW-Parts: index 2; also "bg" or "ground", as in the report),
+ * else class 0.
  *
  * @example
  * ```ts ignore
@@ -104,7 +106,10 @@ export async function computeBaselines(
     collect(data.val, preprocess),
   ]);
   if (heads.segmentation && val.labels.length) {
-    out.allBackground = allBackgroundAccuracy(val.labels, backgroundClass(data.train.classes));
+    out.allBackground = allBackgroundAccuracy(
+      val.labels,
+      backgroundClass(data.train.classes ?? [], 0),
+    );
     if (train.labels.length) {
       out.majorityLabel = labelMapAccuracy(
         majorityLabelMap(train.labels, heads.segmentation),
@@ -243,12 +248,6 @@ export async function guardAgainstBaselines<R extends GuardedRun>(
   );
   for (const w of warnings) log(`Warning: ${w}`);
   return { ...result, baselines: checks, warnings };
-}
-
-/** The index of the class named "background", else 0. */
-function backgroundClass(classes: readonly string[] | undefined): number {
-  const i = classes?.indexOf("background") ?? -1;
-  return i < 0 ? 0 : i;
 }
 
 async function collect(

@@ -74,6 +74,12 @@ DIR/last.ckpt exactly as if the run had never stopped.`,
       arg: "NAME",
       help: `${BACKEND_CHOICES.join(", ")} (default auto: the fastest here)`,
     },
+    threads: {
+      type: "string",
+      arg: "N",
+      help:
+        "threads of the wasm backend (default: all cores; 1 keeps\nthe single-threaded build; cpu and webgpu ignore it)",
+    },
     recipe: {
       type: "string",
       arg: "NAME",
@@ -155,6 +161,10 @@ export function parseTrainArgs(args: readonly string[]): TrainOptions | null {
   if (backend !== undefined) {
     options.backend = choice<BackendChoice>("backend", backend, BACKEND_CHOICES);
   } else if (!resume) options.backend = "auto";
+  const threads = str("threads");
+  options.threads = threads !== undefined
+    ? integer("threads", threads, 1)
+    : navigator.hardwareConcurrency;
   const recipe = str("recipe");
   if (recipe !== undefined) options.recipe = choice<RecipeName>("recipe", recipe, RECIPE_NAMES);
   const epochs = str("epochs");

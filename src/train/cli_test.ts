@@ -1,6 +1,7 @@
 import "../../fixtures/mod.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { assertAllClose } from "../testing.ts";
 import { HELP, parseTrainArgs, UsageError } from "./cli.ts";
 
 const CLI = new URL("./cli.ts", import.meta.url).pathname;
@@ -46,6 +47,7 @@ Deno.test("parseTrainArgs() maps flags to train() options", () => {
       seed: 7,
       inputSize: 56,
       checkpointEvery: 5,
+      threads: navigator.hardwareConcurrency,
       learningRate: 0.02,
     },
   );
@@ -54,7 +56,10 @@ Deno.test("parseTrainArgs() maps flags to train() options", () => {
     out: "r",
     resume: true,
     progress: true,
+    threads: navigator.hardwareConcurrency,
   });
+  // --threads: the wasm backend's threads, every core unless told.
+  assert.equal(parseTrainArgs(["--out", "r", "--resume", "--threads", "1"])?.threads, 1);
   assert.equal(parseTrainArgs(["--help"]), null);
 });
 
@@ -77,6 +82,7 @@ Deno.test("parseTrainArgs() rejects unknown flags and values, listing the valid 
     [[...base, "--backend", "cuda"], /--backend "cuda": expected one of webgpu, wasm, cpu, auto/],
     [[...base, "--recipe", "fast"], /--recipe "fast": expected one of paper, quick/],
     [[...base, "--epochs", "1.5"], /--epochs "1.5": expected an integer ≥ 1/],
+    [[...base, "--threads", "0"], /--threads "0": expected an integer ≥ 1/],
     [[...base, "--lr=-1"], /--lr "-1": expected a number > 0/],
     [["--variant", "M-CLVM2", "--dataset", "aflw"], /Missing --out/],
     [["--dataset", "aflw", "--out", "r"], /Missing --variant/],
@@ -170,4 +176,32 @@ Deno.test("deno task train: SIGINT frees the folder; --resume continues on the r
     }
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "deno task train: --threads 2 on wasm trains as 1 thread does, to 1e-5",
+  sanitizeResources: false,
+  async fn() {
+    const losses: number[][] = [];
+    for (const threads of ["1", "2"]) {
+      const dir = await Deno.makeTempDir({ prefix: "clvm_train_threads_" });
+      try {
+        const r = await run([
+          ...["--variant", "CLVM1-seg", "--dataset", "toy-shapes", "--input-size", "16"],
+          ...["--epochs", "1", "--batch", "32", "--backend", "wasm", "--threads", threads],
+          ...["--no-progress", "--out", dir],
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, new RegExp(`on wasm \\(${threads} threads?\\)`));
+        const log = (await Deno.readTextFile(join(dir, "log.jsonl"))).trim().split("\n")
+          .map((l) => JSON.parse(l));
+        assert.equal(log[0].threads, Number(threads), "the start record says the threads");
+        const epoch = log.find((e) => e.event === "epoch");
+        losses.push([epoch.train.loss, epoch.val.loss, epoch.val.pixelAccuracy]);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    }
+    assertAllClose(losses[1]!, losses[0]!, 1e-5, 1e-5, "1 vs 2 threads");
+  },
 });

@@ -99,6 +99,12 @@ export interface TrainOptions {
   inputSize?: number;
   /** Also write `last.ckpt` every this many steps within an epoch (0: at epoch ends only). */
   checkpointEvery?: number;
+  /**
+   * Threads of the `wasm` backend (default 1; more load tfjs's threaded build, see
+   * `initBackend`). A run's own choice, not a setting of its checkpoint: a resumed run may
+   * take another count (its results then agree to 1e-5, not to the bit).
+   */
+  threads?: number;
   /** Stop (as if killed, writing nothing more) after this many steps of this call. */
   stopAfterSteps?: number;
   /** Draw a progress bar on stderr (default false). */
@@ -841,7 +847,15 @@ async function trainLocked(
   }
 
   // 3. Backend, model, optimizer.
-  const report = await initBackend(options.backend ?? saved?.state.backend ?? "auto", log);
+  const report = await initBackend(
+    options.backend ?? saved?.state.backend ?? "auto",
+    log,
+    options.threads !== undefined ? { threads: options.threads } : {},
+  );
+  const onBackend = report.name === "wasm"
+    ? `wasm (${report.threads} thread${report.threads === 1 ? "" : "s"})`
+    : report.name;
+  const threadsField = report.threads !== undefined ? { threads: report.threads } : {};
   if (saved?.state.backend && report.name !== saved.state.backend) {
     const field = `backend ${report.name} (the checkpoint was trained on ${saved.state.backend})`;
     throw new ResumeError(
@@ -888,11 +902,12 @@ async function trainLocked(
         step: state.step,
         epochs: config.epochs,
         backend: report.name,
+        ...threadsField,
         time: new Date().toISOString(),
       });
       log(
         `Resuming "${out}" at epoch ${state.epoch + 1} batch ${state.batchInEpoch + 1} ` +
-          `(step ${state.step}) on ${report.name}`,
+          `(step ${state.step}) on ${onBackend}`,
       );
     } else {
       await Deno.writeTextFile(
@@ -902,6 +917,7 @@ async function trainLocked(
             event: "start",
             config,
             backend: report.name,
+            ...threadsField,
             model: clvm.options,
             time: new Date().toISOString(),
           })
@@ -910,7 +926,7 @@ async function trainLocked(
       log(
         `Training ${variant} (${typeof architecture === "string" ? architecture : "custom"}) ` +
           `on ${data.name} (${data.train.ids.length} train / ${data.val.ids.length} val, ` +
-          `${inputSize}×${inputSize}) with recipe ${recipe.name} on ${report.name} into "${out}"`,
+          `${inputSize}×${inputSize}) with recipe ${recipe.name} on ${onBackend} into "${out}"`,
       );
     }
     const result = await runEpochs(clvm, sgd, data, state, {
