@@ -3,7 +3,8 @@
  * they are what is asked for.
  *
  * A job's folder is reused only when its `done.json` records the same spec (variant,
- * data, architecture, recipe, input size, epochs, batch, seed, limits, backend), the same
+ * data, architecture, recipe, input size, epochs, batch, seed, limits, backend, the model
+ * overrides feedback, tied and passes), the same
  * data (the split lists' fingerprints) and a readable `best.ckpt`. Otherwise the job is
  * trained again after saying why, the old files moved aside (never deleted). A job with a
  * `last.ckpt` and no `done.json` resumes from it (`train_job.ts`).
@@ -41,6 +42,9 @@ export const SPEC_FIELDS = [
   "trainLimit",
   "valLimit",
   "backend",
+  "feedback",
+  "tied",
+  "passes",
 ] as const satisfies readonly (keyof JobSpec)[];
 
 /** The outcome of one job. */
