@@ -533,6 +533,7 @@ async function main(args: readonly string[]): Promise<number> {
         ...profile.protocols[p],
         ...(epochs ? { epochs } : {}),
         ...(batch ? { batchSize: batch } : {}),
+        ...(Object.keys(model).length ? { model } : {}),
       }]),
     ),
   };

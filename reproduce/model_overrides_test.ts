@@ -8,7 +8,8 @@ import { UsageError } from "../src/util/mod.ts";
 import { parseReproduceArgs } from "./main.ts";
 import { resumeProblem, specDifferences } from "./jobs.ts";
 import { type JobSpec, runJob, specModel } from "./train_job.ts";
-import { modelPhrase } from "./report.ts";
+import { buildReport, modelPhrase } from "./report.ts";
+import { mergeResults, type ProtocolResult, type Results } from "./results.ts";
 
 const SPEC: JobSpec = {
   variant: "CLVM2-seg",
@@ -94,4 +95,69 @@ Deno.test("modelPhrase() states the overrides in the protocol sentence", () => {
     modelPhrase({ feedback: "switches", tied: false, passes: 3 }),
     " with switches feedback, untied weights, 3 passes in every variant (overriding the presets)",
   );
+});
+
+Deno.test("the report states each protocol's overrides; results with other overrides do not merge", () => {
+  const protocol = (model?: { feedback: string }, seed = 1): ProtocolResult => ({
+    protocol: "aflw",
+    status: "ok",
+    data: {
+      protocol: "aflw",
+      dataset: "synthetic-aflw",
+      root: null,
+      kind: "synthetic",
+      description: "d",
+    },
+    settings: {
+      inputSize: 32,
+      epochs: 1,
+      batchSize: 4,
+      trainLimit: 8,
+      valLimit: 4,
+      testLimit: 4,
+      ...(model ? { model } : {}),
+    },
+    variants: ["CLVM1-kp"],
+    skipped: [],
+    runs: [{
+      variant: "CLVM1-kp",
+      seed,
+      scores: {},
+      training: { seconds: 1, epochs: 1, steps: 2, bestEpoch: 1 },
+      checkpoint: "",
+    }],
+    oracle: null,
+    oracleStride: 4,
+    notes: [],
+    testImages: 4,
+    seconds: 1,
+  });
+  const results = (p: ProtocolResult): Results => ({
+    environment: { date: "d", commit: "c", backend: "cpu", deno: "2", tfjs: "4", command: "x" },
+    config: { profile: "smoke", profileDescription: "s", seeds: [1], architecture: "tiny" },
+    protocols: { aflw: p },
+    convergence: null,
+    table3: null,
+    claims: [],
+    figures: [],
+    seconds: 1,
+  });
+  const switches = results(protocol({ feedback: "switches" }));
+  assert.match(
+    buildReport(switches),
+    /Training: tiny architecture with switches feedback in every variant \(overriding the presets\), 1 epochs/,
+  );
+  assert.match(buildReport(results(protocol())), /Training: tiny architecture, 1 epochs/);
+  const same = mergeResults(
+    mergeResults(null, results(protocol(undefined, 2))),
+    results(protocol()),
+  );
+  assert.equal(same.protocols.aflw!.runs.length, 2, "runs of the same settings join");
+  const merged = mergeResults(mergeResults(null, results(protocol(undefined, 2))), switches);
+  assert.equal(
+    merged.protocols.aflw!.runs.length,
+    1,
+    "runs of other model options replace, not join",
+  );
+  assert.deepEqual(merged.protocols.aflw!.settings.model, { feedback: "switches" });
 });

@@ -35,7 +35,7 @@ export function modelPhrase(model: unknown): string {
   return parts.length ? ` with ${parts.join(", ")} in every variant (overriding the presets)` : "";
 }
 
-function protocolSentence(r: ProtocolResult, architecture: string, model: unknown): string {
+function protocolSentence(r: ProtocolResult, architecture: string): string {
   const s = r.settings;
   const sizes = r.protocol === "lfw-parts"
     ? inputSentence("lfw-parts", s.inputSize)
@@ -51,7 +51,7 @@ function protocolSentence(r: ProtocolResult, architecture: string, model: unknow
     : `the first ${r.testImages} test samples`;
   return `**Protocol.** Data: ${r.data.description} (${r.data.kind}). Input: ${sizes}. ` +
     `Training: ${architecture} architecture${
-      modelPhrase(model)
+      modelPhrase(s.model)
     }, ${s.epochs} epochs, batch ${s.batchSize}, on ${subset}; ` +
     `the checkpoint with the lowest loss on ${val} is scored on ${test}. ` +
     `The oracle uses maps of stride ${r.oracleStride}. ` +
@@ -280,7 +280,7 @@ export function buildReport(results: Results): string {
       out.push(`**Failed:** ${r.error}`);
       if (r.runs.length === 0) continue;
     }
-    out.push(protocolSentence(r, String(cfg.architecture), cfg.model));
+    out.push(protocolSentence(r, String(cfg.architecture)));
     if (protocol !== "aflw") out.push(segmentationTable(r));
     if (r.runs.some((x) => x.scores.keypoints) || r.oracle?.keypoints) out.push(keypointTable(r));
     const checks = learnedChecks(r);
