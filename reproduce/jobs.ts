@@ -72,13 +72,19 @@ export async function isDone(spec: JobSpec): Promise<boolean> {
   return await Deno.stat(join(spec.out, "done.json")).then(() => true, () => false);
 }
 
-/** The fields of `stored` that differ from `spec`, each "name X (stored Y)". */
+const MODEL_FIELDS: readonly string[] = ["feedback", "tied", "passes"];
+
+/**
+ * The fields of `stored` that differ from `spec`, each "name X (stored Y)"; a model override
+ * left out reads "the variant's".
+ */
 export function specDifferences(stored: Partial<JobSpec>, spec: JobSpec): string[] {
   const out: string[] = [];
   for (const key of SPEC_FIELDS) {
     const a = JSON.stringify(stored[key] ?? null);
     const b = JSON.stringify(spec[key] ?? null);
-    if (a !== b) out.push(`${key} ${b} (the trained model has ${a})`);
+    const show = (v: string) => v === "null" && MODEL_FIELDS.includes(key) ? "the variant's" : v;
+    if (a !== b) out.push(`${key} ${show(b)} (the trained model has ${show(a)})`);
   }
   return out;
 }

@@ -52,8 +52,8 @@ Deno.test("a job spec's model overrides are compared on reuse and resume", async
     [],
   );
   assert.deepEqual(specDifferences(SPEC, switches), [
-    'feedback "switches" (the trained model has null)',
-    "passes 3 (the trained model has null)",
+    `feedback "switches" (the trained model has the variant's)`,
+    "passes 3 (the trained model has the variant's)",
   ]);
   assert.deepEqual(specModel(switches), { feedback: "switches", passes: 3 });
   assert.deepEqual(specModel(SPEC), {});
@@ -62,7 +62,7 @@ Deno.test("a job spec's model overrides are compared on reuse and resume", async
     await Deno.writeTextFile(join(dir, "job.json"), JSON.stringify({ ...SPEC, out: dir }));
     assert.match(
       (await resumeProblem({ ...switches, out: dir }))!,
-      /its settings differ: feedback "switches" \(the trained model has null\)/,
+      /its settings differ: feedback "switches" \(the trained model has the variant.s\)/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
