@@ -3,7 +3,8 @@
  * they are what is asked for.
  *
  * A job's folder is reused only when its `done.json` records the same spec (variant,
- * data, architecture, recipe, input size, epochs, batch, seed, limits, backend), the same
+ * data, architecture, recipe, input size, epochs, batch, seed, limits, backend, the model
+ * overrides feedback, tied and passes), the same
  * data (the split lists' fingerprints) and a readable `best.ckpt`. Otherwise the job is
  * trained again after saying why, the old files moved aside (never deleted). A job with a
  * `last.ckpt` and no `done.json` resumes from it (`train_job.ts`).
@@ -41,6 +42,9 @@ export const SPEC_FIELDS = [
   "trainLimit",
   "valLimit",
   "backend",
+  "feedback",
+  "tied",
+  "passes",
 ] as const satisfies readonly (keyof JobSpec)[];
 
 /** The outcome of one job. */
@@ -68,13 +72,19 @@ export async function isDone(spec: JobSpec): Promise<boolean> {
   return await Deno.stat(join(spec.out, "done.json")).then(() => true, () => false);
 }
 
-/** The fields of `stored` that differ from `spec`, each "name X (stored Y)". */
+const MODEL_FIELDS: readonly string[] = ["feedback", "tied", "passes"];
+
+/**
+ * The fields of `stored` that differ from `spec`, each "name X (stored Y)"; a model override
+ * left out reads "the variant's".
+ */
 export function specDifferences(stored: Partial<JobSpec>, spec: JobSpec): string[] {
   const out: string[] = [];
   for (const key of SPEC_FIELDS) {
     const a = JSON.stringify(stored[key] ?? null);
     const b = JSON.stringify(spec[key] ?? null);
-    if (a !== b) out.push(`${key} ${b} (the trained model has ${a})`);
+    const show = (v: string) => v === "null" && MODEL_FIELDS.includes(key) ? "the variant's" : v;
+    if (a !== b) out.push(`${key} ${show(b)} (the trained model has ${show(a)})`);
   }
   return out;
 }

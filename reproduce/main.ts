@@ -63,7 +63,12 @@ import { measureTable3, table3File, table3Settings } from "./table3_run.ts";
 import { readTrainingCurve } from "./training_curves.ts";
 import { learnedChecks, learnedLine } from "./learned.ts";
 import { jobDataIdentity, type JobSpec, subset } from "./train_job.ts";
-import type { DataIdentity } from "../src/train/mod.ts";
+import {
+  type DataIdentity,
+  MODEL_FLAGS,
+  modelFlags,
+  type ModelOverrides,
+} from "../src/train/mod.ts";
 import {
   acquireLock,
   choiceOption,
@@ -152,6 +157,7 @@ line whose dataset the given root lacks.`,
       help:
         "start anew in an --out that holds a run: its contents are\nmoved aside to DIR.old-<time>/ (never deleted)",
     },
+    ...MODEL_FLAGS,
   },
   epilog: "Exit status: 0 done, 1 a protocol failed, 2 bad arguments.",
 } as const satisfies CommandSpec;
@@ -170,6 +176,8 @@ export interface ReproduceArgs {
   batch: number | undefined;
   jobs: number;
   onlyVariants: string[] | undefined;
+  /** `--feedback`, `--tied`, `--passes`: set on every variant trained (empty: the presets'). */
+  model: ModelOverrides;
   /** The raw option values (`out`, `resume`, `force`, `backend`, `data-root`, `synthetic`). */
   opt: {
     out?: string;
@@ -243,6 +251,7 @@ export function parseReproduceArgs(args: readonly string[]): ReproduceArgs | nul
     batch,
     jobs,
     onlyVariants,
+    model: modelFlags(opt),
     opt,
   };
 }
@@ -424,15 +433,22 @@ function scoreByPass(clvm: CLVM, x: tf.Tensor4D, passes: number): Promise<number
   });
 }
 
-/** The same conv filters and biases without batch norm (S is defined without it). */
+/**
+ * The same conv filters and biases (and top-down filters of an untied model) with the same
+ * feedback, without batch norm (S is defined without it).
+ */
 function withoutBatchNorm(clvm: CLVM): CLVM {
   const copy = createCLVM({
     architecture: clvm.options.architecture,
     passes: clvm.options.passes,
+    tied: clvm.options.tied,
+    feedback: clvm.options.feedback,
     seed: 1,
   });
   const w = clvm.getWeights();
-  copy.setWeights(Object.fromEntries(Object.entries(w).filter(([k]) => k.startsWith("conv"))));
+  copy.setWeights(
+    Object.fromEntries(Object.entries(w).filter(([k]) => /^(conv|topdown)\d/.test(k))),
+  );
   return copy;
 }
 
@@ -449,6 +465,7 @@ async function main(args: readonly string[]): Promise<number> {
     batch,
     jobs,
     onlyVariants,
+    model,
     opt,
   } = parsed;
   let backend = parsed.backend;
@@ -501,6 +518,7 @@ async function main(args: readonly string[]): Promise<number> {
     profileDescription: profile.description,
     architecture,
     recipe: profile.recipe,
+    model,
     seeds,
     backend,
     dataRoot,
@@ -512,6 +530,7 @@ async function main(args: readonly string[]): Promise<number> {
         ...profile.protocols[p],
         ...(epochs ? { epochs } : {}),
         ...(batch ? { batchSize: batch } : {}),
+        ...(Object.keys(model).length ? { model } : {}),
       }]),
     ),
   };
@@ -584,6 +603,9 @@ async function main(args: readonly string[]): Promise<number> {
             valLimit: settings.valLimit,
             backend,
             out: join(out, "runs", protocol, `${variant}-seed${seed}`),
+            feedback: model.feedback ?? null,
+            tied: model.tied ?? null,
+            passes: model.passes ?? null,
           });
         }
       }
@@ -723,10 +745,14 @@ async function main(args: readonly string[]): Promise<number> {
       const x = await firstTestImages(source, { ...PREPROCESS["lfw-parts"], size }, 4);
       const passes = profile.convergencePasses;
       const series: ConvergenceResult["series"] = [];
+      let feedbackNote = "replicate feedback, tied weights";
       const ckpt = trained.get("lfw-parts/CLVM2-seg") ?? trained.get("lfw-parts/CLVM1-seg");
       if (ckpt) {
         const learned = await loadCheckpoint(ckpt);
         const plain = withoutBatchNorm(learned);
+        feedbackNote = `${learned.options.feedback} feedback, ${
+          learned.options.tied ? "tied" : "untied"
+        } weights (the trained model's; random weights: replicate, tied)`;
         series.push({
           name: `trained (${ckpt.split("/").slice(-2)[0]}, batch norm dropped)`,
           score: await scoreByPass(plain, x, passes),
@@ -772,7 +798,7 @@ async function main(args: readonly string[]): Promise<number> {
           `Mean S over the first ${
             x.shape[0]
           } LFW-Parts test images (${source.kind}) after each pass k, ` +
-          "replicate feedback, tied weights. S is defined without batch norm, so the trained model's " +
+          `${feedbackNote}. S is defined without batch norm, so the trained model's ` +
           "filters and biases are used without it.",
       };
     } catch (error) {

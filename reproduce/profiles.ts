@@ -22,6 +22,11 @@ export interface ProtocolSettings {
   valLimit: number | null;
   /** Score on the first this many test samples (null: all). */
   testLimit: number | null;
+  /**
+   * Model options every variant is trained with over its preset (`--feedback`, `--tied`,
+   * `--passes`); absent: the presets'. A run's results merge only with runs of the same.
+   */
+  model?: { feedback?: string; tied?: boolean; passes?: number };
 }
 
 /** A whole profile. */

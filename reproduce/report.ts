@@ -21,6 +21,20 @@ import {
 
 const digits = 2;
 
+/**
+ * The model options a run set on every variant (`config.model`: `--feedback`, `--tied`,
+ * `--passes`), as a phrase; "" when none.
+ */
+export function modelPhrase(model: unknown): string {
+  if (!model || typeof model !== "object") return "";
+  const m = model as { feedback?: string; tied?: boolean; passes?: number };
+  const parts: string[] = [];
+  if (m.feedback !== undefined) parts.push(`${m.feedback} feedback`);
+  if (m.tied !== undefined) parts.push(m.tied ? "tied weights" : "untied weights");
+  if (m.passes !== undefined) parts.push(`${m.passes} pass${m.passes === 1 ? "" : "es"}`);
+  return parts.length ? ` with ${parts.join(", ")} in every variant (overriding the presets)` : "";
+}
+
 function protocolSentence(r: ProtocolResult, architecture: string): string {
   const s = r.settings;
   const sizes = r.protocol === "lfw-parts"
@@ -36,7 +50,9 @@ function protocolSentence(r: ProtocolResult, architecture: string): string {
     ? `all ${r.testImages} test samples`
     : `the first ${r.testImages} test samples`;
   return `**Protocol.** Data: ${r.data.description} (${r.data.kind}). Input: ${sizes}. ` +
-    `Training: ${architecture} architecture, ${s.epochs} epochs, batch ${s.batchSize}, on ${subset}; ` +
+    `Training: ${architecture} architecture${
+      modelPhrase(s.model)
+    }, ${s.epochs} epochs, batch ${s.batchSize}, on ${subset}; ` +
     `the checkpoint with the lowest loss on ${val} is scored on ${test}. ` +
     `The oracle uses maps of stride ${r.oracleStride}. ` +
     r.notes.map((n) => (/[.!?]$/.test(n) ? n : `${n}.`)).join(" ");

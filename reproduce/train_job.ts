@@ -24,7 +24,7 @@ import {
   train,
 } from "../src/train/mod.ts";
 import { moveContentsAside, readRunJson } from "../src/util/mod.ts";
-import type { BackendChoice } from "../mod.ts";
+import type { BackendChoice, Feedback } from "../mod.ts";
 
 /** What a training job needs to know. */
 export interface JobSpec {
@@ -41,6 +41,21 @@ export interface JobSpec {
   valLimit: number | null;
   backend: BackendChoice;
   out: string;
+  /** Model options over the variant's preset (`--feedback`, `--tied`, `--passes`); absent or null: the preset's. */
+  feedback?: Feedback | null;
+  /** Tied (true) or separate (false) top-down filters; absent or null: the variant's. */
+  tied?: boolean | null;
+  /** Bottom-up/top-down passes; absent or null: the variant's. */
+  passes?: number | null;
+}
+
+/** The model options of a spec that override its variant's preset, for `train()`. */
+export function specModel(spec: JobSpec): { feedback?: Feedback; tied?: boolean; passes?: number } {
+  return {
+    ...(spec.feedback != null ? { feedback: spec.feedback } : {}),
+    ...(spec.tied != null ? { tied: spec.tied } : {}),
+    ...(spec.passes != null ? { passes: spec.passes } : {}),
+  };
 }
 
 /** The first `n` samples of a seeded permutation of `dataset` (all when `n` is null). */
@@ -94,6 +109,7 @@ export async function runJob(spec: JobSpec, log: (line: string) => void): Promis
       backend: spec.backend,
       recipe: spec.recipe,
       inputSize: spec.inputSize,
+      ...specModel(spec),
       log,
     });
   const resume = await Deno.stat(join(spec.out, "last.ckpt")).then(() => true, () => false);

@@ -20,6 +20,7 @@ import {
 import { DATASET_NAMES } from "./_datasets.ts";
 import { RECIPE_NAMES, type RecipeName, RECIPES } from "./recipes.ts";
 import { train, type TrainOptions } from "./trainer.ts";
+import { MODEL_FLAGS, modelFlags } from "./model_flags.ts";
 
 export { UsageError } from "../util/cli.ts";
 
@@ -96,6 +97,7 @@ DIR/last.ckpt exactly as if the run had never stopped.`,
       arg: "N",
       help: "also write last.ckpt every N steps within an epoch",
     },
+    ...MODEL_FLAGS,
     "no-progress": { type: "boolean", help: "no progress bar (epoch summaries only)" },
   },
   epilog: "Exit status: 0 done, 1 the run failed (diverged, bad data, …), 2 bad arguments.",
@@ -179,6 +181,7 @@ export function parseTrainArgs(args: readonly string[]): TrainOptions | null {
   if (every !== undefined) options.checkpointEvery = integer("checkpoint-every", every, 0);
   const lr = str("lr");
   if (lr !== undefined) options.learningRate = numberOption("lr", lr, 0);
+  Object.assign(options, modelFlags(values));
   return options;
 }
 

@@ -13,3 +13,4 @@ export * from "./baseline_guard.ts";
 export * from "./head_init.ts";
 export { DATASET_NAMES as TRAIN_DATASET_NAMES, openTrainData, preprocessFor } from "./_datasets.ts";
 export { disposeBatch, toTensors } from "./_inputs.ts";
+export { MODEL_FLAGS, modelFlags, type ModelOverrides } from "./model_flags.ts";

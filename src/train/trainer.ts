@@ -28,7 +28,12 @@ import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { tf } from "../deps.ts";
 import { type BackendChoice, type BackendName, initBackend } from "../backend.ts";
-import type { ArchitectureSpec, CLVMOptions } from "../clvm/config.ts";
+import {
+  type ArchitectureSpec,
+  type CLVMOptions,
+  type Feedback,
+  FEEDBACK_MODES,
+} from "../clvm/config.ts";
 import { VARIANT_NAMES, type VariantName, VARIANTS } from "../clvm/variants.ts";
 import { type BatchStats, type CLVM, createCLVM } from "../clvm/model.ts";
 import {
@@ -95,6 +100,12 @@ export interface TrainOptions {
   recipe?: RecipeName | Recipe;
   /** Overrides the recipe's learning rate. */
   learningRate?: number;
+  /** How the top-down signal crosses an NMS layer (default: `"replicate"`, DESIGN §1). */
+  feedback?: Feedback;
+  /** Tied (true) or separate (false) top-down filters (default: the variant's). */
+  tied?: boolean;
+  /** Bottom-up/top-down passes k ≥ 1 (default: the variant's). */
+  passes?: number;
   /** Side of the square network input (default: the dataset's protocol size, docs/MODEL.md §4). */
   inputSize?: number;
   /** Also write `last.ckpt` every this many steps within an epoch (0: at epoch ends only). */
@@ -136,10 +147,67 @@ export interface TrainConfig {
   /** Steps between mid-epoch `last.ckpt` writes (0: epoch ends only). */
   checkpointEvery: number;
   /**
+   * The model options the variant's preset leaves open or that were overridden, resolved:
+   * feedback, tied, passes. Absent in checkpoints written before it existed (those
+   * trained the preset's, with replicate feedback: {@link presetModel}).
+   */
+  model?: ModelSettings;
+  /**
    * The data's identity: the train and val split lists' sizes and fingerprints
    * ({@link splitFingerprint}). Absent in checkpoints written before it existed.
    */
   data?: DataIdentity;
+}
+
+/** The model options a run may set on top of its variant's preset, resolved. */
+export interface ModelSettings {
+  /** How the top-down signal crosses an NMS layer. */
+  feedback: Feedback;
+  /** Whether the top-down filters are the bottom-up ones. */
+  tied: boolean;
+  /** Bottom-up/top-down passes k ≥ 1. */
+  passes: number;
+}
+
+/** The {@link ModelSettings} a variant's preset gives (replicate feedback, DESIGN §1). */
+export function presetModel(variant: VariantName): ModelSettings {
+  const preset = VARIANTS[variant];
+  return {
+    feedback: preset.feedback ?? "replicate",
+    tied: preset.tied ?? true,
+    passes: preset.passes ?? 1,
+  };
+}
+
+/**
+ * A variant's {@link ModelSettings} with `overrides` applied, each checked: `feedback` one of
+ * `FEEDBACK_MODES`, `tied` a boolean, `passes` an integer ≥ 1.
+ */
+export function modelSettings(
+  variant: VariantName,
+  overrides: { feedback?: unknown; tied?: unknown; passes?: unknown },
+): ModelSettings {
+  const out = presetModel(variant);
+  if (overrides.feedback !== undefined) {
+    if (!(FEEDBACK_MODES as readonly unknown[]).includes(overrides.feedback)) {
+      throw new Error(
+        `Unknown feedback ${JSON.stringify(overrides.feedback)}: expected one of ${
+          FEEDBACK_MODES.join(", ")
+        }`,
+      );
+    }
+    out.feedback = overrides.feedback as Feedback;
+  }
+  if (overrides.tied !== undefined) {
+    if (typeof overrides.tied !== "boolean") {
+      throw new Error(
+        `Invalid tied ${JSON.stringify(overrides.tied)}: expected a boolean (true or false)`,
+      );
+    }
+    out.tied = overrides.tied;
+  }
+  if (overrides.passes !== undefined) out.passes = positiveInteger("passes", overrides.passes);
+  return out;
 }
 
 /** Which samples a run trains and validates on. */
@@ -340,6 +408,7 @@ export function modelOptions(config: TrainConfig): CLVMOptions {
   return {
     variant: config.variant,
     architecture: config.architecture,
+    ...(config.model ?? {}),
     seed: config.seed,
     batchNorm: config.recipe.batchNorm,
     weightStd: config.recipe.weightStd,
@@ -826,6 +895,11 @@ async function trainLocked(
       0,
     ),
     data: dataIdentity(data),
+    model: modelSettings(variant, {
+      feedback: options.feedback ?? prior?.model?.feedback,
+      tied: options.tied ?? prior?.model?.tied,
+      passes: options.passes ?? prior?.model?.passes,
+    }),
   };
   if (!Number.isInteger(config.seed)) {
     throw new Error(`Invalid seed ${config.seed}: expected an integer`);
@@ -923,8 +997,13 @@ async function trainLocked(
           })
         }\n`,
       );
+      const preset = presetModel(variant);
+      const changed = (["feedback", "tied", "passes"] as const)
+        .filter((k) => config.model![k] !== preset[k])
+        .map((k) => `${k} ${config.model![k]}`);
       log(
-        `Training ${variant} (${typeof architecture === "string" ? architecture : "custom"}) ` +
+        `Training ${variant}${changed.length ? ` (${changed.join(", ")})` : ""} ` +
+          `(${typeof architecture === "string" ? architecture : "custom"}) ` +
           `on ${data.name} (${data.train.ids.length} train / ${data.val.ids.length} val, ` +
           `${inputSize}×${inputSize}) with recipe ${recipe.name} on ${onBackend} into "${out}"`,
       );
@@ -951,6 +1030,14 @@ export function resumeConflicts(saved: TrainConfig, now: TrainConfig): string[] 
     const b = JSON.stringify(now[key]);
     if (a !== b) out.push(`${key} ${b} (the checkpoint has ${a})`);
   }
+  const model = (c: TrainConfig) =>
+    c.model ?? (Object.hasOwn(VARIANTS, c.variant) ? presetModel(c.variant) : undefined);
+  const [ma, mb] = [model(saved), model(now)];
+  for (const key of ["feedback", "tied", "passes"] as const) {
+    if (ma && mb && ma[key] !== mb[key]) {
+      out.push(`${key} ${JSON.stringify(mb[key])} (the checkpoint has ${JSON.stringify(ma[key])})`);
+    }
+  }
   if (saved.root !== null && now.root !== null && resolve(saved.root) !== resolve(now.root)) {
     out.push(`root "${now.root}" (the checkpoint has "${saved.root}")`);
   }
@@ -976,7 +1063,8 @@ export function resumeConflicts(saved: TrainConfig, now: TrainConfig): string[] 
 /** The identity of a run: what must agree between its checkpoints and its log. */
 function identityConflicts(a: TrainConfig, b: TrainConfig): string[] {
   const out: string[] = [];
-  for (const key of ["variant", "architecture", "dataset", "seed", "heads", "data"] as const) {
+  const keys = ["variant", "architecture", "dataset", "seed", "heads", "data", "model"] as const;
+  for (const key of keys) {
     if (a[key] === undefined || b[key] === undefined) continue;
     const x = JSON.stringify(a[key]);
     const y = JSON.stringify(b[key]);
