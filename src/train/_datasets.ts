@@ -39,6 +39,7 @@ export async function openTrainData(
   name: string,
   root: string | undefined,
   inputSize?: number,
+  splitFile?: string,
 ): Promise<TrainData> {
   if (!DATASET_NAMES.includes(name)) {
     throw new Error(`Unknown dataset "${name}": expected one of ${DATASET_NAMES.join(", ")}`);
@@ -48,7 +49,10 @@ export async function openTrainData(
   if (name === TOY_DATASET) {
     return { name, train: openToyDataset("train"), val: openToyDataset("val"), preprocess };
   }
-  const options = root === undefined ? {} : { root };
+  const options = {
+    ...(root === undefined ? {} : { root }),
+    ...(splitFile === undefined ? {} : { splitFile }),
+  };
   const [train, val] = await Promise.all([
     openDataset(name, { ...options, split: "train" }),
     openDataset(name, { ...options, split: "val" }),

@@ -87,6 +87,12 @@ DIR/last.ckpt exactly as if the run had never stopped.`,
       help: `${RECIPE_NAMES.join(", ")} (default paper with --arch paper, else quick)`,
     },
     lr: { type: "string", arg: "X", help: "learning rate (default: the recipe's)" },
+    "split-file": {
+      type: "string",
+      arg: "FILE",
+      help:
+        "aflw, pascal-person: the split file to read or write (default: in the\nroot, or in the split cache when the root is read-only)",
+    },
     "input-size": {
       type: "string",
       arg: "N",
@@ -175,6 +181,8 @@ export function parseTrainArgs(args: readonly string[]): TrainOptions | null {
   if (batch !== undefined) options.batchSize = integer("batch", batch, 1);
   const seed = str("seed");
   if (seed !== undefined) options.seed = integer("seed", seed, -(2 ** 31));
+  const splitFile = str("split-file");
+  if (splitFile !== undefined) options.splitFile = splitFile;
   const size = str("input-size");
   if (size !== undefined) options.inputSize = integer("input-size", size, 4);
   const every = str("checkpoint-every");

@@ -31,7 +31,7 @@ Deno.test("parseTrainArgs() maps flags to train() options", () => {
       ...["--variant", "CLVM2-kp", "--arch", "paper", "--dataset", "synthetic-aflw"],
       ...["--epochs", "3", "--batch", "4", "--seed", "7", "--out", "r", "--backend", "cpu"],
       ...["--recipe", "paper", "--lr", "0.02", "--input-size", "56", "--checkpoint-every", "5"],
-      "--no-progress",
+      ...["--split-file", "s.json", "--no-progress"],
     ]),
     {
       out: "r",
@@ -45,6 +45,7 @@ Deno.test("parseTrainArgs() maps flags to train() options", () => {
       epochs: 3,
       batchSize: 4,
       seed: 7,
+      splitFile: "s.json",
       inputSize: 56,
       checkpointEvery: 5,
       threads: navigator.hardwareConcurrency,

@@ -76,6 +76,11 @@ export interface TrainOptions {
   dataset?: string | TrainData;
   /** Where the dataset lies on disk (real datasets). */
   root?: string;
+  /**
+   * AFLW, Pascal Person: the split file to read, or to write when absent (default: in the
+   * dataset root, or in the split cache when the root is read-only).
+   */
+  splitFile?: string;
   /** Total epochs (a resumed run trains until this many are done; default: the recipe's). */
   epochs?: number;
   /** Images per step (default: the recipe's). */
@@ -868,7 +873,7 @@ async function trainLocked(
   }
   const root = options.root ?? prior?.root ?? undefined;
   const data = typeof datasetOption === "string"
-    ? await openTrainData(datasetOption, root)
+    ? await openTrainData(datasetOption, root, undefined, options.splitFile)
     : datasetOption;
   const inputSize = options.inputSize ?? prior?.preprocess.size ?? data.preprocess.size;
   checkInputSize(inputSize, architecture);
