@@ -8,7 +8,7 @@
  * px input.
  *
  * ```sh
- * CLVM_DATA=../shared/data deno run -A benchmarks/loss_normalization.ts --train 128 --epochs 3
+ * CLVM_DATA=DATA_ROOT deno run -A benchmarks/loss_normalization.ts --train 128 --epochs 3
  * ```
  *
  * @module

@@ -1,7 +1,7 @@
 /**
- * `deno task lint:layers`: the one-way layering of the project (the layout section of
- * `DESIGN.md`, §7), checked over the real module graph (`deno info --json`, so imports
- * inside comments, strings and doc examples do not count; `import type` does).
+ * `deno task lint:layers`: the one-way layering of the project (the README's Layout, made
+ * precise by the rules below), checked over the real module graph (`deno info --json`, so
+ * imports inside comments, strings and doc examples do not count; `import type` does).
  *
  * A package is a folder under `src/` (`src/clvm`), a single file at `src/`'s top
  * (`src/deps.ts`, `src/backend.ts`), or a top-level folder (`reproduce`, `benchmarks`,

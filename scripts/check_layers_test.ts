@@ -29,7 +29,7 @@ async function run(root: string): Promise<{ code: number; lines: string[]; stder
   };
 }
 
-/** A small project laid out as DESIGN §7 says. */
+/** A small project laid out as the layering rules say. */
 const CLEAN: Record<string, string> = {
   "mod.ts": 'export * from "./src/clvm/mod.ts";\n',
   "src/deps.ts": 'export * as tf from "npm:@tensorflow/tfjs-core@4.22.0";\n',

@@ -49,7 +49,7 @@ export interface CLVMOptions {
   passes?: number;
   /** Top-down signals use the bottom-up filters themselves (true) or separate ones. */
   tied?: boolean;
-  /** How the top-down signal crosses an NMS layer (default `"replicate"`, DESIGN §1). */
+  /** How the top-down signal crosses an NMS layer (default `"replicate"`, docs/MODEL.md §1). */
   feedback?: Feedback;
   /** Batch-normalize the bottom-up and top-down signals (a training aid). */
   batchNorm?: boolean;

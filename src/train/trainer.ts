@@ -105,7 +105,7 @@ export interface TrainOptions {
   recipe?: RecipeName | Recipe;
   /** Overrides the recipe's learning rate. */
   learningRate?: number;
-  /** How the top-down signal crosses an NMS layer (default: `"replicate"`, DESIGN §1). */
+  /** How the top-down signal crosses an NMS layer (default: `"replicate"`, docs/MODEL.md §1). */
   feedback?: Feedback;
   /** Tied (true) or separate (false) top-down filters (default: the variant's). */
   tied?: boolean;
@@ -174,7 +174,7 @@ export interface ModelSettings {
   passes: number;
 }
 
-/** The {@link ModelSettings} a variant's preset gives (replicate feedback, DESIGN §1). */
+/** The {@link ModelSettings} a variant's preset gives (replicate feedback, docs/MODEL.md §1). */
 export function presetModel(variant: VariantName): ModelSettings {
   const preset = VARIANTS[variant];
   return {

@@ -1,4 +1,4 @@
-// The FaceMesh tool on 2 real LFW-Parts images (skipped without ../shared/data). Run from
+// The FaceMesh tool on 2 real LFW-Parts images (skipped without CLVM_DATA). Run from
 // the repository root: deno test --config tools/facemesh/deno.json -A tools/facemesh/
 import assert from "node:assert/strict";
 import { join } from "node:path";
