@@ -104,6 +104,7 @@ export {
   type KeypointBiasInit,
   type Losses,
   type LossNormalization,
+  type ModelSettings,
   type Recipe,
   RECIPE_NAMES,
   type RecipeName,
