@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { AFLW_LANDMARKS } from "./aflw.ts";
 import { join } from "node:path";
 import type { DataProblem, Split } from "./types.ts";
 
@@ -31,33 +32,15 @@ export const LFW_PARTS_KEYPOINTS_FILE = "keypoints.txt";
 export const LFW_PARTS_KEYPOINTS_MAGIC = "# clvm LFW-Parts keypoints v1";
 
 /**
- * The 19 keypoints, in AFLW's order and with AFLW's names (DATASETS §1.3; "Left/Right"
+ * The 19 keypoints, in AFLW's order and with AFLW's names (docs/DATASETS.md §1.3; "Left/Right"
  * from the viewer's point of view) minus AFLW's two ear points, which FaceMesh has no
  * landmark for. The paper made its LFW-Parts keypoints with a landmark detector trained
  * on AFLW, so this mirrors AFLW's set: brow corners and centres, eye corners and
  * centres, nose wings and tip, mouth corners and centre, chin.
  */
-export const LFW_PARTS_KEYPOINT_NAMES: readonly string[] = Object.freeze([
-  "LeftBrowLeftCorner",
-  "LeftBrowCenter",
-  "LeftBrowRightCorner",
-  "RightBrowLeftCorner",
-  "RightBrowCenter",
-  "RightBrowRightCorner",
-  "LeftEyeLeftCorner",
-  "LeftEyeCenter",
-  "LeftEyeRightCorner",
-  "RightEyeLeftCorner",
-  "RightEyeCenter",
-  "RightEyeRightCorner",
-  "NoseLeft",
-  "NoseCenter",
-  "NoseRight",
-  "MouthLeftCorner",
-  "MouthCenter",
-  "MouthRightCorner",
-  "ChinCenter",
-]);
+export const LFW_PARTS_KEYPOINT_NAMES: readonly string[] = Object.freeze(
+  AFLW_LANDMARKS.filter((name) => !name.endsWith("Ear")),
+);
 
 /**
  * For each keypoint of {@link LFW_PARTS_KEYPOINT_NAMES}, the FaceMesh landmarks (0-based
