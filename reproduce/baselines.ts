@@ -41,6 +41,8 @@ export async function trainBaselines(
       preprocess: createPreprocessor({ ...pre, flipProbability: 0 }),
       shuffle: false,
       prefetch: 1,
+      // The trainers name (and count) unreadable training samples; the baselines skip them.
+      onUnreadable: () => {},
     })
   ) {
     width = b.width;

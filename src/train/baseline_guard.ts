@@ -258,7 +258,14 @@ async function collect(
   const keypoints: Keypoint[][] = [];
   const pre = createPreprocessor({ ...preprocess, flipProbability: 0 });
   const pixels = preprocess.size * preprocess.size;
-  for await (const b of batches(dataset, { batchSize: 8, preprocess: pre, shuffle: false })) {
+  // Unreadable samples were already named (and counted) by the training run: skip them.
+  const stream = batches(dataset, {
+    batchSize: 8,
+    preprocess: pre,
+    shuffle: false,
+    onUnreadable: () => {},
+  });
+  for await (const b of stream) {
     for (let i = 0; i < b.size; i++) {
       if (b.segmentation) labels.push(b.segmentation.slice(i * pixels, (i + 1) * pixels));
       if (b.keypoints && b.numKeypoints) {

@@ -552,6 +552,31 @@ export async function trainStep(
 }
 
 /**
+ * A `batches()` `onUnreadable` for training and validation: a sample that cannot be read
+ * or preprocessed (a truncated JPEG, say) is left out and named once through `log`; more
+ * than 1% of the split (at least one sample is always allowed) ends the run with one error.
+ */
+export function skipUnreadable(
+  dataset: Dataset,
+  log: (message: string) => void,
+): (index: number, id: string, error: Error) => void {
+  const bad = new Set<string>();
+  const allowed = Math.max(1, Math.floor(0.01 * dataset.ids.length));
+  return (_index, id, error) => {
+    if (bad.has(id)) return;
+    bad.add(id);
+    if (bad.size > allowed) {
+      throw new Error(
+        `Cannot train on ${dataset.name} ${dataset.split}: ${bad.size} of ` +
+          `${dataset.ids.length} samples are unreadable (more than ${allowed}); last: ${id}: ` +
+          error.message,
+      );
+    }
+    log(`Warning: left out unreadable ${dataset.split} sample ${id}: ${error.message}`);
+  };
+}
+
+/**
  * Losses and the cheap task metrics of `clvm` (inference mode, batch norm from its
  * running averages) over `dataset` in its own order, `batchSize` images at a time,
  * preprocessed without augmentation.
@@ -568,6 +593,7 @@ export async function evaluate(
   preprocess: PreprocessConfig,
   recipe: Recipe,
   batchSize: number,
+  onUnreadable?: (index: number, id: string, error: Error) => void,
 ): Promise<Validation> {
   const start = performance.now();
   const { heads } = clvm.options;
@@ -575,7 +601,13 @@ export async function evaluate(
   let loss = 0, seg = 0, kp = 0, images = 0;
   let correct = 0, labelled = 0, distance = 0, visible = 0;
   const pre = createPreprocessor({ ...preprocess, flipProbability: 0 });
-  for await (const data of batches(dataset, { batchSize, preprocess: pre, shuffle: false })) {
+  const stream = batches(dataset, {
+    batchSize,
+    preprocess: pre,
+    shuffle: false,
+    ...(onUnreadable ? { onUnreadable } : {}),
+  });
+  for await (const data of stream) {
     const batch = toTensors(data, spec);
     try {
       const r = tf.tidy(() => {
@@ -1195,6 +1227,8 @@ async function runEpochs(
     lastGood = { path: paths.last, epoch: next.epoch, step: next.step };
   };
 
+  const skipTrainSample = skipUnreadable(data.train, log);
+  const skipValSample = skipUnreadable(data.val, log);
   for (let epoch = state.epoch + 1; epoch <= config.epochs; epoch++) {
     const accum = { ...state.accum };
     const imagesAtStart = accum.images;
@@ -1210,6 +1244,7 @@ async function runEpochs(
       seed: state.shuffleSeed,
       epoch: epoch - 1,
       startBatch: state.batchInEpoch,
+      onUnreadable: skipTrainSample,
     });
     let t0 = performance.now();
     for await (const data of stream) {
@@ -1282,7 +1317,14 @@ async function runEpochs(
     }
 
     // End of epoch: validation, log, checkpoints.
-    const val = await evaluate(clvm, data.val, config.preprocess, recipe, batchSize);
+    const val = await evaluate(
+      clvm,
+      data.val,
+      config.preprocess,
+      recipe,
+      batchSize,
+      skipValSample,
+    );
     const improved = state.best === null || val.loss < state.best.validationLoss;
     const best = improved ? { epoch, validationLoss: val.loss } : state.best;
     const trainLosses: Losses = { loss: accum.loss / accum.batches };
