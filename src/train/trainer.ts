@@ -552,6 +552,21 @@ export async function trainStep(
 }
 
 /**
+ * Says, through `log`, what the dataset left out or changed when it was opened (samples
+ * skipped as unusable, landmarks taken as invisible): one line with the count and the
+ * first three, so a flagged value never trains silently.
+ */
+export function warnAboutProblems(dataset: Dataset, log: (message: string) => void): void {
+  const problems = dataset.problems ?? [];
+  if (problems.length === 0) return;
+  const first = problems.slice(0, 3).map((p) => `${p.file}: ${p.message}`).join("; ");
+  log(
+    `Warning: ${dataset.name} ${dataset.split} was opened with ${problems.length} problem(s), ` +
+      `left out or marked invisible: ${first}${problems.length > 3 ? "; …" : ""}`,
+  );
+}
+
+/**
  * A `batches()` `onUnreadable` for training and validation: a sample that cannot be read
  * or preprocessed (a truncated JPEG, say) is left out and named once through `log`; more
  * than 1% of the split (at least one sample is always allowed) ends the run with one error.
@@ -907,6 +922,7 @@ async function trainLocked(
   const data = typeof datasetOption === "string"
     ? await openTrainData(datasetOption, root, undefined, options.splitFile)
     : datasetOption;
+  for (const ds of [data.train, data.val]) warnAboutProblems(ds, log);
   const inputSize = options.inputSize ?? prior?.preprocess.size ?? data.preprocess.size;
   checkInputSize(inputSize, architecture);
   const preprocess: PreprocessConfig = { ...data.preprocess, size: inputSize };

@@ -6,7 +6,7 @@ import { initBackend } from "../backend.ts";
 import type { ArchitectureSpec } from "../clvm/config.ts";
 import type { Dataset } from "../data/types.ts";
 import { openToyDataset } from "./toy_dataset.ts";
-import { train } from "./trainer.ts";
+import { train, warnAboutProblems } from "./trainer.ts";
 
 const MICRO: ArchitectureSpec = {
   inputChannels: 3,
@@ -79,4 +79,19 @@ Deno.test("train() leaves an unreadable sample out, naming it; too many end the 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("warnAboutProblems() names what a dataset left out, once, with the count", () => {
+  const ds = openToyDataset("train", 4, 16);
+  const lines: string[] = [];
+  warnAboutProblems(ds, (m) => lines.push(m));
+  assert.equal(lines.length, 0, "a clean dataset says nothing");
+  const problems = Array.from({ length: 5 }, (_, i) => ({
+    file: `/d/aflw.sqlite`,
+    message: `face ${i}: landmark 3 at x = 1e9, taken as invisible`,
+  }));
+  warnAboutProblems({ ...ds, problems }, (m) => lines.push(m));
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /^Warning: toy-shapes train was opened with 5 problem\(s\)/);
+  assert.match(lines[0]!, /face 0: landmark 3 at x = 1e9.*face 2: .*; …$/);
 });
