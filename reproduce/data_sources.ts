@@ -27,6 +27,8 @@ export interface DataSource {
   /** The dataset's root (null: the synthetic default cache). */
   root: string | null;
   kind: "real" | "synthetic";
+  /** AFLW, Pascal Person: the split file given with `--split-file` (default: the loader's). */
+  splitFile?: string;
   /**
    * LFW-Parts: whether the split lists are the official ones (SHA-256); absent for the
    * other protocols.

@@ -120,6 +120,12 @@ line whose dataset the given root lacks.`,
       help: "only these variants (default: every one the paper reports)",
     },
     "data-root": { type: "string", arg: "DIR", help: "the real data (see above)" },
+    "split-file": {
+      type: "string",
+      arg: "FILE",
+      help:
+        "with one aflw or pascal-person protocol: its split file to read or write\n(default: in the dataset root, or in the split cache when that is read-only)",
+    },
     synthetic: {
       type: "boolean",
       help: "every protocol on its synthetic stand-in (no data root)",
@@ -178,12 +184,15 @@ export interface ReproduceArgs {
   onlyVariants: string[] | undefined;
   /** `--feedback`, `--tied`, `--passes`: set on every variant trained (empty: the presets'). */
   model: ModelOverrides;
+  /** `--split-file`: the one protocol it is for, and the file. */
+  splitFile?: { protocol: string; file: string };
   /** The raw option values (`out`, `resume`, `force`, `backend`, `data-root`, `synthetic`). */
   opt: {
     out?: string;
     resume?: boolean;
     force?: boolean;
     backend?: string;
+    "split-file"?: string;
     "data-root"?: string;
     synthetic?: boolean;
   };
@@ -240,7 +249,18 @@ export function parseReproduceArgs(args: readonly string[]): ReproduceArgs | nul
       }
     }
   }
+  const splitFile = opt["split-file"];
+  const splitProtocols = [...targets].filter((t) => t === "aflw" || t === "pascal-person");
+  if (splitFile !== undefined && splitProtocols.length !== 1) {
+    throw new UsageError(
+      `--split-file names the split file of one dataset: run it with exactly one of aflw, ` +
+        `pascal-person (requested: ${[...targets].join(", ")})`,
+    );
+  }
   return {
+    ...(splitFile === undefined
+      ? {}
+      : { splitFile: { protocol: splitProtocols[0]!, file: splitFile } }),
     targets,
     named,
     profile,
@@ -394,16 +414,21 @@ function headsFor(variant: string, classes: number, keypoints: number): string |
   return null;
 }
 
+/** Where `openDataset` finds a source's data: its root and split file, when it has them. */
+function datasetPlace(source: DataSource): { root?: string; splitFile?: string } {
+  return {
+    ...(source.root ? { root: source.root } : {}),
+    ...(source.splitFile ? { splitFile: source.splitFile } : {}),
+  };
+}
+
 /** A batch of the first test images, preprocessed, for the z1 and convergence figures. */
 async function firstTestImages(
   source: DataSource,
   pre: PreprocessConfig,
   n: number,
 ): Promise<tf.Tensor4D> {
-  const test = await openDataset(source.dataset, {
-    ...(source.root ? { root: source.root } : {}),
-    split: "test",
-  });
+  const test = await openDataset(source.dataset, { ...datasetPlace(source), split: "test" });
   for await (
     const b of batches(test, {
       batchSize: n,
@@ -563,11 +588,14 @@ async function main(args: readonly string[]): Promise<number> {
     protocols[protocol] = result;
     try {
       source = await resolveData(protocol, dataRoot, cache, log);
+      if (parsed.splitFile?.protocol === protocol) {
+        source = { ...source, splitFile: parsed.splitFile.file };
+      }
       requireRealData(source, dataRootInfo, named.has(protocol));
       result.data = source;
       log(`\n== ${protocol}: ${source.description}`);
       const open = (split: "train" | "val" | "test") =>
-        openDataset(source!.dataset, { ...(source!.root ? { root: source!.root } : {}), split });
+        openDataset(source!.dataset, { ...datasetPlace(source!), split });
       const test = await open("test");
       if (test.ids.length === 0) {
         throw new Error(`The test split of ${source.description} is empty`);
@@ -593,6 +621,7 @@ async function main(args: readonly string[]): Promise<number> {
             variant,
             dataset: source.dataset,
             root: source.root,
+            splitFile: source.splitFile ?? null,
             architecture,
             recipe: profile.recipe,
             inputSize: settings.inputSize,

@@ -31,6 +31,8 @@ export interface JobSpec {
   variant: string;
   dataset: string;
   root: string | null;
+  /** AFLW, Pascal Person: the split file to use (`--split-file`); absent or null: the loader's. */
+  splitFile?: string | null;
   architecture: "tiny" | "paper";
   recipe: "quick" | "paper";
   inputSize: number;
@@ -77,7 +79,12 @@ export function subset(dataset: Dataset, n: number | null, seed: number): Datase
 
 /** The train and val splits a job trains on: seeded subsets of the dataset's. */
 async function jobData(spec: JobSpec) {
-  const data = await openTrainData(spec.dataset, spec.root ?? undefined, spec.inputSize);
+  const data = await openTrainData(
+    spec.dataset,
+    spec.root ?? undefined,
+    spec.inputSize,
+    spec.splitFile ?? undefined,
+  );
   return {
     ...data,
     train: subset(data.train, spec.trainLimit, spec.seed),
