@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { CpuBackend, KernelArgs } from "./_backend_types.ts";
 import type { tf } from "../deps.ts";
 import type { ConvSameAttrs } from "./_names.ts";
 
@@ -80,17 +81,6 @@ export function convSameArrays(
   }
   return result;
 }
-
-interface CpuBackend {
-  data: { get(id: tf.DataId): { values: ArrayLike<number> } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
-}
-
-type KernelArgs = {
-  inputs: Record<string, tf.TensorInfo | undefined>;
-  backend: unknown;
-  attrs?: unknown;
-};
 
 /**
  * The `cpu` kernel function of `ClvmConvSame`.

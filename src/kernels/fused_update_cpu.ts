@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { CpuBackend, KernelArgs, WasmBackend } from "./_backend_types.ts";
 import type { tf } from "../deps.ts";
 import type { FusedUpdateAttrs } from "./_names.ts";
 
@@ -107,24 +108,6 @@ export function sumPoolArrays(
   }
   return out;
 }
-
-/** The parts of tfjs's cpu backend these kernels use. */
-interface CpuBackend {
-  data: { get(id: tf.DataId): { values: ArrayLike<number> } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
-}
-
-/** The parts of tfjs's wasm backend these kernels use. */
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): ArrayLike<number>;
-}
-
-type KernelArgs = {
-  inputs: Record<string, tf.TensorInfo | undefined>;
-  backend: unknown;
-  attrs?: unknown;
-};
 
 /**
  * The `cpu` kernel function of `ClvmFusedUpdate`.

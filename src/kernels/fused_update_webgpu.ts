@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { KernelArgs } from "./_backend_types.ts";
 import type { tf, webgpu } from "../deps.ts";
 import type { FusedUpdateAttrs } from "./_names.ts";
 import { dispatchFor, type WebGPURunner } from "./fused_topdown_webgpu.ts";
@@ -164,12 +165,6 @@ export class SumPoolProgram implements webgpu.WebGPUProgram {
       }`;
   }
 }
-
-type KernelArgs = {
-  inputs: Record<string, tf.TensorInfo | undefined>;
-  backend: unknown;
-  attrs?: unknown;
-};
 
 /**
  * The `webgpu` kernel function of `ClvmFusedUpdate` (inputs `bot`, optional `top`, `bias`;
