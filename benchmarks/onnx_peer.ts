@@ -18,6 +18,7 @@ import { type CLVM } from "../mod.ts";
 import { tf } from "../src/deps.ts";
 import { updateSchedule } from "../src/clvm/mod.ts";
 import { encodeModel, type OnnxInitializer, type OnnxNode } from "./_onnx.ts";
+import { encodeFrame } from "./onnx_frame.ts";
 
 /** Head outputs of the peer: NHWC values like `clvm.predict`'s tensors. */
 export interface PeerOutputs {
@@ -285,14 +286,7 @@ class PeerProcess {
     payload: Uint8Array = new Uint8Array(0),
   ): Promise<Reply> {
     const task = this.#queue.then(async () => {
-      const h = new TextEncoder().encode(JSON.stringify(header));
-      const frame = new Uint8Array(8 + h.length + payload.length);
-      const view = new DataView(frame.buffer);
-      view.setUint32(0, h.length, true);
-      frame.set(h, 4);
-      view.setUint32(4 + h.length, payload.length, true);
-      frame.set(payload, 8 + h.length);
-      await this.#writer.write(frame);
+      await this.#writer.write(encodeFrame(header, payload));
       const u32 = async () => new DataView((await this.#read(4)).buffer).getUint32(0, true);
       const reply = JSON.parse(new TextDecoder().decode(await this.#read(await u32())));
       const data = await this.#read(await u32());

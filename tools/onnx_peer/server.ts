@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { encodeFrame } from "../../benchmarks/onnx_frame.ts";
 import * as ort from "onnxruntime-node";
 
 const stdin = Deno.stdin.readable.getReader();
@@ -46,13 +47,7 @@ async function readFrame(): Promise<
 }
 
 async function writeFrame(header: unknown, payload = new Uint8Array(0)): Promise<void> {
-  const h = new TextEncoder().encode(JSON.stringify(header));
-  const frame = new Uint8Array(8 + h.length + payload.length);
-  const view = new DataView(frame.buffer);
-  view.setUint32(0, h.length, true);
-  frame.set(h, 4);
-  view.setUint32(4 + h.length, payload.length, true);
-  frame.set(payload, 8 + h.length);
+  const frame = encodeFrame(header, payload);
   let written = 0;
   while (written < frame.length) written += await Deno.stdout.write(frame.subarray(written));
 }
