@@ -400,8 +400,8 @@ async function git(...args: string[]): Promise<string | null> {
 }
 
 // node:os reads the model under --allow-sys; Deno refuses /proc/cpuinfo short of --allow-all.
-function cpuModel(): Promise<string> {
-  return Promise.resolve(cpus()[0]?.model.trim() || "unknown CPU");
+function cpuModel(): string {
+  return cpus()[0]?.model.trim() || "unknown CPU";
 }
 
 function headsFor(variant: string, classes: number, keypoints: number): string | null {
@@ -531,8 +531,8 @@ async function main(args: readonly string[]): Promise<number> {
     tfjs: tf.version_core,
     backend: report.name,
     adapter: report.adapter,
-    cpu: `${await cpuModel()} × ${navigator.hardwareConcurrency}`,
-    cpuModel: await cpuModel(),
+    cpu: `${cpuModel()} × ${navigator.hardwareConcurrency}`,
+    cpuModel: cpuModel(),
     cores: navigator.hardwareConcurrency,
     memoryBytes: Deno.systemMemoryInfo().total,
     os: `${Deno.build.os} ${Deno.build.arch}`,
