@@ -43,7 +43,7 @@ import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { errorMessage } from "../util/fs.ts";
 import { Mulberry32, shuffleInPlace } from "../util/prng.ts";
-import { decodeRgb, jpegInfo } from "./image.ts";
+import { decodeRgb, jpegInfo } from "../formats/image.ts";
 import { cachedSplitFile, checkSkips, isFile, tryWriteAtomic } from "./_split_cache.ts";
 import type {
   Box,

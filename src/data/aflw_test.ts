@@ -9,7 +9,7 @@ import {
   makeAflwSplit,
   openAflw,
 } from "./aflw.ts";
-import { encodeJpeg } from "./image.ts";
+import { encodeJpeg } from "../formats/image.ts";
 import type { Dataset, Sample } from "./types.ts";
 import { type SyntheticAflw, writeSyntheticAflw } from "../../fixtures/aflw.ts";
 

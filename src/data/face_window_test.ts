@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { sharedData } from "../testing.ts";
 import { faceWindowFromMasks } from "./face_window.ts";
-import { decodePpm } from "./image.ts";
+import { decodePpm } from "../formats/image.ts";
 import { LFW_PARTS_FACE_WINDOW } from "./preprocess.ts";
 import { lfwPartsPaths, maskToClasses, prepareLfwParts, readLfwPartsSplit } from "./lfw_parts.ts";
 

@@ -22,7 +22,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { errorMessage, exists, isDir } from "../util/fs.ts";
 import { createProgress } from "../util/progress.ts";
-import { decodePpm, decodeRgb, ImageFormatError, jpegInfo } from "./image.ts";
+import { decodePpm, decodeRgb, ImageFormatError, jpegInfo } from "../formats/image.ts";
 import {
   checkLfwKeypoints,
   LFW_PARTS_KEYPOINT_NAMES,
@@ -30,7 +30,7 @@ import {
   type LfwKeypoints,
   readLfwKeypoints,
 } from "./lfw_keypoints.ts";
-import { extractTar } from "./tar.ts";
+import { extractTar } from "../formats/tar.ts";
 import type { CheckReport, DataProblem, Dataset, RgbImage, Sample, Split } from "./types.ts";
 
 /** Segmentation classes by index (= the mask's R, G, B channel). */

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { sharedData } from "../testing.ts";
-import { jpegInfo } from "./image.ts";
+import { jpegInfo } from "../formats/image.ts";
 import { checkLfwParts, lfwPartsPaths, openLfwParts, prepareLfwParts } from "./lfw_parts.ts";
 
 const { dir: shared, why } = sharedData();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeSyntheticLfwParts } from "../../fixtures/lfw_parts.ts";
-import { encodeJpeg, encodePpm, jpegInfo } from "./image.ts";
+import { encodeJpeg, encodePpm, jpegInfo } from "../formats/image.ts";
 import {
   checkLfwParts,
   LFW_PARTS_CLASSES,

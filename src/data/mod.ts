@@ -7,14 +7,12 @@
  */
 export * from "./aflw.ts";
 export * from "./batches.ts";
-export * from "./image.ts";
+// The codecs live below the datasets; their names stay reachable here as before.
+export * from "../formats/mod.ts";
 export * from "./lfw_parts.ts";
-export * from "./mat_writer.ts";
-export * from "./matfile.ts";
 export * from "./open_dataset.ts";
 export * from "./pascal_person.ts";
 export * from "./preprocess.ts";
-export * from "./tar.ts";
 export * from "./types.ts";
 export * from "./face_window.ts";
 export * from "./lfw_keypoints.ts";

@@ -63,10 +63,10 @@
  * @module
  */
 import { XMLParser } from "../deps.ts";
-import { jpegInfo, readImage } from "./image.ts";
+import { jpegInfo, readImage } from "../formats/image.ts";
 import { errorMessage, exists, isDir } from "../util/fs.ts";
 import { Mulberry32, shuffleInPlace } from "../util/prng.ts";
-import { matLookup, matNumbers, matUint8Map, readMatFile } from "./matfile.ts";
+import { matLookup, matNumbers, matUint8Map, readMatFile } from "../formats/matfile.ts";
 import { cachedSplitFile, checkSkips, isFile, tryWriteAtomic } from "./_split_cache.ts";
 import type { Box, CheckReport, DataProblem, Dataset, Keypoint, Sample, Split } from "./types.ts";
 

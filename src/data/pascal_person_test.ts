@@ -6,8 +6,14 @@ import {
   parseVocAnnotation,
   PASCAL_PERSON_KEYPOINTS,
 } from "./pascal_person.ts";
-import { encodeMat, matCell, matFromRowMajor, matNumeric, matStruct } from "./mat_writer.ts";
-import { encodeJpeg } from "./image.ts";
+import {
+  encodeMat,
+  matCell,
+  matFromRowMajor,
+  matNumeric,
+  matStruct,
+} from "../formats/mat_writer.ts";
+import { encodeJpeg } from "../formats/image.ts";
 import type { Dataset, Sample } from "./types.ts";
 import { sharedData } from "../testing.ts";
 import {

@@ -10,7 +10,7 @@
 import { type ImageScript, imagescript } from "../deps.ts";
 
 type Image = InstanceType<ImageScript["Image"]>;
-import type { RgbImage } from "./types.ts";
+import type { RgbImage } from "./rgb_image.ts";
 
 /** A malformed or unreadable image file; `file` names it and `reason` says what was wrong. */
 export class ImageFormatError extends Error {

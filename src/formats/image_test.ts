@@ -11,7 +11,7 @@ import {
   readPpm,
   writePpm,
 } from "./image.ts";
-import type { RgbImage } from "./types.ts";
+import type { RgbImage } from "./rgb_image.ts";
 import { type ImageScript, imagescript } from "../deps.ts";
 
 const { Image } = await imagescript();
