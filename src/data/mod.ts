@@ -14,6 +14,7 @@ export * from "./open_dataset.ts";
 export * from "./pascal_person.ts";
 export * from "./preprocess.ts";
 export * from "./types.ts";
+export * from "./views.ts";
 export * from "./face_window.ts";
 export * from "./lfw_keypoints.ts";
 export * from "./lfw_keypoints_detector.ts";
