@@ -28,7 +28,7 @@
  *   Each is listed in the dataset's `problems` with the face id and its file.
  * - More than 1% of a split skipped (`maxSkipFraction`) is one error naming the count.
  * - The split file lives in the root when the root is writable, else in the split cache
- *   (`_split_cache.ts`), or where `splitFile` says.
+ *   (`_split_file.ts`), or where `splitFile` says.
  *
  * Coordinates (converted to the convention of `types.ts`, where pixel column i spans
  * [i, i + 1) and has its centre at i + 0.5) [inferred: the AFLW C++ toolkit stores OpenCV
@@ -44,7 +44,7 @@ import { join } from "node:path";
 import { errorMessage } from "../util/fs.ts";
 import { Mulberry32, shuffleInPlace } from "../util/prng.ts";
 import { decodeRgb, jpegInfo } from "../formats/image.ts";
-import { cachedSplitFile, checkSkips, isFile, tryWriteAtomic } from "./_split_cache.ts";
+import { checkSkips, loadOrMakeSplit, SplitFileError, type SplitFileKind } from "./_split_file.ts";
 import type {
   Box,
   CheckReport,
@@ -177,7 +177,7 @@ export interface AflwOptions {
   seed?: number;
   /**
    * Where the split is kept. Default: `root/clvm-split-seed<seed>.json` when it exists or
-   * the root is writable, else a file in the split cache (see `_split_cache.ts`).
+   * the root is writable, else a file in the split cache (see `_split_file.ts`).
    */
   splitFile?: string;
   /**
@@ -223,7 +223,7 @@ function sqlitePathOf(root: string): string {
  * ```
  */
 export function defaultAflwSplitFile(root: string, seed: number): string {
-  return join(root, `clvm-split-seed${seed}.json`);
+  return join(root, AFLW_SPLIT_FILE.fileName(seed));
 }
 
 /**
@@ -554,134 +554,72 @@ export function makeAflwSplit(faceIds: readonly number[], seed: number): AflwSpl
   };
 }
 
-const SPLIT_FORMAT = "clvm-aflw-split";
+/** AFLW's split file: face ids. */
+const AFLW_SPLIT_FILE: SplitFileKind<number> = {
+  dataset: "aflw",
+  label: "AFLW",
+  fileName: (seed) => `clvm-split-seed${seed}.json`,
+  entries: "face ids",
+  isEntry: (v): v is number => Number.isInteger(v),
+  name: (id) => `face ${id}`,
+};
 
 /**
- * Parses a split file and checks it against the usable face ids: every usable face in
- * exactly one split and no other ids. Errors name the file and say how to regenerate it.
+ * Checks a split read from `path` against the usable face ids: every usable face in a
+ * split and no other ids. Errors name the file and say how to regenerate it.
  */
-function parseSplitFile(
-  text: string,
-  path: string,
-  usable: readonly number[],
-  seed: number | undefined,
-): AflwSplit {
+function checkCoverage(split: AflwSplit, path: string, usable: readonly number[]): void {
   const fail = (what: string): never => {
     throw new Error(`Cannot use AFLW split file "${path}": ${what}`);
   };
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return fail(`expected JSON (${errorMessage(e)})`);
-  }
-  const obj = json as Record<string, unknown>;
-  if (obj === null || typeof obj !== "object" || obj.format !== SPLIT_FORMAT) {
-    fail(`expected an object with "format": "${SPLIT_FORMAT}"`);
-  }
-  if (typeof obj.seed !== "number") fail(`expected a numeric "seed"`);
-  if (seed !== undefined && obj.seed !== seed) {
-    fail(`it was made with seed ${obj.seed}, but seed ${seed} was asked for`);
-  }
-  const lists: Record<Split, number[]> = { train: [], val: [], test: [] };
-  for (const name of ["train", "val", "test"] as const) {
-    const list = obj[name];
-    if (!Array.isArray(list) || !list.every((v) => Number.isInteger(v))) {
-      fail(`expected "${name}" to be a list of face ids`);
-    }
-    lists[name] = list as number[];
-  }
   const known = new Set(usable);
-  const seen = new Map<number, Split>();
+  let covered = 0;
   for (const name of ["train", "val", "test"] as const) {
-    for (const id of lists[name]) {
-      const before = seen.get(id);
-      if (before) fail(`face ${id} is in both "${before}" and "${name}"`);
+    for (const id of split[name]) {
       if (!known.has(id)) {
         fail(
           `face ${id} (in "${name}") is not a usable face of the database; delete the file to regenerate it`,
         );
       }
-      seen.set(id, name);
+      covered++;
     }
   }
-  if (seen.size !== known.size) {
-    const missing = usable.find((id) => !seen.has(id));
+  if (covered !== known.size) {
+    const inSplit = new Set([...split.train, ...split.val, ...split.test]);
+    const missing = usable.find((id) => !inSplit.has(id));
     fail(
-      `it covers ${seen.size} faces but the database has ${known.size} usable faces ` +
+      `it covers ${covered} faces but the database has ${known.size} usable faces ` +
         `(face ${missing} is in no split); delete the file to regenerate it`,
     );
   }
-  return { seed: obj.seed as number, ...lists };
 }
 
 /**
- * Reads the split file when it exists (checking it against the database), otherwise makes
- * the split and, when `write` is set, writes it atomically (temporary file, then rename).
+ * The split of `root`: read from the split file (`splitFile`, else the root's or the
+ * cache's) and checked against the database, or made and, with `write`, written (see
+ * `_split_file.ts`). With `seed` undefined a file of any seed is taken.
  */
-async function loadOrMakeSplit(
-  usable: readonly number[],
-  path: string,
-  seed: number | undefined,
-  write: boolean,
-  mkdir = false,
-): Promise<{ split: AflwSplit; fromFile: boolean }> {
-  let text: string | null = null;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) {
-      throw new Error(`Cannot read AFLW split file "${path}": ${errorMessage(e)}`);
-    }
-  }
-  if (text !== null) return { split: parseSplitFile(text, path, usable, seed), fromFile: true };
-  const split = makeAflwSplit(usable, seed ?? AFLW_DEFAULT_SEED);
-  if (write) {
-    const body = JSON.stringify({
-      format: SPLIT_FORMAT,
-      version: 1,
-      dataset: "aflw",
-      seed: split.seed,
-      counts: { train: split.train.length, val: split.val.length, test: split.test.length },
-      train: split.train,
-      val: split.val,
-      test: split.test,
-    });
-    const failed = await tryWriteAtomic(path, body + "\n", mkdir);
-    if (failed !== null) {
-      throw new Error(
-        `Cannot write AFLW split file "${path}": ${failed} (pass splitFile, or --split-file, ` +
-          "to keep it elsewhere)",
-      );
-    }
-  }
-  return { split, fromFile: false };
-}
-
-/**
- * The split when no split file is named: read from `root/clvm-split-seed<N>.json` or,
- * failing that, from the split cache; otherwise made and (with `write`) written to the
- * root, or to the cache when the root is read-only.
- */
-async function loadOrMakeDefaultSplit(
+async function aflwSplit(
   root: string,
   usable: readonly number[],
   seed: number | undefined,
+  splitFile: string | undefined,
   write: boolean,
-): Promise<{ split: AflwSplit; fromFile: boolean; path: string }> {
-  const s = seed ?? AFLW_DEFAULT_SEED;
-  const rootFile = defaultAflwSplitFile(root, s);
-  const cacheFile = await cachedSplitFile("aflw", root, s);
-  for (const path of [rootFile, cacheFile]) {
-    if (await isFile(path)) return { ...(await loadOrMakeSplit(usable, path, seed, false)), path };
-  }
-  if (!write) return { ...(await loadOrMakeSplit(usable, rootFile, seed, false)), path: rootFile };
-  try {
-    return { ...(await loadOrMakeSplit(usable, rootFile, seed, true)), path: rootFile };
-  } catch {
-    // A read-only dataset: keep its split in the cache instead.
-    return { ...(await loadOrMakeSplit(usable, cacheFile, seed, true, true)), path: cacheFile };
-  }
+): Promise<{ split: AflwSplit; fromFile: boolean; path: string | null }> {
+  const origin = await loadOrMakeSplit(AFLW_SPLIT_FILE, {
+    root,
+    seed: seed ?? AFLW_DEFAULT_SEED,
+    checkSeed: seed !== undefined,
+    splitFile,
+    write,
+    make: () => {
+      const made = makeAflwSplit(usable, seed ?? AFLW_DEFAULT_SEED);
+      return { seed: made.seed, splits: { train: made.train, val: made.val, test: made.test } };
+    },
+  });
+  const split: AflwSplit = { seed: origin.content.seed, ...origin.content.splits };
+  if (origin.fromFile) checkCoverage(split, origin.path!, usable);
+  return { split, fromFile: origin.fromFile, path: origin.path };
 }
 
 /** Faces that can be samples: those with a rect. */
@@ -823,9 +761,7 @@ export async function openAflw(options: AflwOptions): Promise<Dataset> {
   }
   const index = readAflwIndex(root);
   const usable = usableIds(index);
-  const { split } = options.splitFile === undefined
-    ? await loadOrMakeDefaultSplit(root, usable, options.seed, true)
-    : await loadOrMakeSplit(usable, options.splitFile, options.seed, true);
+  const { split } = await aflwSplit(root, usable, options.seed, options.splitFile, true);
   const byId = new Map(index.faces.map((f) => [f.faceId, f]));
   const all = split[which].map((id) => byId.get(id)!);
   // Per sample, not per split: unusable faces and missing images are skipped and listed;
@@ -959,18 +895,17 @@ export async function checkAflw(
   const notes = [...index.notes];
   const usable = usableIds(index);
   const seed = options.seed ?? AFLW_DEFAULT_SEED;
-  let splitPath = options.splitFile ?? defaultAflwSplitFile(root, seed);
   let splits = { train: 0, val: 0, test: 0 };
   let splitFile: string | null = null;
   try {
-    const { split, fromFile, path } = options.splitFile === undefined
-      ? await loadOrMakeDefaultSplit(root, usable, options.seed, false)
-      : { ...(await loadOrMakeSplit(usable, splitPath, options.seed, false)), path: splitPath };
-    splitPath = path;
+    const { split, path } = await aflwSplit(root, usable, options.seed, options.splitFile, false);
     splits = { train: split.train.length, val: split.val.length, test: split.test.length };
-    splitFile = fromFile ? splitPath : null;
+    splitFile = path;
   } catch (e) {
-    problems.push({ file: splitPath, message: errorMessage(e) });
+    const file = e instanceof SplitFileError
+      ? e.file
+      : options.splitFile ?? defaultAflwSplitFile(root, seed);
+    problems.push({ file, message: errorMessage(e) });
   }
 
   const decode = options.decode ?? true;

@@ -67,7 +67,8 @@ import { jpegInfo, readImage } from "../formats/image.ts";
 import { errorMessage, exists, isDir } from "../util/fs.ts";
 import { Mulberry32, shuffleInPlace } from "../util/prng.ts";
 import { matLookup, matNumbers, matUint8Map, readMatFile } from "../formats/matfile.ts";
-import { cachedSplitFile, checkSkips, isFile, tryWriteAtomic } from "./_split_cache.ts";
+import { join } from "node:path";
+import { checkSkips, loadOrMakeSplit, SplitFileError, type SplitFileKind } from "./_split_file.ts";
 import type { Box, CheckReport, DataProblem, Dataset, Keypoint, Sample, Split } from "./types.ts";
 
 /** The 20 person keypoints of the Bourdev & Malik release, in the order samples use. */
@@ -102,7 +103,6 @@ export const SBD_PERSON = 15;
 
 const SPLITS: readonly Split[] = ["train", "val", "test"];
 const FRACTIONS = { train: 0.7, val: 0.1, test: 0.2 } as const;
-const SPLIT_FORMAT = 1;
 
 /** One `<keypoint>` of a Bourdev keypoint file, as written (1-based pixel coordinates). */
 export interface BourdevKeypoint {
@@ -174,7 +174,7 @@ export interface PascalPersonOptions {
   seed?: number;
   /**
    * Where the split file lives. Default: `root/clvm-splits-seed<seed>.json` when it
-   * exists or the root is writable, else a file in the split cache (`_split_cache.ts`).
+   * exists or the root is writable, else a file in the split cache (`_split_file.ts`).
    */
   splitFile?: string;
   /** Throw on a keypoint outside the image instead of marking it invisible. */
@@ -200,18 +200,27 @@ export interface PascalPersonEntry {
   sbdInstance: number;
 }
 
-/** The split file's content. */
+/**
+ * The split file's content (`_split_file.ts`: the format all split files share), with
+ * the join of every instance.
+ */
 export interface PascalPersonSplitFile {
+  /** Always `"clvm-pascal-person-split"`. */
+  format: "clvm-pascal-person-split";
+  /** The file format version (1). */
+  version: number;
   /** Always `"pascal-person"`. */
   dataset: "pascal-person";
-  /** The file format version (1). */
-  format: number;
   /** The split seed. */
   seed: number;
-  /** The target instance fractions. */
-  fractions: { train: number; val: number; test: number };
-  /** The instances of each split, sorted by id. */
-  splits: Record<Split, PascalPersonEntry[]>;
+  /** Instances per split. */
+  counts: Record<Split, number>;
+  /** The instances of the train split, sorted by id. */
+  train: PascalPersonEntry[];
+  /** The instances of the val split, sorted by id. */
+  val: PascalPersonEntry[];
+  /** The instances of the test split, sorted by id. */
+  test: PascalPersonEntry[];
   /** Files the scan could not use (their instances are in no split), with why. */
   problems?: DataProblem[];
 }
@@ -770,74 +779,20 @@ function splitInstances(
   return out;
 }
 
-function defaultSplitFile(root: string, seed: number): string {
-  return `${root.replace(/\/+$/, "")}/clvm-splits-seed${seed}.json`;
-}
-
-async function readSplitFile(path: string, seed: number): Promise<PascalPersonSplitFile | null> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw new Error(`Cannot read Pascal Person split file "${path}": ${errorMessage(e)}`);
-  }
-  const fail = (m: string): never => {
-    throw new Error(`Cannot read Pascal Person split file "${path}": ${m}`);
-  };
-  let data: PascalPersonSplitFile;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    return fail(`expected JSON (${errorMessage(e)})`);
-  }
-  if (data?.dataset !== "pascal-person" || data.format !== SPLIT_FORMAT) {
-    fail(`expected {"dataset": "pascal-person", "format": ${SPLIT_FORMAT}, …}`);
-  }
-  if (data.seed !== seed) fail(`expected seed ${seed}, found ${data.seed}`);
-  const seen = new Map<string, Split>();
-  for (const s of SPLITS) {
-    const list = data.splits?.[s];
-    if (!Array.isArray(list)) fail(`expected a list of instances for split "${s}"`);
-    for (const e of list) {
-      if (
-        typeof e?.id !== "string" || typeof e.image !== "string" ||
-        typeof e.keypointFile !== "string" || !Number.isInteger(e.vocObject) ||
-        !Number.isInteger(e.sbdInstance)
-      ) {
-        fail(
-          `expected {id, image, keypointFile, vocObject, sbdInstance} entries, found ${
-            JSON.stringify(e)
-          }`,
-        );
-      }
-      if (seen.has(e.id)) {
-        fail(`expected each id once, found "${e.id}" in ${seen.get(e.id)} and ${s}`);
-      }
-      seen.set(e.id, s);
-    }
-  }
-  if (
-    data.problems !== undefined &&
-    !(Array.isArray(data.problems) &&
-      data.problems.every((p) => typeof p?.file === "string" && typeof p.message === "string"))
-  ) {
-    fail(
-      `expected "problems" to be a list of {file, message}, found ${JSON.stringify(data.problems)}`,
-    );
-  }
-  return data;
-}
-
-/** Writes the split file atomically; false when it cannot (a read-only root). */
-async function writeSplitFile(
-  path: string,
-  data: PascalPersonSplitFile,
-  mkdir = false,
-): Promise<boolean> {
-  // The split is a function of the seed, so a file that cannot be written loses nothing.
-  return await tryWriteAtomic(path, JSON.stringify(data, null, 1) + "\n", mkdir) === null;
-}
+/** Pascal Person's split file: the joined instances. */
+const PASCAL_SPLIT_FILE: SplitFileKind<PascalPersonEntry> = {
+  dataset: "pascal-person",
+  label: "Pascal Person",
+  fileName: (seed) => `clvm-splits-seed${seed}.json`,
+  entries: "{id, image, keypointFile, vocObject, sbdInstance} entries",
+  isEntry: (e: unknown): e is PascalPersonEntry => {
+    const o = e as Partial<PascalPersonEntry> | null;
+    return typeof o?.id === "string" && typeof o.image === "string" &&
+      typeof o.keypointFile === "string" && Number.isInteger(o.vocObject) &&
+      Number.isInteger(o.sbdInstance);
+  },
+  name: (e) => `"${e.id}"`,
+};
 
 function isFileSync(path: string): boolean {
   try {
@@ -869,53 +824,35 @@ export async function openPascalPerson(options: PascalPersonOptions): Promise<Da
   if (!(await isDir(root))) {
     throw new Error(`Cannot open Pascal Person at "${root}": missing directory`);
   }
-  const rootFile = options.splitFile ?? defaultSplitFile(root, seed);
-  const cacheFile = options.splitFile === undefined
-    ? await cachedSplitFile("pascal-person", root, seed)
-    : null;
-  let stored = await readSplitFile(rootFile, seed);
-  if (!stored && cacheFile) stored = await readSplitFile(cacheFile, seed);
-  let splits = stored?.splits;
-  // Per sample, not per dataset: files the scan cannot use are skipped and listed.
-  const scanProblems: DataProblem[] = [...(stored?.problems ?? [])];
-  let scanned = 0;
-  if (!splits) {
-    const result = await scan(root, (p) => {
-      if (p.message.startsWith("missing directory")) {
-        throw new Error(`Cannot open Pascal Person at "${root}": "${p.file}": ${p.message}`);
-      }
-      scanProblems.push(p);
-    }, false);
-    scanned = result.instances.length;
-    const entries = result.instances.map(({ id, image, keypointFile, vocObject, sbdInstance }) => ({
-      id,
-      image,
-      keypointFile,
-      vocObject,
-      sbdInstance,
-    }));
-    checkSkips(
-      `Pascal Person dataset at "${root}"`,
-      scanned + scanProblems.length,
-      scanProblems.length,
-      scanProblems,
-      options.maxSkipFraction,
-      `deno task data check pascal-person --root ${root}`,
-    );
-    splits = splitInstances(entries, seed);
-    const data: PascalPersonSplitFile = {
-      dataset: "pascal-person",
-      format: SPLIT_FORMAT,
-      seed,
-      fractions: { ...FRACTIONS },
-      splits,
-    };
-    if (scanProblems.length > 0) data.problems = scanProblems;
-    // The root first; a read-only root keeps its split file in the cache.
-    if (!(await writeSplitFile(rootFile, data)) && cacheFile) {
-      await writeSplitFile(cacheFile, data, true);
-    }
-  }
+  const { content } = await loadOrMakeSplit(PASCAL_SPLIT_FILE, {
+    root,
+    seed,
+    splitFile: options.splitFile,
+    make: async () => {
+      // Per sample, not per dataset: files the scan cannot use are skipped and listed.
+      const problems: DataProblem[] = [];
+      const result = await scan(root, (p) => {
+        if (p.message.startsWith("missing directory")) {
+          throw new Error(`Cannot open Pascal Person at "${root}": "${p.file}": ${p.message}`);
+        }
+        problems.push(p);
+      }, false);
+      checkSkips(
+        `Pascal Person dataset at "${root}"`,
+        result.instances.length + problems.length,
+        problems.length,
+        problems,
+        options.maxSkipFraction,
+        `deno task data check pascal-person --root ${root}`,
+      );
+      const entries = result.instances.map((
+        { id, image, keypointFile, vocObject, sbdInstance },
+      ) => ({ id, image, keypointFile, vocObject, sbdInstance }));
+      return { seed, splits: splitInstances(entries, seed), problems };
+    },
+  });
+  const splits = content.splits;
+  const scanProblems: DataProblem[] = [...(content.problems ?? [])];
   const dirs = layout(root);
   // Files named by the split that have gone missing since: skipped and listed.
   const problems: DataProblem[] = [...scanProblems];
@@ -1118,15 +1055,20 @@ export async function checkPascalPerson(
     report.keypoints!.visibleFraction = visible /
       (instances.length * PASCAL_PERSON_KEYPOINTS.length);
   }
-  let splitPath = options.splitFile ?? defaultSplitFile(root, seed);
-  if (options.splitFile === undefined && !(await isFile(splitPath))) {
-    const cached = await cachedSplitFile("pascal-person", root, seed);
-    if (await isFile(cached)) splitPath = cached;
-  }
+  let splitPath = options.splitFile ?? join(root, PASCAL_SPLIT_FILE.fileName(seed));
   let splits: Record<Split, PascalPersonEntry[]>;
   try {
-    splits = (await readSplitFile(splitPath, seed))?.splits ?? splitInstances(instances, seed);
+    const origin = await loadOrMakeSplit(PASCAL_SPLIT_FILE, {
+      root,
+      seed,
+      splitFile: options.splitFile,
+      write: false,
+      make: () => ({ seed, splits: splitInstances(instances, seed) }),
+    });
+    splits = origin.content.splits;
+    if (origin.path) splitPath = origin.path;
   } catch (e) {
+    if (e instanceof SplitFileError) splitPath = e.file;
     problems.push({ file: splitPath, message: errorMessage(e) });
     splits = splitInstances(instances, seed);
   }

@@ -190,13 +190,13 @@ Deno.test("openPascalPerson() joins a hand-built root by box and converts coordi
     // The split file records the join.
     const file = JSON.parse(await Deno.readTextFile(`${root}/clvm-splits-seed0.json`));
     assert.deepEqual(
-      file.splits.train.map((e: { vocObject: number; sbdInstance: number }) => [
+      file.train.map((e: { vocObject: number; sbdInstance: number }) => [
         e.vocObject,
         e.sbdInstance,
       ]),
       [[2, 3], [3, 1]],
     );
-    assert.deepEqual(file.splits.train.map((e: { keypointFile: string }) => e.keypointFile), [
+    assert.deepEqual(file.train.map((e: { keypointFile: string }) => e.keypointFile), [
       "2008_000042_1.xml",
       "2008_000042_0.xml",
     ]);
@@ -560,7 +560,7 @@ Deno.test("the synthetic stand-in is read back exactly as generated", async (t) 
         assert.notDeepEqual(other.ids, splits.val.ids);
         // An existing split file is used as is (here with one val instance moved to test).
         const edited = JSON.parse(text);
-        edited.splits.test.push(edited.splits.val.shift());
+        edited.test.push(edited.val.shift());
         await Deno.writeTextFile(path, JSON.stringify(edited));
         const reused = await openPascalPerson({ root, split: "val", seed: 3 });
         assert.deepEqual(reused.ids, splits.val.ids.slice(1));
