@@ -11,7 +11,7 @@ export * from "./batches.ts";
 export * from "../formats/mod.ts";
 export * from "./lfw_parts.ts";
 export * from "./open_dataset.ts";
-export * from "./pascal_person.ts";
+export * from "./pascal_person/mod.ts";
 export * from "./preprocess.ts";
 export * from "./types.ts";
 export * from "./views.ts";

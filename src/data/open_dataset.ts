@@ -13,7 +13,7 @@
 import { dirname, join } from "node:path";
 import { checkAflw, openAflw } from "./aflw.ts";
 import { checkLfwParts, openLfwParts } from "./lfw_parts.ts";
-import { checkPascalPerson, openPascalPerson } from "./pascal_person.ts";
+import { checkPascalPerson, openPascalPerson } from "./pascal_person/mod.ts";
 import type { CheckReport, Dataset, Split } from "./types.ts";
 import { rename } from "./views.ts";
 

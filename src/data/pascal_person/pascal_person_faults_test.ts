@@ -3,8 +3,8 @@
 // error; split files of read-only roots go to the split cache.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { openPascalPerson } from "./pascal_person.ts";
-import { writeSyntheticPascalPerson } from "../../fixtures/pascal_person.ts";
+import { openPascalPerson } from "./mod.ts";
+import { writeSyntheticPascalPerson } from "../../../fixtures/pascal_person.ts";
 
 async function synthetic(): Promise<{ root: string; cleanup: () => Promise<void> }> {
   const root = await Deno.makeTempDir({ prefix: "pascal_faults_" });
@@ -70,9 +70,7 @@ Deno.test("a read-only Pascal Person root keeps its split file in the cache", as
   const script = join(cache, "open.ts");
   await Deno.writeTextFile(
     script,
-    `import { openPascalPerson } from ${
-      JSON.stringify(new URL("./pascal_person.ts", import.meta.url).href)
-    };
+    `import { openPascalPerson } from ${JSON.stringify(new URL("./mod.ts", import.meta.url).href)};
 const a = await openPascalPerson({ root: ${JSON.stringify(root)}, split: "train" });
 console.log(a.ids.length);`,
   );

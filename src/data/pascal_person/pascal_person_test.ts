@@ -5,21 +5,21 @@ import {
   parseBourdevKeypoints,
   parseVocAnnotation,
   PASCAL_PERSON_KEYPOINTS,
-} from "./pascal_person.ts";
+} from "./mod.ts";
 import {
   encodeMat,
   matCell,
   matFromRowMajor,
   matNumeric,
   matStruct,
-} from "../formats/mat_writer.ts";
-import { encodeJpeg } from "../formats/image.ts";
-import type { Dataset, Sample } from "./types.ts";
-import { sharedData } from "../testing.ts";
+} from "../../formats/mat_writer.ts";
+import { encodeJpeg } from "../../formats/image.ts";
+import type { Dataset, Sample } from "../types.ts";
+import { sharedData } from "../../testing.ts";
 import {
   generateSyntheticPascalPerson,
   writeSyntheticPascalPerson,
-} from "../../fixtures/pascal_person.ts";
+} from "../../../fixtures/pascal_person.ts";
 
 const shared = sharedData();
 const REAL_KP = shared.dir ? `${shared.dir}pascal-person-keypoints/annotations/person/` : "";
