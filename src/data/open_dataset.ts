@@ -11,8 +11,8 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { checkAflw, openAflw } from "./aflw.ts";
-import { checkLfwParts, openLfwParts } from "./lfw_parts.ts";
+import { checkAflw, openAflw } from "./aflw/mod.ts";
+import { checkLfwParts, openLfwParts } from "./lfw_parts/mod.ts";
 import { checkPascalPerson, openPascalPerson } from "./pascal_person/mod.ts";
 import type { CheckReport, Dataset, Split } from "./types.ts";
 import { rename } from "./views.ts";

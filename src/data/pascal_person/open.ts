@@ -23,7 +23,7 @@ export interface PascalPersonOptions {
   seed?: number;
   /**
    * Where the split file lives. Default: `root/clvm-splits-seed<seed>.json` when it
-   * exists or the root is writable, else a file in the split cache (`_split_file.ts`).
+   * exists or the root is writable, else a file in the split cache (`../_split_file.ts`).
    */
   splitFile?: string;
   /** Throw on a keypoint outside the image instead of marking it invisible. */

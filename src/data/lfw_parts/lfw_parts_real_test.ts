@@ -3,8 +3,8 @@
 // /dev/shm when it exists: deleting the 2,927 extracted files from a disk takes seconds more.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { sharedData } from "../testing.ts";
-import { jpegInfo } from "../formats/image.ts";
+import { sharedData } from "../../testing.ts";
+import { jpegInfo } from "../../formats/image.ts";
 import { checkLfwParts, lfwPartsPaths, openLfwParts, prepareLfwParts } from "./lfw_parts.ts";
 
 const { dir: shared, why } = sharedData();

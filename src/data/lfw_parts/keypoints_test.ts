@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { writeSyntheticLfwParts } from "../../fixtures/lfw_parts.ts";
+import { writeSyntheticLfwParts } from "../../../fixtures/lfw_parts.ts";
 import {
   checkLfwKeypoints,
   FACEMESH_KEYPOINT_INDICES,
@@ -12,9 +12,9 @@ import {
   LFW_PARTS_KEYPOINTS_FILE,
   parseLfwKeypoints,
   readLfwKeypoints,
-} from "./lfw_keypoints.ts";
+} from "./keypoints.ts";
 import { checkLfwParts, openLfwParts } from "./lfw_parts.ts";
-import { flipPairsFromNames } from "./preprocess.ts";
+import { flipPairsFromNames } from "../preprocess.ts";
 
 const K = 19;
 const NAMES = LFW_PARTS_KEYPOINT_NAMES.join(" ");

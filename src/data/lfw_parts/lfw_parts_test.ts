@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { writeSyntheticLfwParts } from "../../fixtures/lfw_parts.ts";
-import { encodeJpeg, encodePpm, jpegInfo } from "../formats/image.ts";
+import { writeSyntheticLfwParts } from "../../../fixtures/lfw_parts.ts";
+import { encodeJpeg, encodePpm, jpegInfo } from "../../formats/image.ts";
 import {
   checkLfwParts,
   LFW_PARTS_CLASSES,
@@ -13,7 +13,7 @@ import {
   parseSuperpixelMap,
   prepareLfwParts,
 } from "./lfw_parts.ts";
-import type { Split } from "./types.ts";
+import type { Split } from "../types.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const COUNTS = { train: 16, val: 4, test: 8 };

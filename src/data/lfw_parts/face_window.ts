@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Box } from "./types.ts";
+import type { Box } from "../types.ts";
 
 /** Median of a non-empty list (mean of the two middle values for an even count). */
 function median(values: number[]): number {

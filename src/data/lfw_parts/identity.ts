@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { LFW_PARTS_SPLIT_FILES, parseLfwPartsSplit } from "./lfw_parts.ts";
-import type { Split } from "./types.ts";
+import type { Split } from "../types.ts";
 
 /**
  * SHA-256 of the official split lists (`sha256sum parts_train.txt parts_validation.txt
@@ -39,7 +39,7 @@ export interface LfwPartsIdentity {
  *
  * @example
  * ```ts ignore
- * import { lfwPartsIdentity } from "./lfw_parts_identity.ts";
+ * import { lfwPartsIdentity } from "./identity.ts";
  * console.log((await lfwPartsIdentity("/tmp/lfw")).description);
  * ```
  */

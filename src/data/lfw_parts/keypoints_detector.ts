@@ -8,12 +8,12 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkLfwKeypoints, LFW_PARTS_KEYPOINTS_FILE } from "./lfw_keypoints.ts";
+import { checkLfwKeypoints, LFW_PARTS_KEYPOINTS_FILE } from "./keypoints.ts";
 import { readLfwPartsSplit } from "./lfw_parts.ts";
 
 /** The tool's entry point and config, beside this checkout's `src/`. */
 export function facemeshTool(): { script: string; config: string } {
-  const url = new URL("../../tools/facemesh/keypoints.ts", import.meta.url);
+  const url = new URL("../../../tools/facemesh/keypoints.ts", import.meta.url);
   if (url.protocol !== "file:") {
     throw new Error(
       `Cannot run the FaceMesh keypoint tool from ${url.href}: it runs from a checkout ` +
@@ -41,7 +41,7 @@ export interface PrepareKeypointsResult {
  *
  * @example
  * ```ts ignore
- * import { prepareLfwKeypoints } from "./lfw_keypoints_detector.ts";
+ * import { prepareLfwKeypoints } from "./keypoints_detector.ts";
  * await prepareLfwKeypoints("/tmp/lfw"); // ~7 min for 2,927 images on 2 cores
  * ```
  */

@@ -8,10 +8,10 @@ import {
   checkAflw,
   makeAflwSplit,
   openAflw,
-} from "./aflw.ts";
-import { encodeJpeg } from "../formats/image.ts";
-import type { Dataset, Sample } from "./types.ts";
-import { type SyntheticAflw, writeSyntheticAflw } from "../../fixtures/aflw.ts";
+} from "./mod.ts";
+import { encodeJpeg } from "../../formats/image.ts";
+import type { Dataset, Sample } from "../types.ts";
+import { type SyntheticAflw, writeSyntheticAflw } from "../../../fixtures/aflw.ts";
 
 // The names as listed in docs/DATASETS.md §1.3 (and rg-aflw's face_data_info.mat), written out
 // again here as the reference.

@@ -13,25 +13,25 @@
  * whose colour is not pure red, green or blue is 255 = ignore), when both superpixel
  * folders exist, the superpixel map and labels, and, when `keypoints.txt` exists (made by
  * `deno task data prepare lfw-parts` with MediaPipe FaceMesh: detector-made, not
- * hand-corrected; src/data/lfw_keypoints.ts), 19 facial keypoints with visibility. Pixel
+ * hand-corrected; src/data/lfw_parts/keypoints.ts), 19 facial keypoints with visibility. Pixel
  * frame: the image's own, 250×250.
  *
  * @module
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { errorMessage, exists, isDir } from "../util/fs.ts";
-import { createProgress } from "../util/progress.ts";
-import { decodePpm, decodeRgb, ImageFormatError, jpegInfo } from "../formats/image.ts";
+import { errorMessage, exists, isDir } from "../../util/fs.ts";
+import { createProgress } from "../../util/progress.ts";
+import { decodePpm, decodeRgb, ImageFormatError, jpegInfo } from "../../formats/image.ts";
 import {
   checkLfwKeypoints,
   LFW_PARTS_KEYPOINT_NAMES,
   LFW_PARTS_KEYPOINTS_FILE,
   type LfwKeypoints,
   readLfwKeypoints,
-} from "./lfw_keypoints.ts";
-import { extractTar } from "../formats/tar.ts";
-import type { CheckReport, DataProblem, Dataset, RgbImage, Sample, Split } from "./types.ts";
+} from "./keypoints.ts";
+import { extractTar } from "../../formats/tar.ts";
+import type { CheckReport, DataProblem, Dataset, RgbImage, Sample, Split } from "../types.ts";
 
 /** Segmentation classes by index (= the mask's R, G, B channel). */
 export const LFW_PARTS_CLASSES: readonly string[] = ["hair", "skin", "background"];
@@ -342,7 +342,7 @@ export interface OpenLfwPartsOptions {
   /** The dataset name reported on the result (default `"lfw-parts"`). */
   name?: string;
   /**
-   * Serve `root/keypoints.txt` (detector-made, src/data/lfw_keypoints.ts) as the samples'
+   * Serve `root/keypoints.txt` (detector-made, src/data/lfw_parts/keypoints.ts) as the samples'
    * `keypoints` when the file exists (default true); false ignores it.
    */
   keypoints?: boolean;

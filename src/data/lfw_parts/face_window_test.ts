@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { sharedData } from "../testing.ts";
+import { sharedData } from "../../testing.ts";
 import { faceWindowFromMasks } from "./face_window.ts";
-import { decodePpm } from "../formats/image.ts";
-import { LFW_PARTS_FACE_WINDOW } from "./preprocess.ts";
+import { decodePpm } from "../../formats/image.ts";
+import { LFW_PARTS_FACE_WINDOW } from "../preprocess.ts";
 import { lfwPartsPaths, maskToClasses, prepareLfwParts, readLfwPartsSplit } from "./lfw_parts.ts";
 
 /** A `w×h` mask of background (2) with skin (1) on the box `[x0, x1) × [y0, y1)`. */

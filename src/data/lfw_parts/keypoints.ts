@@ -21,9 +21,9 @@
  *
  * @module
  */
-import { AFLW_LANDMARKS } from "./aflw.ts";
+import { AFLW_LANDMARKS } from "../aflw/landmarks.ts";
 import { join } from "node:path";
-import type { DataProblem, Split } from "./types.ts";
+import type { DataProblem, Split } from "../types.ts";
 
 /** The keypoint file's name in the dataset root. */
 export const LFW_PARTS_KEYPOINTS_FILE = "keypoints.txt";
@@ -104,7 +104,7 @@ export class KeypointFileError extends Error {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatLfwKeypoints, parseLfwKeypoints } from "./lfw_keypoints.ts";
+ * import { formatLfwKeypoints, parseLfwKeypoints } from "./keypoints.ts";
  * const text = formatLfwKeypoints(new Map([["A_0001", new Float32Array(19 * 3).fill(1)]]), "test");
  * assert.ok(parseLfwKeypoints(text, "k.txt").points.get("A_0001")!.length === 57);
  * ```
@@ -180,7 +180,7 @@ export function parseLfwKeypoints(text: string, file: string): LfwKeypoints {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatLfwKeypoints } from "./lfw_keypoints.ts";
+ * import { formatLfwKeypoints } from "./keypoints.ts";
  * assert.ok(formatLfwKeypoints(new Map(), "hand").startsWith("# clvm LFW-Parts keypoints v1\n"));
  * ```
  */
@@ -309,7 +309,7 @@ export async function checkLfwKeypoints(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { keypointsInFace } from "./lfw_keypoints.ts";
+ * import { keypointsInFace } from "./keypoints.ts";
  * const mask = Uint8Array.from({ length: 100 }, (_, p) => (p % 10 < 5 ? 1 : 2));
  * const r = keypointsInFace(new Float32Array([2.5, 2.5, 1, 8.5, 2.5, 1]), mask, 10, 10, 2);
  * assert.ok(r.inside === 1 && r.visible === 2);
@@ -356,7 +356,7 @@ export function keypointsInFace(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { keypointsFromMesh } from "./lfw_keypoints.ts";
+ * import { keypointsFromMesh } from "./keypoints.ts";
  * const mesh = new Float32Array(468 * 3).fill(100);
  * assert.ok(keypointsFromMesh(mesh, 0.9)[2] === 1 && keypointsFromMesh(mesh, 0.1)[2] === 0);
  * ```

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { facemeshTool } from "./lfw_keypoints_detector.ts";
+import { facemeshTool } from "./keypoints_detector.ts";
 
 Deno.test("the FaceMesh tool has its own config and lock beside the checkout", async () => {
   const { script, config } = facemeshTool();
@@ -9,12 +9,12 @@ Deno.test("the FaceMesh tool has its own config and lock beside the checkout", a
   assert.equal(json.lock.path, "./deno.lock");
   assert.equal(json.lock.frozen, true);
   // The root lock never names the detector's package: the default install skips it.
-  const rootLock = await Deno.readTextFile(new URL("../../deno.lock", import.meta.url));
+  const rootLock = await Deno.readTextFile(new URL("../../../deno.lock", import.meta.url));
   assert.doesNotMatch(rootLock, /vladmandic/);
 });
 
 Deno.test("nothing reachable from mod.ts imports the detector tool", async () => {
-  const mod = fileURLToPath(new URL("../../mod.ts", import.meta.url));
+  const mod = fileURLToPath(new URL("../../../mod.ts", import.meta.url));
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", mod],
     stdout: "piped",

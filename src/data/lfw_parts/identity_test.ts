@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { sharedData } from "../testing.ts";
-import { LFW_PARTS_OFFICIAL_SHA256, lfwPartsIdentity } from "./lfw_parts_identity.ts";
+import { sharedData } from "../../testing.ts";
+import { LFW_PARTS_OFFICIAL_SHA256, lfwPartsIdentity } from "./identity.ts";
 
 Deno.test("an LFW-Parts layout with other split lists is not called official", async () => {
   const root = await Deno.makeTempDir({ prefix: "lfw_id_" });

@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { checkAflw, openAflw, readAflwIndex, readAflwSample } from "./aflw.ts";
-import { type SyntheticAflw, writeSyntheticAflw } from "../../fixtures/aflw.ts";
-import type { Split } from "./types.ts";
+import { checkAflw, openAflw, readAflwIndex, readAflwSample } from "./mod.ts";
+import { type SyntheticAflw, writeSyntheticAflw } from "../../../fixtures/aflw.ts";
+import type { Split } from "../types.ts";
 
 const SPLITS: Split[] = ["train", "val", "test"];
 
@@ -151,7 +151,7 @@ Deno.test("a landmark at x = 1e9 that data check flags is dropped (invisible) an
 Deno.test("a read-only AFLW root keeps its split file in the cache, not the root", async () => {
   const { w, cleanup } = await faulty(() => {});
   const cache = await Deno.makeTempDir({ prefix: "aflw_cache_" });
-  const mod = new URL("./aflw.ts", import.meta.url).href;
+  const mod = new URL("./mod.ts", import.meta.url).href;
   const code = `import { openAflw } from ${JSON.stringify(mod)};
 const a = await openAflw({ root: ${JSON.stringify(w.root)}, split: "val" });
 const b = await openAflw({ root: ${JSON.stringify(w.root)}, split: "val" });
