@@ -18,6 +18,7 @@ import {
   type RgbImage,
   type Sample,
   sourceWindow,
+  take,
   type Transform,
 } from "../src/data/mod.ts";
 import {
@@ -176,19 +177,6 @@ const KP_THRESHOLDS: Record<ProtocolName, number[]> = {
   "pascal-person": [0.1],
 };
 
-function limited(dataset: Dataset, limit: number | undefined): Dataset {
-  if (limit === undefined || limit >= dataset.ids.length) return dataset;
-  const ids = dataset.ids.slice(0, limit);
-  return {
-    ...dataset,
-    ids,
-    get: (i: number) => dataset.get(i),
-    async *[Symbol.asyncIterator]() {
-      for (let i = 0; i < ids.length; i++) yield await dataset.get(i);
-    },
-  };
-}
-
 /**
  * The right end of the cumulative-error curves' grid: the paper's 0.2, widened (to a
  * multiple of 0.05) to the 95th percentile of the errors when models do worse, so the
@@ -269,7 +257,7 @@ export async function scoreModels(
   oracleStride: number,
   options: ScoreOptions = {},
 ): Promise<Scored> {
-  const data = limited(dataset, options.limit);
+  const data = take(dataset, options.limit);
   const total = data.ids.length;
   const classes = dataset.classes?.length ?? 0;
   const base = options.baselines;

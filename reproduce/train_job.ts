@@ -15,7 +15,7 @@
  */
 import "../fixtures/mod.ts";
 import { join } from "node:path";
-import { type Dataset, epochOrder } from "../src/data/mod.ts";
+import { subset } from "../src/data/mod.ts";
 import {
   type DataIdentity,
   dataIdentity,
@@ -60,22 +60,8 @@ export function specModel(spec: JobSpec): { feedback?: Feedback; tied?: boolean;
   };
 }
 
-/** The first `n` samples of a seeded permutation of `dataset` (all when `n` is null). */
-export function subset(dataset: Dataset, n: number | null, seed: number): Dataset {
-  if (n === null || n >= dataset.ids.length) return dataset;
-  const order = Array.from(epochOrder(dataset.ids.length, seed, 0)).slice(0, n).sort((a, b) =>
-    a - b
-  );
-  const ids = order.map((i) => dataset.ids[i]!);
-  return {
-    ...dataset,
-    ids,
-    get: (i: number) => dataset.get(order[i]!),
-    async *[Symbol.asyncIterator]() {
-      for (const i of order) yield await dataset.get(i);
-    },
-  };
-}
+/** The first `n` samples of a seeded permutation (src/data's view, kept here for main.ts). */
+export { subset };
 
 /** The train and val splits a job trains on: seeded subsets of the dataset's. */
 async function jobData(spec: JobSpec) {

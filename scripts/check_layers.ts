@@ -65,10 +65,12 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   "src/kernels": ["src/deps", "src/util", "src/ops"],
   "src/backend": ["src/deps", "src/util", "src/kernels"],
   "src/clvm": ["src/deps", "src/util", "src/ops", "src/kernels", "src/backend"],
-  "src/data": ["src/deps", "src/util"],
+  // The codecs: imagescript (named in src/deps.ts) decodes JPEG and PNG.
+  "src/formats": ["src/deps"],
+  "src/data": ["src/deps", "src/util", "src/formats"],
   "src/eval": ["src/util", "src/data"],
-  // The report rasterizes SVG with resvg, named in src/deps.ts.
-  "src/report": ["src/deps", "src/util", "src/data"],
+  // The report rasterizes SVG with resvg, named in src/deps.ts, and writes PNGs.
+  "src/report": ["src/deps", "src/util", "src/formats", "src/data"],
   "src/train": [
     "src/deps",
     "src/util",
@@ -76,6 +78,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
     "src/kernels",
     "src/backend",
     "src/clvm",
+    "src/formats",
     "src/data",
     "src/eval",
   ],

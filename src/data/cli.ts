@@ -26,8 +26,7 @@ import {
   UsageError,
 } from "../util/cli.ts";
 import { downloadDataset, type DownloadName, DOWNLOADS, parseChecksums } from "./download.ts";
-import { prepareLfwKeypoints } from "./lfw_keypoints_detector.ts";
-import { prepareLfwParts, progressBars } from "./lfw_parts.ts";
+import { prepareLfwKeypoints, prepareLfwParts, progressBars } from "./lfw_parts/mod.ts";
 import { checkDataset, DATASET_NAMES, openDataset } from "./open_dataset.ts";
 import type { CheckReport, DataProblem, Split } from "./types.ts";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeSyntheticLfwParts } from "../../fixtures/lfw_parts.ts";
 import { main } from "./cli.ts";
-import { lfwPartsPaths } from "./lfw_parts.ts";
+import { lfwPartsPaths } from "./lfw_parts/mod.ts";
 import type { CheckReport } from "./types.ts";
 
 /** What `deno task data` preloads: the synthetic stand-ins' generators. */

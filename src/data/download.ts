@@ -14,9 +14,9 @@
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import { createProgress } from "../util/progress.ts";
-import { prepareLfwParts, progressBars } from "./lfw_parts.ts";
+import { prepareLfwParts, progressBars } from "./lfw_parts/mod.ts";
 import { checkDataset } from "./open_dataset.ts";
-import { extractTar } from "./tar.ts";
+import { extractTar } from "../formats/tar.ts";
 import type { CheckReport } from "./types.ts";
 
 /** One archive or file of a dataset. */

@@ -5,18 +5,13 @@
  *
  * @module
  */
-export * from "./aflw.ts";
+export * from "./aflw/mod.ts";
 export * from "./batches.ts";
-export * from "./image.ts";
-export * from "./lfw_parts.ts";
-export * from "./mat_writer.ts";
-export * from "./matfile.ts";
+export * from "./lfw_parts/mod.ts";
+// The codecs live below the datasets; their names stay reachable here as before.
+export * from "../formats/mod.ts";
 export * from "./open_dataset.ts";
-export * from "./pascal_person.ts";
+export * from "./pascal_person/mod.ts";
 export * from "./preprocess.ts";
-export * from "./tar.ts";
 export * from "./types.ts";
-export * from "./face_window.ts";
-export * from "./lfw_keypoints.ts";
-export * from "./lfw_keypoints_detector.ts";
-export * from "./lfw_parts_identity.ts";
+export * from "./views.ts";

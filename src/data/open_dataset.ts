@@ -11,10 +11,11 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { checkAflw, openAflw } from "./aflw.ts";
-import { checkLfwParts, openLfwParts } from "./lfw_parts.ts";
-import { checkPascalPerson, openPascalPerson } from "./pascal_person.ts";
+import { checkAflw, openAflw } from "./aflw/mod.ts";
+import { checkLfwParts, openLfwParts } from "./lfw_parts/mod.ts";
+import { checkPascalPerson, openPascalPerson } from "./pascal_person/mod.ts";
 import type { CheckReport, Dataset, Split } from "./types.ts";
+import { rename } from "./views.ts";
 
 /** The real datasets (they need a `root`). */
 export const REAL_DATASET_NAMES: readonly string[] = ["aflw", "lfw-parts", "pascal-person"];
@@ -91,21 +92,6 @@ interface Entry {
  */
 export type SyntheticGenerator = (dir: string, seed: number) => Promise<unknown>;
 
-function renamed(ds: Dataset, name: string): Dataset {
-  if (ds.name === name) return ds;
-  const out: Dataset = {
-    name,
-    split: ds.split,
-    ids: ds.ids,
-    get: (i) => ds.get(i),
-    [Symbol.asyncIterator]: () => ds[Symbol.asyncIterator](),
-  };
-  if (ds.classes) out.classes = ds.classes;
-  if (ds.keypointNames) out.keypointNames = ds.keypointNames;
-  if (ds.problems) out.problems = ds.problems;
-  return out;
-}
-
 const withSeed = <T extends object>(o: T, seed: number | undefined): T & { seed?: number } =>
   seed === undefined ? o : { ...o, seed };
 
@@ -115,7 +101,7 @@ const lfw: Entry = {
 };
 const aflw: Entry = {
   open: async (root, split, seed, name, extra) =>
-    renamed(await openAflw(withSeed({ root, split, ...extra }, seed)), name),
+    rename(await openAflw(withSeed({ root, split, ...extra }, seed)), name),
   check: async (root, seed, name, decode, splitFile) => ({
     ...(await checkAflw(
       root,
@@ -130,7 +116,7 @@ const aflw: Entry = {
 
 const pascal: Entry = {
   open: async (root, split, seed, name, extra) =>
-    renamed(await openPascalPerson(withSeed({ root, split, ...extra }, seed)), name),
+    rename(await openPascalPerson(withSeed({ root, split, ...extra }, seed)), name),
   check: async (root, seed, name, _decode, splitFile) => ({
     ...(await checkPascalPerson(root, withSeed(splitFile ? { splitFile } : {}, seed))),
     dataset: name,

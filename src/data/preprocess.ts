@@ -82,7 +82,7 @@ export interface PreprocessConfig {
 /**
  * The LFW-Parts face window (source pixels of the 250×250 funneled frame): a square of
  * side 122 with its left edge at x = 65.5 and its top at y = 59. Chosen from the 1,500
- * TRAINING masks only (`faceWindowFromMasks` in src/data/face_window.ts; never
+ * TRAINING masks only (`faceWindowFromMasks` in src/data/lfw_parts/face_window.ts; never
  * validation or test): the side is the median width of the skin bounding box (122 px),
  * the horizontal centre the median centre of that box (126.5), and the top the median
  * top of that box (59), so the square spans forehead to chin (the skin box itself runs

@@ -9,15 +9,10 @@
  * @module
  */
 
-/** An RGB image: `width·height·3` bytes, row-major, top row first. */
-export interface RgbImage {
-  /** `width·height·3` bytes: R, G, B per pixel. */
-  data: Uint8Array;
-  /** Width in pixels. */
-  width: number;
-  /** Height in pixels. */
-  height: number;
-}
+import type { RgbImage } from "../formats/rgb_image.ts";
+
+// The decoded image belongs to the codecs (src/formats/); samples carry it.
+export type { RgbImage };
 
 /** An axis-aligned box in continuous pixel coordinates. */
 export interface Box {

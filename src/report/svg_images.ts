@@ -10,7 +10,7 @@
  * @module
  */
 import type { RgbImage } from "../data/types.ts";
-import { encodePng } from "../data/image.ts";
+import { encodePng } from "../formats/image.ts";
 import { escapeXml } from "./svg_plot.ts";
 
 export type { RgbImage };

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { sharedData } from "../../src/testing.ts";
 import { tf } from "../../src/deps.ts";
 import { initBackend } from "../../src/backend.ts";
-import { keypointsInFace, LFW_PARTS_KEYPOINT_NAMES } from "../../src/data/lfw_keypoints.ts";
-import { loadLfwPartsSample, prepareLfwParts } from "../../src/data/lfw_parts.ts";
+import { keypointsInFace, LFW_PARTS_KEYPOINT_NAMES } from "../../src/data/lfw_parts/keypoints.ts";
+import { loadLfwPartsSample, prepareLfwParts } from "../../src/data/lfw_parts/lfw_parts.ts";
 import { loadFaceMesh } from "./facemesh.ts";
 import { detectKeypoints } from "./keypoints.ts";
 

@@ -1,6 +1,6 @@
 /**
  * Writes the detector-made LFW-Parts keypoints (`keypoints.txt`, format in
- * src/data/lfw_keypoints.ts) for every image of the three split lists of an extracted
+ * src/data/lfw_parts/keypoints.ts) for every image of the three split lists of an extracted
  * LFW-Parts root, with MediaPipe FaceMesh (facemesh.ts), then a sanity figure of the
  * first 12 validation images with their points (`keypoints_sanity.svg/.png` in the root)
  * and the check that at least 97% of the visible points fall inside the skin ∪ hair mask
@@ -30,8 +30,8 @@ import {
   keypointsFromMesh,
   keypointsInFace,
   LFW_PARTS_KEYPOINTS_FILE,
-} from "../../src/data/lfw_keypoints.ts";
-import { loadLfwPartsSample, readLfwPartsSplit } from "../../src/data/lfw_parts.ts";
+} from "../../src/data/lfw_parts/keypoints.ts";
+import { loadLfwPartsSample, readLfwPartsSplit } from "../../src/data/lfw_parts/lfw_parts.ts";
 import { LFW_PARTS_FACE_WINDOW } from "../../src/data/preprocess.ts";
 import type { Box, Split } from "../../src/data/types.ts";
 import { writeFigure } from "../../src/report/png.ts";
