@@ -6,6 +6,7 @@ import {
   originalWasmBackpropInput,
   registerWasmConvKernels,
   setWasmConvChunkFloats,
+  setWasmConvGemmDepth,
 } from "./wasm_conv.ts";
 import { conv2dTransposeSame, type TransposeRoute } from "../ops/conv.ts";
 
@@ -335,6 +336,9 @@ Deno.test("wasm filter gradients of strided, valid and odd convolutions agree wi
     [[2, 8, 9, 3], [3, 2, 3, 5], 2, "valid"],
     [[2, 7, 9, 3], [3, 3, 3, 5], 1, "valid"],
     [[1, 7, 9, 3], [3, 3, 3, 5], 1, [[0, 0], [2, 1], [0, 2], [0, 0]]],
+    // The head's 5×5 'same' filter: block copies with two wrapped columns each side.
+    [[3, 6, 7, 4], [5, 5, 4, 3], 1, "same"],
+    [[2, 5, 4, 2], [5, 5, 2, 3], 1, "same"],
   ];
   for (const [xs, ws, stride, pad] of cases) {
     const xV = random(size(xs), 41);
@@ -388,7 +392,17 @@ Deno.test("wasm Conv2DBackpropFilter gives the same sums when its product is spl
       setWasmConvChunkFloats(previous);
     }
   }
+  // Products over 1, 2 and 3 output rows of 9 columns (depth 9, 18, 27 positions).
+  for (const depth of [1, 18, 27]) {
+    const previous = setWasmConvGemmDepth(depth);
+    try {
+      assertClose(await filterGrad(), whole, `products of depth ${depth}`);
+    } finally {
+      setWasmConvGemmDepth(previous);
+    }
+  }
   assert.throws(() => setWasmConvChunkFloats(0), /expected an integer ≥ 1/);
+  assert.throws(() => setWasmConvGemmDepth(1.5), /expected an integer ≥ 1/);
   tf.dispose([x, dy]);
 });
 
