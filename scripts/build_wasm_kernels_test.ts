@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { buildWasmKernels, hasClang } from "./build_wasm_kernels.ts";
+import { buildWasmKernels, embeddedModule, hasClang, WASM_KERNELS } from "./build_wasm_kernels.ts";
 
 const clang = await hasClang();
 
@@ -62,13 +62,21 @@ Deno.test({
       const [again] = await buildWasmKernels(`${dir}/b`);
       const bytes = await Deno.readFile(path!);
       assert.deepEqual(await Deno.readFile(again!), bytes, "two builds differ");
+      const committed = await Deno.readTextFile(
+        new URL(`../${WASM_KERNELS[0].module}`, import.meta.url),
+      );
+      assert.equal(
+        committed,
+        embeddedModule(WASM_KERNELS[0].name, bytes),
+        `${WASM_KERNELS[0].module} is not what the build gives: run scripts/build_wasm_kernels.ts`,
+      );
       const memory = new WebAssembly.Memory({ initial: 64 });
       const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
         env: { memory },
       });
       const grad = exports.conv_filter_grad as (...args: number[]) => void;
       // Channel counts that take every tile (4×8, 4×4, 1×8, 1×4, scalar tails), 'same' 3×3 and
-      // 5×5, 'valid', uneven pads, and blocks of 1, 2 and 5 rows.
+      // 5×5, 'valid', uneven pads, chunks of 1, 2 and 5 rows in sub-blocks of 2.
       const cases: [Shape4, [number, number, number], Shape4, number][] = [
         [[2, 7, 9, 9], [7, 9, 21], [3, 3, 1, 1], 2],
         [[3, 6, 5, 4], [6, 5, 3], [5, 5, 2, 2], 1],
@@ -85,7 +93,9 @@ Deno.test({
         heap.set(x, xp);
         heap.set(dy, dyp);
         heap.fill(Number.NaN, dwp, dwp + fh * fw * ci * co);
-        grad(4 * xp, 4 * dyp, 4 * dwp, n, h, w, ci, oh, ow, co, fh, fw, pt, pl, rows);
+        const part = dwp + fh * fw * ci * co;
+        heap.fill(Number.NaN, part, part + fh * fw * ci * co);
+        grad(4 * xp, 4 * dyp, 4 * dwp, 4 * part, n, h, w, ci, oh, ow, co, fh, fw, pt, pl, rows, 2);
         const got = heap.subarray(dwp, dwp + fh * fw * ci * co);
         const want = naiveFilterGrad(x, dy, xs, ys, f);
         for (let k = 0; k < want.length; k++) {

@@ -18,6 +18,7 @@
  * @module
  */
 import { type KernelConfig, tf } from "../deps.ts";
+import { WASM_BASE64 as FILTER_GRAD_WASM } from "./_conv_filter_grad_wasm.ts";
 
 type TensorInfo = tf.TensorInfo;
 type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
@@ -25,6 +26,7 @@ type Shape4 = [number, number, number, number];
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` these kernels use. */
 interface WasmBackend {
+  wasm: { asm: { memory: WebAssembly.Memory } };
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
   typedArrayFromHeap(info: TensorInfo): Float32Array;
@@ -72,6 +74,51 @@ let im2colFloats = 1 << 24;
  * faster than one product over the whole batch at 112 and 56 columns, equal at 28.
  */
 let gemmDepth = 1024;
+
+/** Whether the filter gradient may take the C kernel (see {@link setWasmFilterGradKernel}). */
+let cKernelAllowed = true;
+
+type FilterGradC = (
+  x: number,
+  dy: number,
+  dw: number,
+  part: number,
+  n: number,
+  h: number,
+  w: number,
+  ci: number,
+  oh: number,
+  ow: number,
+  co: number,
+  fh: number,
+  fw: number,
+  pt: number,
+  pl: number,
+  rows: number,
+  sub: number,
+) => void;
+
+/** The C filter gradient instantiated on one wasm memory (tfjs has one per process). */
+let cKernel: { memory: WebAssembly.Memory; run: FilterGradC } | null = null;
+
+/**
+ * The C filter gradient (`c/conv_filter_grad.c`, SIMD128) on the backend's own memory, or null
+ * where it cannot run: the threaded build's shared memory (the module imports an unshared one,
+ * and would run on one thread while XNNPACK uses them all).
+ */
+function filterGradC(backend: WasmBackend): FilterGradC | null {
+  const memory = backend.wasm.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
+  if (typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer) {
+    return null;
+  }
+  if (cKernel?.memory !== memory) {
+    const bytes = Uint8Array.from(atob(FILTER_GRAD_WASM), (c) => c.charCodeAt(0));
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    cKernel = { memory, run: instance.exports.conv_filter_grad as FilterGradC };
+  }
+  return cKernel.run;
+}
 
 /** The kernel `Conv2DBackpropInput` had on wasm before ours replaced it. */
 let originalBackpropInput: tf.KernelConfig | null = null;
@@ -247,6 +294,14 @@ function shiftedRows(
   }
 }
 
+/** Output rows of the batch per chunk of the filter gradient (the same for both kernels). */
+function chunkRows(taps: number, ow: number, totalRows: number): number {
+  return Math.max(
+    1,
+    Math.min(totalRows, Math.floor(im2colFloats / (taps * ow)), Math.floor(gemmDepth / ow)),
+  );
+}
+
 /**
  * Filter gradient as one GEMM per chunk (stride 1, NHWC): `dw[(i,j,ci), co] = Σ_k A[(i,j,ci), k] ·
  * dy[k, co]` over `k = (n, y, x)`, where row `(i, j, ci)` of `A` is channel `ci` of `x` shifted by
@@ -266,10 +321,7 @@ function backpropFilterGemm(
   const { filterHeight: fh, filterWidth: fw, outHeight: oh, outWidth: ow, outChannels: co } = info;
   const taps = fh * fw * ci;
   const totalRows = n * oh;
-  const rowsPerChunk = Math.max(
-    1,
-    Math.min(totalRows, Math.floor(im2colFloats / (taps * ow)), Math.floor(gemmDepth / ow)),
-  );
+  const rowsPerChunk = chunkRows(taps, ow, totalRows);
   const xt = transpose(backend, x, [3, 0, 1, 2]); // [ci, n, h, w]
   let acc: TensorInfo | null = null;
   try {
@@ -320,6 +372,53 @@ function backpropFilterGemm(
   }
   // Rows are ordered (i, j, ci) and columns co: already the [fh, fw, ci, co] layout.
   return { dataId: acc!.dataId, shape: [fh, fw, ci, co], dtype: "float32" };
+}
+
+/**
+ * Filter gradient by the C kernel (stride 1, NHWC), summed over the batch in one call on the
+ * tensors where tfjs keeps them. It sums the same chunks of output rows in the same order as
+ * {@link backpropFilterGemm}, so that both give the same floats (the threaded build, whose
+ * shared memory the module cannot import, takes the GEMM and must agree with one thread).
+ */
+function backpropFilterC(
+  backend: WasmBackend,
+  run: FilterGradC,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const [n, h, w, ci] = x.shape as Shape4;
+  const { filterHeight: fh, filterWidth: fw, outHeight: oh, outWidth: ow, outChannels: co } = info;
+  const out = backend.makeOutput([fh, fw, ci, co], "float32");
+  const part = backend.makeOutput([fh, fw, ci, co], "float32");
+  try {
+    // Offsets after makeOutput: allocating may grow (and so detach) the wasm heap.
+    const at = (t: TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;
+    // Sub-blocks of about 64 positions keep their rows of x and dy in cache.
+    const sub = Math.max(1, Math.round(64 / ow));
+    run(
+      at(x),
+      at(dy),
+      at(out),
+      at(part),
+      n,
+      h,
+      w,
+      ci,
+      oh,
+      ow,
+      co,
+      fh,
+      fw,
+      info.padInfo.top,
+      info.padInfo.left,
+      chunkRows(fh * fw * ci, ow, n * oh),
+      sub,
+    );
+  } finally {
+    backend.disposeData(part.dataId);
+  }
+  return out;
 }
 
 /**
@@ -386,7 +485,10 @@ function backpropFilter(args: KernelArgs): TensorInfo {
   );
   const gemm = info.strideHeight === 1 && info.strideWidth === 1 &&
     info.dataFormat === "channelsLast";
-  return gemm ? backpropFilterGemm(backend, x, dy, info) : backpropFilterConv(backend, x, dy, info);
+  if (!gemm) return backpropFilterConv(backend, x, dy, info);
+  // The C loops vectorize over output channels: at 3 (the heads) the GEMM is faster.
+  const c = cKernelAllowed && info.outChannels % 4 === 0 ? filterGradC(backend) : null;
+  return c ? backpropFilterC(backend, c, x, dy, info) : backpropFilterGemm(backend, x, dy, info);
 }
 
 /**
@@ -495,5 +597,26 @@ export function setWasmConvGemmDepth(depth: number): number {
   }
   const previous = gemmDepth;
   gemmDepth = depth;
+  return previous;
+}
+
+/**
+ * Chooses the kernel of the stride-1 wasm filter gradient: `"c"` (default) takes the C loops
+ * of `c/conv_filter_grad.c` where they apply (unshared memory, output channels a multiple of
+ * 4), `"gemm"` always takes the shifted-input matrix product. Returns the previous choice.
+ *
+ * @example
+ * ```ts
+ * import { setWasmFilterGradKernel } from "./wasm_conv.ts";
+ * const previous = setWasmFilterGradKernel("gemm");
+ * setWasmFilterGradKernel(previous);
+ * ```
+ */
+export function setWasmFilterGradKernel(kind: "c" | "gemm"): "c" | "gemm" {
+  if (kind !== "c" && kind !== "gemm") {
+    throw new Error(`Cannot choose wasm filter gradient kernel "${kind}": expected "c" or "gemm"`);
+  }
+  const previous = cKernelAllowed ? "c" : "gemm";
+  cKernelAllowed = kind === "c";
   return previous;
 }
