@@ -6,6 +6,8 @@ import {
   originalWasmBackpropInput,
   registerWasmConvKernels,
   setWasmConvChunkFloats,
+  setWasmConvGemmDepth,
+  setWasmFilterGradKernel,
 } from "./wasm_conv.ts";
 import { conv2dTransposeSame, type TransposeRoute } from "../ops/conv.ts";
 
@@ -335,6 +337,9 @@ Deno.test("wasm filter gradients of strided, valid and odd convolutions agree wi
     [[2, 8, 9, 3], [3, 2, 3, 5], 2, "valid"],
     [[2, 7, 9, 3], [3, 3, 3, 5], 1, "valid"],
     [[1, 7, 9, 3], [3, 3, 3, 5], 1, [[0, 0], [2, 1], [0, 2], [0, 0]]],
+    // The head's 5×5 'same' filter: block copies with two wrapped columns each side.
+    [[3, 6, 7, 4], [5, 5, 4, 3], 1, "same"],
+    [[2, 5, 4, 2], [5, 5, 2, 3], 1, "same"],
   ];
   for (const [xs, ws, stride, pad] of cases) {
     const xV = random(size(xs), 41);
@@ -388,7 +393,133 @@ Deno.test("wasm Conv2DBackpropFilter gives the same sums when its product is spl
       setWasmConvChunkFloats(previous);
     }
   }
+  // Products over 1, 2 and 3 output rows of 9 columns (depth 9, 18, 27 positions).
+  for (const depth of [1, 18, 27]) {
+    const previous = setWasmConvGemmDepth(depth);
+    try {
+      assertClose(await filterGrad(), whole, `products of depth ${depth}`);
+    } finally {
+      setWasmConvGemmDepth(previous);
+    }
+  }
   assert.throws(() => setWasmConvChunkFloats(0), /expected an integer ≥ 1/);
+  assert.throws(() => setWasmConvGemmDepth(1.5), /expected an integer ≥ 1/);
+  tf.dispose([x, dy]);
+});
+
+/** Float64 filter gradient from the definition (stride 1, NHWC), for the C kernel's test. */
+function naiveFilterGrad(
+  x: ArrayLike<number>,
+  [n, h, w, ci]: Shape4,
+  dy: ArrayLike<number>,
+  [, oh, ow, co]: Shape4,
+  fh: number,
+  fw: number,
+  top: number,
+  left: number,
+): Float64Array {
+  const dw = new Float64Array(fh * fw * ci * co);
+  for (let b = 0; b < n; b++) {
+    for (let p = 0; p < oh; p++) {
+      for (let q = 0; q < ow; q++) {
+        for (let i = 0; i < fh; i++) {
+          const r = p + i - top;
+          if (r < 0 || r >= h) continue;
+          for (let j = 0; j < fw; j++) {
+            const s = q + j - left;
+            if (s < 0 || s >= w) continue;
+            for (let c = 0; c < ci; c++) {
+              const xv = x[((b * h + r) * w + s) * ci + c]!;
+              const d0 = ((b * oh + p) * ow + q) * co, w0 = ((i * fw + j) * ci + c) * co;
+              for (let o = 0; o < co; o++) dw[w0 + o]! += xv * dy[d0 + o]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return dw;
+}
+
+Deno.test("wasm Conv2DBackpropFilter by the C kernel and by the GEMM matches a float64 reference", async (t) => {
+  await initBackend("wasm");
+  registerWasmConvKernels();
+  // Output channels multiple of 4 (the C kernel's condition); 4×8 and 4×4 tiles, 1-channel
+  // tails, 'same' 3×3 and 5×5, 'valid' and uneven explicit pads, images of odd row counts.
+  const cases: [
+    Shape4,
+    [number, number],
+    "same" | "valid" | tf.backend_util.ExplicitPadding,
+    number,
+  ][] = [
+    [[2, 7, 9, 9], [3, 3], "same", 20],
+    [[3, 5, 6, 4], [5, 5], "same", 8],
+    [[2, 8, 7, 5], [3, 3], "valid", 12],
+    [[1, 7, 9, 3], [3, 3], [[0, 0], [2, 1], [0, 2], [0, 0]], 16],
+  ];
+  for (const [xs, [fh, fw], pad, co] of cases) {
+    const xV = random(size(xs), 81);
+    const info = tf.backend_util.computeConv2DInfo(xs, [fh, fw, xs[3], co], 1, 1, pad);
+    const ys: Shape4 = [xs[0], info.outHeight, info.outWidth, co];
+    const dyV = random(size(ys), 82);
+    const want = naiveFilterGrad(xV, xs, dyV, ys, fh, fw, info.padInfo.top, info.padInfo.left);
+    for (const kind of ["c", "gemm"] as const) {
+      await t.step(
+        `${kind}: x [${xs}] filter ${fh}×${fw}×${co} pad ${JSON.stringify(pad)}`,
+        async () => {
+          const previous = setWasmFilterGradKernel(kind);
+          const x = tf.tensor4d(xV, xs), dy = tf.tensor4d(dyV, ys);
+          try {
+            const g = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+              strides: 1,
+              pad,
+              dataFormat: "NHWC",
+              filterShape: [fh, fw, xs[3], co],
+            }) as tf.Tensor;
+            assertClose(await values(g), want, `dw by ${kind}`);
+            g.dispose();
+          } finally {
+            tf.dispose([x, dy]);
+            setWasmFilterGradKernel(previous);
+          }
+        },
+      );
+    }
+  }
+  assert.throws(() => setWasmFilterGradKernel("fast" as "c"), /expected "c" or "gemm"/);
+});
+
+Deno.test("the C and GEMM filter gradients give the same floats for every chunking (so threads agree)", async () => {
+  await initBackend("wasm");
+  registerWasmConvKernels();
+  const xs: Shape4 = [3, 9, 10, 6];
+  const x = tf.tensor4d(random(size(xs), 91), xs);
+  const dy = tf.tensor4d(random(3 * 9 * 10 * 8, 92), [3, 9, 10, 8]);
+  const grad = async (kind: "c" | "gemm"): Promise<Float32Array> => {
+    const previous = setWasmFilterGradKernel(kind);
+    try {
+      const g = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+        strides: 1,
+        pad: "same",
+        dataFormat: "NHWC",
+        filterShape: [3, 3, 6, 8],
+      }) as tf.Tensor;
+      const v = await values(g);
+      g.dispose();
+      return v;
+    } finally {
+      setWasmFilterGradKernel(previous);
+    }
+  };
+  // Chunks of 1, 2 and 4 rows of 10 columns (crossing images), and the default (one chunk).
+  for (const depth of [10, 20, 40, 1024]) {
+    const previous = setWasmConvGemmDepth(depth);
+    try {
+      assert.deepEqual(await grad("c"), await grad("gemm"), `depth ${depth}`);
+    } finally {
+      setWasmConvGemmDepth(previous);
+    }
+  }
   tf.dispose([x, dy]);
 });
 
