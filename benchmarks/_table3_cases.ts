@@ -4,6 +4,7 @@
 import { type CLVM, type CLVMOptions, createCLVM, type HeadOutputs } from "../mod.ts";
 import { tf } from "../src/deps.ts";
 import { fusedPredict } from "../src/clvm/mod.ts";
+import { PAPER_TABLE3 } from "../src/eval/mod.ts";
 
 /** The two inference paths: the model's own tfjs ops, or the fused kernels (src/kernels/). */
 export type Kernels = "generic" | "fused";
@@ -19,15 +20,11 @@ export interface Table3Row {
   paperMs: number;
 }
 
-/** The paper's Table 3, row by row. */
-export const TABLE3: readonly Table3Row[] = [
-  { model: "CLVM1-seg", variant: "CLVM1", task: "segmentation", paperMs: 15.5 },
-  { model: "CLVM1-kp", variant: "CLVM1", task: "keypoints", paperMs: 13.3 },
-  { model: "CLVM2-seg", variant: "CLVM2", task: "segmentation", paperMs: 31.0 },
-  { model: "CLVM2-kp", variant: "CLVM2", task: "keypoints", paperMs: 21.5 },
-  { model: "M-CLVM1", variant: "M-CLVM1", task: "both", paperMs: 16.1 },
-  { model: "M-CLVM2", variant: "M-CLVM2", task: "both", paperMs: 31.2 },
-];
+/** The paper's Table 3, row by row (its numbers: `PAPER_TABLE3` of src/eval). */
+export const TABLE3: readonly Table3Row[] = PAPER_TABLE3.map(({ ms, ...row }) => ({
+  ...row,
+  paperMs: ms,
+}));
 
 /** The hardware-free ratios of Table 3. */
 export interface Ratios {

@@ -21,7 +21,7 @@ import {
   MIN_RESAMPLES,
   pairedBootstrap,
 } from "../src/eval/mod.ts";
-import type { ProtocolName } from "./evaluate.ts";
+import { type ProtocolName, protocolOf } from "./protocols/mod.ts";
 import { learnedChecks, type Task } from "./learned.ts";
 import { type QuoteName, QUOTES } from "./paper.ts";
 import type { Claim, ConvergenceResult, ProtocolResult, RunRecord } from "./results.ts";
@@ -185,7 +185,9 @@ export function pairedDifferences(
   const pa = a.scores.perImage, pb = b.scores.perImage;
   if (!pa || !pb) return [];
   const pick = (p: typeof pa) =>
-    task === "keypoints" ? p.keypointError : protocol === "lfw-parts" ? p.superpixel : p.pixel;
+    task === "keypoints"
+      ? p.keypointError
+      : p[protocolOf(protocol).segmentation?.perImage ?? "pixel"];
   const va = pick(pa), vb = pick(pb);
   if (!va || !vb) return [];
   const index = new Map(pb.ids.map((id, i) => [id, i]));
@@ -274,7 +276,7 @@ export function decideComparison(
     decision = "inconclusive";
     evidence += `; ${notLearned.join(" and ")} did not beat the trivial baseline`;
   }
-  if (spec.protocol === "aflw" && result.oracle?.keypoints) {
+  if (protocolOf(spec.protocol).keypoints.oracleGap && result.oracle?.keypoints) {
     const err = (v: string) => {
       const list = result.runs.filter((r) => r.variant === v && r.scores.keypoints);
       return list.reduce((s, r) => s + r.scores.keypoints!.meanError, 0) / list.length;

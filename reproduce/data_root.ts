@@ -8,7 +8,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import type { DataSource } from "./data_sources.ts";
+import { type DataSource, PROTOCOL_LIST } from "./protocols/mod.ts";
 
 /** The data root and where it came from. */
 export interface DataRoot {
@@ -20,15 +20,13 @@ export interface DataRoot {
 
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 
-/** What each dataset's folder must hold to count, as paths relative to the root. */
-export const RECOGNIZED: Readonly<Record<string, readonly (readonly string[])[]>> = {
-  "lfw-parts": [
-    ["lfw-parts/parts_train.txt", "lfw-parts/lfw_funneled"],
-    ["lfw-parts/parts_lfw_funneled_gt_images.tgz"],
-  ],
-  "aflw": [["aflw/data/aflw.sqlite"]],
-  "pascal-person": [["pascal-person/VOCdevkit", "pascal-person/benchmark_RELEASE"]],
-};
+/** What each dataset's folder must hold to count, as paths relative to the root (`protocols/`). */
+export const RECOGNIZED: Readonly<Record<string, readonly (readonly string[])[]>> = Object
+  .fromEntries(
+    PROTOCOL_LIST.map((
+      p,
+    ) => [p.name, p.recognized.map((paths) => paths.map((x) => `${p.folder}/${x}`))]),
+  );
 
 /** The datasets of {@link RECOGNIZED} that `dir` holds. */
 export async function datasetsIn(dir: string): Promise<string[]> {

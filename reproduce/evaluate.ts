@@ -12,75 +12,25 @@ import {
   createPreprocessor,
   type Dataset,
   type Keypoint,
-  mapKeypointsBack,
-  mapProbabilitiesBack,
   type PreprocessConfig,
   type RgbImage,
-  type Sample,
-  sourceWindow,
   take,
-  type Transform,
 } from "../src/data/mod.ts";
+import { BASELINE_NAMES, oracleKeypoints } from "../src/eval/mod.ts";
 import {
-  aflwError,
-  argmaxLabels,
-  BASELINE_NAMES,
-  type ErrorSummary,
-  evaluatePascalSegmentation,
-  LfwPartsEvaluator,
-  type LfwPartsResult,
-  oracleKeypoints,
-  pascalKeypointError,
-  type PascalSegmentationItem,
-  slic,
-  summarizeErrors,
-  thresholdGrid,
-} from "../src/eval/mod.ts";
+  curveMax,
+  type KeypointScores,
+  type PerImageScores,
+  type Prediction,
+  type ProtocolEvaluator,
+  type ProtocolName,
+  protocolOf,
+  type ProtocolScores,
+} from "./protocols/mod.ts";
 
-/** The protocols. */
-export type ProtocolName = "aflw" | "lfw-parts" | "pascal-person";
-
-/** Keypoint scores: the fraction of instances under each threshold, and the curve. */
-export interface KeypointScores {
-  /** Threshold → fraction of instances (≤ for AFLW, < for Pascal Person). */
-  below: Record<string, number>;
-  meanError: number;
-  medianError: number;
-  failures: number;
-  count: number;
-  curve: { thresholds: number[]; fractions: number[] };
-}
-
-/**
- * Per-image values on the test split, in the order of `ids` (the same for every model of
- * one scoring pass), so that claims can be decided from paired differences. `null` marks
- * an image with nothing to score (a keypoint error that is undefined).
- */
-export interface PerImageScores {
-  ids: string[];
-  /** LFW-Parts superpixel accuracy (%) per image. */
-  superpixel?: (number | null)[];
-  /** Pixel accuracy (%) per image (LFW-Parts) or per instance (Pascal Person's window). */
-  pixel?: (number | null)[];
-  /** Normalized mean keypoint error per image or instance. */
-  keypointError?: (number | null)[];
-}
-
-/** What one model (or the oracle) scored on one protocol's test split. */
-export interface ProtocolScores {
-  /** LFW-Parts: superpixel accuracy (%), error reduction vs the CRF, pixel accuracy. */
-  lfw?: {
-    superpixelAccuracy: number;
-    errorReduction: number;
-    pixelAccuracy: number;
-    approximate: boolean;
-    superpixelSource: string;
-  };
-  /** Pascal Person: figure/ground pixel accuracy (%) in the evaluation window. */
-  pascal?: { pixelAccuracy: number; meanPerInstance: number };
-  keypoints?: KeypointScores;
-  perImage?: PerImageScores;
-}
+export type { KeypointScores, PerImageScores, ProtocolName, ProtocolScores };
+/** The curves' grid (moved to the protocols' shared evaluator). */
+export { curveMax };
 
 /**
  * The trivial baselines of a protocol (src/eval/baselines.ts), computed on its training
@@ -171,54 +121,6 @@ export function oracleInNetwork(
   return oracleKeypoints(Array.from(gt), stride, keypointMapSize(width, height, stride));
 }
 
-const KP_THRESHOLDS: Record<ProtocolName, number[]> = {
-  aflw: [0.05, 0.1],
-  "lfw-parts": [0.05, 0.1],
-  "pascal-person": [0.1],
-};
-
-/**
- * The right end of the cumulative-error curves' grid: the paper's 0.2, widened (to a
- * multiple of 0.05) to the 95th percentile of the errors when models do worse, so the
- * curves show the models' range.
- */
-export function curveMax(errors: readonly number[]): number {
-  const finite = errors.filter((e) => Number.isFinite(e)).sort((a, b) => a - b);
-  if (finite.length === 0) return 0.2;
-  const p95 = finite[Math.min(finite.length - 1, Math.floor(0.95 * finite.length))]!;
-  return Math.max(0.2, Math.ceil(p95 / 0.05) * 0.05);
-}
-
-function keypointScores(
-  errors: number[],
-  protocol: ProtocolName,
-  gridMax: number,
-): KeypointScores {
-  const finite = errors.filter((e) => !Number.isNaN(e));
-  const s: ErrorSummary = summarizeErrors(finite, KP_THRESHOLDS[protocol], {
-    inclusive: protocol !== "pascal-person",
-    grid: thresholdGrid(gridMax, 200),
-  });
-  return {
-    below: s.below,
-    meanError: s.meanFinite,
-    medianError: s.median,
-    failures: s.failures,
-    count: finite.length,
-    curve: { thresholds: Array.from(s.curve.thresholds), fractions: Array.from(s.curve.fractions) },
-  };
-}
-
-function keypointError(
-  protocol: ProtocolName,
-  pred: Keypoint[],
-  sample: Sample,
-): number {
-  const gt = sample.keypoints!;
-  if (protocol === "pascal-person") return pascalKeypointError(pred, gt, sample.box!);
-  return aflwError(pred, gt);
-}
-
 /** Per-pixel class probabilities (softmax of bilinearly upsampled logits), `N·H·W·C`. */
 async function segmentationProbabilities(logits: tf.Tensor4D, h: number, w: number) {
   const probs = tf.tidy(() => tf.softmax(tf.image.resizeBilinear(logits, [h, w], false, true)));
@@ -236,48 +138,46 @@ function oneHot(labels: Uint8Array, classes: number): Float32Array {
   return out;
 }
 
-function lfwImages(ev: LfwPartsEvaluator): number {
-  try {
-    return ev.result().images;
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * Scores `models` on `dataset` (a test split) under `protocol`, with the oracle: for
  * segmentation the ground truth at the network input's resolution mapped back (the loss
- * from resizing alone); for keypoints the cell centres of a map at `oracleStride`.
+ * from resizing alone); for keypoints the cell centres of a map at `oracleStride`. Each
+ * row (model, baseline, oracle) has its own evaluator of the protocol, fed the same samples.
  */
 export async function scoreModels(
-  protocol: ProtocolName,
+  protocolName: ProtocolName,
   dataset: Dataset,
   models: NamedModel[],
   pre: PreprocessConfig,
   oracleStride: number,
   options: ScoreOptions = {},
 ): Promise<Scored> {
+  const protocol = protocolOf(protocolName);
   const data = take(dataset, options.limit);
   const total = data.ids.length;
   const classes = dataset.classes?.length ?? 0;
   const base = options.baselines;
+  const hasSeg = protocol.segmentation !== undefined;
   const baselineNames: string[] = [
-    ...(base?.background !== undefined && protocol !== "aflw" ? [BASELINE_NAMES.background] : []),
-    ...(base?.majority && protocol !== "aflw" ? [BASELINE_NAMES.majority] : []),
+    ...(base?.background !== undefined && hasSeg ? [BASELINE_NAMES.background] : []),
+    ...(base?.majority && hasSeg ? [BASELINE_NAMES.majority] : []),
     ...(base?.meanKeypoints && dataset.keypointNames?.length ? [BASELINE_NAMES.meanShape] : []),
   ];
   const names = [...models.map((m) => m.name), ...baselineNames, "oracle"];
-  const ids: string[] = [];
-  const lfw = new Map(names.map((n) => [n, new LfwPartsEvaluator({ numClasses: classes })]));
-  const pascal = new Map<string, PascalSegmentationItem[]>(names.map((n) => [n, []]));
-  const kpErrors = new Map<string, number[]>(names.map((n) => [n, []]));
-  const hasSeg = protocol !== "aflw";
+  const evaluators = new Map<string, ProtocolEvaluator>(
+    names.map((n) => [n, protocol.createEvaluator({ numClasses: classes })]),
+  );
   const hasKp = Boolean(dataset.keypointNames?.length);
   const examples: Example[] = [];
   const keep = options.examples ?? 4;
   let done = 0;
   const unreadable: { id: string; message: string }[] = [];
   const preprocess = createPreprocessor(pre);
+  // What the baselines predict is the same for every image: built once.
+  const majority = baselineNames.includes(BASELINE_NAMES.majority)
+    ? oneHot(base!.majority!, classes)
+    : null;
+  const meanShape = baselineNames.includes(BASELINE_NAMES.meanShape) ? base!.meanKeypoints! : null;
   for await (
     const batch of batches(data, {
       batchSize: options.batchSize ?? 8,
@@ -311,99 +211,63 @@ export async function scoreModels(
       tf.dispose(Object.values(out));
     }
     x.dispose();
-    if (hasSeg) segProbs.set("oracle", oneHot(batch.segmentation!, classes));
-    if (baselineNames.includes(BASELINE_NAMES.majority)) {
-      const one = oneHot(base!.majority!, classes);
-      const all = new Float32Array(n * one.length);
-      for (let i = 0; i < n; i++) all.set(one, i * one.length);
-      segProbs.set(BASELINE_NAMES.majority, all);
-    }
-    if (baselineNames.includes(BASELINE_NAMES.meanShape)) {
-      const K = base!.meanKeypoints!.length / 3;
-      const all = new Float32Array(n * K * 2);
-      for (let i = 0; i < n; i++) {
-        for (let k = 0; k < K; k++) {
-          all[(i * K + k) * 2] = base!.meanKeypoints![3 * k]!;
-          all[(i * K + k) * 2 + 1] = base!.meanKeypoints![3 * k + 1]!;
-        }
-      }
-      kpXY.set(BASELINE_NAMES.meanShape, all);
-    }
+    const per = H * W * classes;
     for (let i = 0; i < n; i++) {
-      const sample = await data.get(batch.indices[i]!) as Sample & {
-        superpixels?: { map: Int32Array; labels: Uint8Array };
+      const sample = await data.get(batch.indices[i]!);
+      const t = batch.transforms[i]!;
+      const K = sample.keypoints?.length ?? 0;
+      const xyAt = (xy: Float32Array) => {
+        const net = new Float32Array(K * 3);
+        for (let k = 0; k < K; k++) {
+          net[3 * k] = xy[(i * K + k) * 2]!;
+          net[3 * k + 1] = xy[(i * K + k) * 2 + 1]!;
+          net[3 * k + 2] = 1;
+        }
+        return net;
       };
-      const t: Transform = batch.transforms[i]!;
-      const { width: sw, height: sh } = sample.image;
-      ids.push(sample.id);
+      const predictions = new Map<string, Prediction>();
+      for (const { name } of models) {
+        const probs = segProbs.get(name);
+        const xy = kpXY.get(name);
+        predictions.set(name, {
+          ...(probs ? { probabilities: probs.subarray(i * per, (i + 1) * per) } : {}),
+          ...(xy && hasKp && K > 0 ? { keypoints: xyAt(xy) } : {}),
+        });
+      }
+      if (baselineNames.includes(BASELINE_NAMES.background)) {
+        // In the image frame: every pixel, inside the network's view or not.
+        const { width: sw, height: sh } = sample.image;
+        const back = new Float32Array(sw * sh * classes);
+        for (let p = 0; p < sw * sh; p++) back[p * classes + base!.background!] = 1;
+        predictions.set(BASELINE_NAMES.background, { imageProbabilities: back });
+      }
+      if (majority) predictions.set(BASELINE_NAMES.majority, { probabilities: majority });
+      if (meanShape) {
+        // Each keypoint at its mean training location, predicted visible like a model's.
+        const net = Float32Array.from(meanShape, (v, j) => (j % 3 === 2 ? 1 : v));
+        predictions.set(BASELINE_NAMES.meanShape, hasKp && K > 0 ? { keypoints: net } : {});
+      }
+      const oracle: Prediction = {};
+      if (hasSeg && batch.segmentation) {
+        oracle.probabilities = oneHot(
+          batch.segmentation.subarray(i * H * W, (i + 1) * H * W),
+          classes,
+        );
+      }
+      if (hasKp && K > 0 && batch.keypoints) {
+        const gtNet = batch.keypoints.subarray(i * K * 3, (i + 1) * K * 3);
+        // Keypoints the crop pushed outside the input keep their own visibility here.
+        oracle.keypoints = oracleInNetwork(gtNet, oracleStride, W, H).flat();
+      }
+      predictions.set("oracle", oracle);
       const example: Example | null = examples.length < keep
         ? { id: sample.id, image: sample.image, predictions: {} }
         : null;
       if (example && sample.segmentation) example.segmentation = sample.segmentation;
       if (example && sample.keypoints) example.keypoints = sample.keypoints;
-      let superpixels: { map: ArrayLike<number>; count: number; source: "slic" } | undefined;
-      if (protocol === "lfw-parts" && !sample.superpixels) {
-        const sp = slic(sample.image);
-        superpixels = { map: sp.labels, count: sp.count, source: "slic" };
-      }
-      const frames = [...segProbs.keys()];
-      if (hasSeg && baselineNames.includes(BASELINE_NAMES.background)) {
-        frames.push(BASELINE_NAMES.background);
-      }
-      for (const name of frames) {
-        const per = H * W * classes;
-        let back: Float32Array;
-        if (name === BASELINE_NAMES.background) {
-          // In the image frame: every pixel, inside the network's view or not.
-          back = new Float32Array(sw * sh * classes);
-          for (let p = 0; p < sw * sh; p++) back[p * classes + base!.background!] = 1;
-        } else {
-          const local = segProbs.get(name)!.subarray(i * per, (i + 1) * per);
-          back = mapProbabilitiesBack(local, classes, t);
-        }
-        if (protocol === "lfw-parts") {
-          lfw.get(name)!.add({
-            probabilities: back,
-            width: sw,
-            height: sh,
-            mask: sample.segmentation!,
-            ...(sample.superpixels
-              ? { superpixels: { map: sample.superpixels.map, labels: sample.superpixels.labels } }
-              : { superpixels: superpixels! }),
-          });
-        }
-        const labels = argmaxLabels(back, classes);
-        if (protocol === "pascal-person") {
-          pascal.get(name)!.push({
-            pred: labels,
-            gt: sample.segmentation!,
-            width: sw,
-            window: sourceWindow(t),
-          });
-        }
-        if (example && models.some((m) => m.name === name)) {
-          example.predictions[name] = { labels };
-        }
-      }
-      if (hasKp && sample.keypoints) {
-        const K = sample.keypoints.length;
-        for (const [name, xy] of kpXY) {
-          const net = new Float32Array(K * 3);
-          for (let k = 0; k < K; k++) {
-            net[3 * k] = xy[(i * K + k) * 2]!;
-            net[3 * k + 1] = xy[(i * K + k) * 2 + 1]!;
-            net[3 * k + 2] = 1;
-          }
-          const pred = mapKeypointsBack(net, t);
-          kpErrors.get(name)!.push(keypointError(protocol, pred, sample));
-          if (example && models.some((m) => m.name === name)) {
-            (example.predictions[name] ??= {}).keypoints = pred;
-          }
-        }
-        const gtNet = batch.keypoints!.subarray(i * K * 3, (i + 1) * K * 3);
-        const oracle = mapKeypointsBack(oracleInNetwork(gtNet, oracleStride, W, H).flat(), t);
-        // Keypoints the crop pushed outside the input keep their own visibility here.
-        kpErrors.get("oracle")!.push(keypointError(protocol, oracle, sample));
+      for (const [name, prediction] of predictions) {
+        const back = evaluators.get(name)!.add(sample, prediction, t);
+        if (example && models.some((m) => m.name === name)) example.predictions[name] = back;
       }
       if (example) examples.push(example);
     }
@@ -413,44 +277,17 @@ export async function scoreModels(
   const allowed = Math.max(1, Math.floor((options.maxUnreadableFraction ?? 0.01) * total));
   if (unreadable.length > allowed) {
     throw new Error(
-      `Cannot score ${protocol}: ${unreadable.length} of ${total} test samples are unreadable ` +
-        `(more than ${allowed}); first: ${unreadable[0]!.id}: ${unreadable[0]!.message}`,
+      `Cannot score ${protocol.name}: ${unreadable.length} of ${total} test samples are ` +
+        `unreadable (more than ${allowed}); first: ${unreadable[0]!.id}: ${unreadable[0]!.message}`,
     );
   }
   const scores: Record<string, ProtocolScores> = {};
   const notes = new Set<string>();
-  const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
-  const gridMax = curveMax([...kpErrors.values()].flat());
+  const gridMax = curveMax([...evaluators.values()].flatMap((e) => [...e.keypointErrors]));
   for (const name of names) {
-    const s: ProtocolScores = {};
-    const perImage: PerImageScores = { ids };
-    if (protocol === "lfw-parts" && lfwImages(lfw.get(name)!) > 0) {
-      const r: LfwPartsResult = lfw.get(name)!.result();
-      perImage.superpixel = r.perImage.superpixel.map(finiteOrNull);
-      perImage.pixel = r.perImage.pixel.map(finiteOrNull);
-      s.lfw = {
-        superpixelAccuracy: r.superpixel.percent,
-        errorReduction: r.superpixel.errorReduction,
-        pixelAccuracy: r.pixel.percent,
-        approximate: r.superpixel.approximate,
-        superpixelSource: r.superpixel.superpixelSource,
-      };
-      notes.add(r.protocol);
-    }
-    if (protocol === "pascal-person" && pascal.get(name)!.length > 0) {
-      const r = evaluatePascalSegmentation(pascal.get(name)!);
-      s.pascal = { pixelAccuracy: r.pooled, meanPerInstance: r.meanPerInstance };
-      perImage.pixel = r.counts.map((c) =>
-        finiteOrNull(c.total > 0 ? (100 * c.correct) / c.total : NaN)
-      );
-      notes.add(r.protocol);
-    }
-    if (kpErrors.get(name)!.length > 0) {
-      s.keypoints = keypointScores(kpErrors.get(name)!, protocol, gridMax);
-      perImage.keypointError = kpErrors.get(name)!.map(finiteOrNull);
-    }
-    if (perImage.superpixel || perImage.pixel || perImage.keypointError) s.perImage = perImage;
-    scores[name] = s;
+    const r = evaluators.get(name)!.result({ curveMax: gridMax });
+    r.notes.forEach((n) => notes.add(n));
+    scores[name] = r.scores;
   }
   const { oracle, ...rest } = scores;
   const modelScores: Record<string, ProtocolScores> = {};

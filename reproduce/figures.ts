@@ -20,19 +20,9 @@ import {
   type Rgb,
   writeFigure,
 } from "../src/report/mod.ts";
-import type { Example, ProtocolName } from "./evaluate.ts";
+import type { Example } from "./evaluate.ts";
+import { type ProtocolName, protocolOf } from "./protocols/mod.ts";
 import type { ConvergenceResult, ProtocolResult } from "./results.ts";
-
-const PALETTES: Record<string, (Rgb | null)[]> = {
-  "lfw-parts": [[230, 40, 40], [40, 200, 60], null],
-  "pascal-person": [null, [40, 120, 255]],
-};
-
-/** The names of the overlay colours, for the colour keys. */
-const CLASS_NAMES: Record<string, string[]> = {
-  "lfw-parts": ["hair", "skin", "background"],
-  "pascal-person": ["background", "person"],
-};
 
 /** Keypoints are drawn in this colour on every overlay. */
 const KEYPOINT_COLOR: Rgb = [255, 220, 0];
@@ -45,8 +35,7 @@ export function colourKey(
   protocol: string,
   keypoints: boolean,
 ): { label: string; color: Rgb }[] {
-  const palette = PALETTES[protocol] ?? [];
-  const names = CLASS_NAMES[protocol] ?? [];
+  const { palette, classNames: names } = protocolOf(protocol);
   const key: { label: string; color: Rgb }[] = [];
   palette.forEach((c, i) => {
     const n = names[i] ?? `class ${i}`;
@@ -57,12 +46,6 @@ export function colourKey(
   if (keypoints) key.push({ label: "keypoints", color: KEYPOINT_COLOR });
   return key;
 }
-
-const FIGURE_NUMBER: Record<ProtocolName, string> = {
-  aflw: "fig8",
-  "lfw-parts": "fig10",
-  "pascal-person": "fig14",
-};
 
 /** Cumulative error curves of the first seed of each variant, and the oracle. */
 export async function curvesFigure(dir: string, r: ProtocolResult): Promise<string | null> {
@@ -88,13 +71,13 @@ export async function curvesFigure(dir: string, r: ProtocolResult): Promise<stri
       dash: true,
     });
   }
-  const norm = r.protocol === "pascal-person" ? "longest side of the visible box" : "face size";
-  const name = `${FIGURE_NUMBER[r.protocol]}_${r.protocol}_keypoint_curves`;
+  const p = protocolOf(r.protocol);
+  const name = `${p.figures.keypointCurves}_${r.protocol}_keypoint_curves`;
   await writeFigure(
     join(dir, name),
     linePlot({
       title: `${r.protocol}: cumulative keypoint error (${r.data.kind} data)`,
-      xLabel: `mean error / ${norm}`,
+      xLabel: `mean error / ${p.keypoints.normalizer}`,
       yLabel: "% of test instances",
       series,
       yRange: [0, 100],
@@ -176,12 +159,14 @@ export async function qualitativeFigure(
   dir: string,
   protocol: ProtocolName,
   examples: Example[],
-  figure: string,
+  figure: string = protocolOf(protocol).figures.qualitative,
 ): Promise<string | null> {
   if (examples.length === 0) return null;
-  const palette = PALETTES[protocol];
+  const palette = protocolOf(protocol).palette;
   const draw = (image: RgbImage, labels?: Uint8Array, points?: readonly (readonly number[])[]) => {
-    let out = labels && palette ? overlaySegmentation(image, labels, palette, 0.45) : image;
+    let out = labels && palette.length > 0
+      ? overlaySegmentation(image, labels, palette, 0.45)
+      : image;
     if (points) {
       const visible = points.filter((p) => p[2]! > 0 && Number.isFinite(p[0]));
       out = drawKeypoints(out, visible, KEYPOINT_COLOR, { radius: 2 });
@@ -239,7 +224,7 @@ export async function partsFigure(
   dir: string,
   clvm: CLVM,
   x: tf.Tensor4D,
-  palette: (Rgb | null)[],
+  palette: readonly (Rgb | null)[],
   title: string,
   key: readonly { label: string; color: Rgb }[] = colourKey("lfw-parts", false),
 ): Promise<string> {
@@ -269,5 +254,3 @@ export async function partsFigure(
   );
   return `${name}.png`;
 }
-
-export { PALETTES };

@@ -6,8 +6,8 @@
  * @module
  */
 import { beatsBaseline } from "../src/eval/mod.ts";
-import type { ProtocolScores } from "./evaluate.ts";
-import { headline, mean, type ProtocolResult } from "./results.ts";
+import type { ProtocolScores } from "./protocols/mod.ts";
+import { headline, headlineName, mean, type ProtocolResult } from "./results.ts";
 
 /** The task a check is about. */
 export type Task = "segmentation" | "keypoints";
@@ -57,7 +57,7 @@ export function learnedChecks(r: ProtocolResult): LearnedCheck[] {
         value,
         baseline: segBase[0],
         baselineValue: segBase[1],
-        metric: r.protocol === "lfw-parts" ? "superpixel accuracy (%)" : "pixel accuracy (%)",
+        metric: headlineName(r.protocol, "segmentation"),
         learned: beatsBaseline(value, segBase[1], "higher"),
       });
     }

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { initBackend, loadCheckpoint } from "../mod.ts";
 import { UsageError } from "../src/util/mod.ts";
-import { parseReproduceArgs } from "./main.ts";
+import { parseReproduceArgs } from "./args.ts";
 import { resumeProblem, specDifferences } from "./jobs.ts";
 import { type JobSpec, runJob, specModel } from "./train_job.ts";
 import { buildReport, modelPhrase } from "./report.ts";

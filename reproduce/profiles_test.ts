@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { inputSentence, PROFILES, PROTOCOL_VARIANTS } from "./profiles.ts";
+import { architectureOf, baseSettings, profile, PROFILES } from "./profiles.ts";
+import { PROTOCOLS } from "./protocols/mod.ts";
 
 Deno.test("quick and full run all five LFW-Parts rows at the paper's 180 input", () => {
-  assert.deepEqual(PROTOCOL_VARIANTS["lfw-parts"], [
+  assert.deepEqual(PROTOCOLS["lfw-parts"].variants, [
     "CLVM1-seg",
     "CLVM2-seg",
     "M-CLVM1",
@@ -14,17 +15,89 @@ Deno.test("quick and full run all five LFW-Parts rows at the paper's 180 input",
   assert.equal(PROFILES.full.protocols["lfw-parts"].trainLimit, null);
   assert.equal(PROFILES.quick.protocols["lfw-parts"].testLimit, null);
   // The description states what quick cut.
-  assert.match(PROFILES.quick.description, /240 of the 1,500 training images, 4 epochs/);
+  assert.match(PROFILES.quick.description, /180 of the 1,500 training images, 4 epochs/);
 });
 
-Deno.test("inputSentence() states the face window and the outside rule", () => {
-  const s = inputSentence("lfw-parts", 180);
-  // Hand-computed: the 122-px window at 112 px; the input shows 180·122/112 = 196.1 px.
-  assert.match(s, /122×122-px face window at \(65\.5, 59\)/);
-  assert.match(s, /scaled to 112 px and centred in a 180×180 input \(the paper's scale/);
-  assert.match(s, /196\.1-px square/);
-  assert.match(s, /nearest input pixel/);
-  // A smaller input scales the geometry: 90 px puts the face at 56 px.
-  assert.match(inputSentence("lfw-parts", 90), /scaled to 56 px .* scaled by 0\.500/);
-  assert.match(inputSentence("aflw", 112), /face box, squared and resized to 112×112/);
+// The values of every profile, typed in (LFW-Parts: quick cut to 180 images for the rows
+// beyond the paper, full 5 epochs as chosen on validation).
+const row = (
+  inputSize: number,
+  epochs: number,
+  batchSize: number,
+  trainLimit: number | null,
+  valLimit: number | null,
+  testLimit: number | null,
+) => ({ inputSize, epochs, batchSize, trainLimit, valLimit, testLimit });
+
+Deno.test("the profiles as base + overrides hold the same values as before", () => {
+  const same = (name: keyof typeof PROFILES, expected: Record<string, unknown>) => {
+    const p = PROFILES[name];
+    for (const [protocol, settings] of Object.entries(expected)) {
+      const { beyond: _beyond, ...got } = p.protocols[protocol as keyof typeof p.protocols];
+      assert.deepEqual(got, settings, `${name} ${protocol}`);
+    }
+  };
+  same("smoke", {
+    aflw: row(32, 1, 8, 16, 8, 8),
+    "lfw-parts": row(32, 1, 8, 16, 8, 8),
+    "pascal-person": row(32, 1, 8, 16, 8, 8),
+  });
+  same("quick", {
+    aflw: row(64, 6, 8, 400, 100, null),
+    "lfw-parts": row(180, 4, 8, 180, 60, null),
+    "pascal-person": row(64, 6, 8, 400, 100, null),
+  });
+  same("full", {
+    aflw: row(112, 10, 8, null, null, null),
+    "lfw-parts": row(180, 5, 8, null, null, null),
+    "pascal-person": row(112, 10, 8, null, null, null),
+  });
+  same("paper", {
+    aflw: row(112, 30, 32, null, null, null),
+    "lfw-parts": row(180, 30, 32, null, null, null),
+    "pascal-person": row(112, 30, 32, null, null, null),
+  });
+  assert.deepEqual(
+    Object.values(PROFILES).map((p) => [p.architecture, p.recipe, p.convergencePasses]),
+    [["tiny", "quick", 4], ["tiny", "quick", 10], ["tiny", "quick", 10], ["paper", "paper", 10]],
+  );
+  // Only quick trains rows beyond the paper, and only on LFW-Parts.
+  assert.deepEqual(PROFILES.quick.protocols["lfw-parts"].beyond, [
+    "CLVM2-seg-switches",
+    "CLVM3-seg",
+  ]);
+  for (const p of Object.values(PROFILES)) {
+    assert.equal(p.protocols.aflw.beyond, undefined);
+    assert.equal(p.protocols["pascal-person"].beyond, undefined);
+    if (p.name !== "quick") assert.equal(p.protocols["lfw-parts"].beyond, undefined);
+  }
+});
+
+Deno.test("profile(): overrides apply base < all < one protocol, and the description reads them", () => {
+  assert.deepEqual(baseSettings("pascal-person"), row(112, 10, 8, null, null, null));
+  const p = profile({
+    name: "quick",
+    description: (ps) => `lfw ${ps["lfw-parts"].epochs} epochs on ${ps["lfw-parts"].architecture}`,
+    all: { epochs: 3, trainLimit: 50 },
+    protocols: { "lfw-parts": { epochs: 7, architecture: "paper" } },
+  });
+  assert.deepEqual(p.protocols.aflw, row(112, 3, 8, 50, null, null));
+  assert.deepEqual(p.protocols["lfw-parts"], {
+    ...row(180, 7, 8, 50, null, null),
+    architecture: "paper",
+  });
+  assert.equal(p.description, "lfw 7 epochs on paper");
+  assert.equal(p.architecture, "tiny");
+});
+
+Deno.test("architectureOf(): --arch, else the protocol's own, else the profile's", () => {
+  const p = profile({
+    name: "quick",
+    description: () => "",
+    protocols: { "lfw-parts": { architecture: "paper" } },
+  });
+  assert.equal(architectureOf(p, "lfw-parts"), "paper");
+  assert.equal(architectureOf(p, "aflw"), "tiny");
+  assert.equal(architectureOf(p, "lfw-parts", "tiny"), "tiny");
+  assert.equal(architectureOf(p, "aflw", "paper"), "paper");
 });

@@ -5,11 +5,9 @@
  * @module
  */
 import { comparisonRow, formatMeanStd, formatNumber, markdownTable } from "../src/report/mod.ts";
-import { CRF_BASELINE } from "../src/eval/mod.ts";
-import type { ProtocolName, ProtocolScores } from "./evaluate.ts";
+import { PAPER_TABLE3 } from "../src/eval/mod.ts";
 import { learnedChecks, learnedLine } from "./learned.ts";
-import { TABLE1, TABLE1_PRIOR, TABLE2, TABLE3 } from "./paper.ts";
-import { inputSentence } from "./profiles.ts";
+import { PROTOCOL_LIST, protocolOf, type ProtocolScores } from "./protocols/mod.ts";
 import {
   type Claim,
   headline,
@@ -37,11 +35,7 @@ export function modelPhrase(model: unknown): string {
 
 function protocolSentence(r: ProtocolResult, architecture: string): string {
   const s = r.settings;
-  const sizes = r.protocol === "lfw-parts"
-    ? inputSentence("lfw-parts", s.inputSize)
-    : `the ${
-      r.protocol === "aflw" ? "face rect" : "visible person box"
-    }, squared and resized to ${s.inputSize}×${s.inputSize}`;
+  const sizes = protocolOf(r.protocol).inputSentence(s.inputSize);
   const subset = s.trainLimit === null
     ? "all training samples"
     : `a seeded subset of ${s.trainLimit} training samples`;
@@ -50,7 +44,7 @@ function protocolSentence(r: ProtocolResult, architecture: string): string {
     ? `all ${r.testImages} test samples`
     : `the first ${r.testImages} test samples`;
   return `**Protocol.** Data: ${r.data.description} (${r.data.kind}). Input: ${sizes}. ` +
-    `Training: ${architecture} architecture${
+    `Training: ${s.architecture ?? architecture} architecture${
       modelPhrase(s.model)
     }, ${s.epochs} epochs, batch ${s.batchSize}, on ${subset}; ` +
     `the checkpoint with the lowest loss on ${val} is scored on ${test}. ` +
@@ -66,60 +60,38 @@ function paperRow(r: ProtocolResult, row: string[]): string[] {
 }
 
 function segmentationTable(r: ProtocolResult): string {
-  const lfw = r.protocol === "lfw-parts";
+  const task = protocolOf(r.protocol).segmentation!;
   const rows: string[][] = [];
   const variants = r.variants.filter((v) => valuesOf(r, v, "segmentation").length > 0);
-  const extra = (list: ProtocolScores[]): string[] =>
-    lfw
-      ? [
-        formatMeanStd(list.map((x) => x.lfw!.errorReduction), digits),
-        formatMeanStd(list.map((x) => x.lfw!.pixelAccuracy), digits),
-      ]
-      : [formatMeanStd(list.map((x) => x.pascal!.meanPerInstance), digits)];
+  const extra = (name: string, list: ProtocolScores[]): string[] =>
+    task.columns.map((c) => c.cell(name, list));
   for (const v of variants) {
     const ours = valuesOf(r, v, "segmentation");
-    const p = lfw ? TABLE1[v]?.accuracy ?? null : TABLE2[v] ?? null;
-    const row: string[] = comparisonRow(v, p, ours, digits);
-    const list = r.runs.filter((x) => x.variant === v).map((x) => x.scores);
-    if (lfw) {
-      const pe = TABLE1[v]?.errorReduction;
-      const [er, px] = extra(list);
-      row.push(pe === undefined || Number.isNaN(pe) ? "—" : formatNumber(pe, digits), er!, px!);
-    } else row.push(...extra(list));
+    const row: string[] = comparisonRow(v, task.paper[v] ?? null, ours, digits);
+    row.push(...extra(v, r.runs.filter((x) => x.variant === v).map((x) => x.scores)));
     rows.push(paperRow(r, row));
   }
   for (const [name, b] of Object.entries(r.baselines ?? {})) {
     const o = headline(r.protocol, "segmentation", b);
     if (o === undefined) continue;
-    const row: string[] = comparisonRow(name, null, [o], digits);
-    if (lfw) row.push("—", ...extra([b]));
-    else row.push(...extra([b]));
-    rows.push(paperRow(r, row));
+    rows.push(paperRow(r, [...comparisonRow(name, null, [o], digits), ...extra(name, [b])]));
   }
   if (r.oracle) {
     const o = headline(r.protocol, "segmentation", r.oracle);
     if (o !== undefined) {
-      const p = lfw ? TABLE1.oracle!.accuracy : TABLE2.oracle!;
-      const row: string[] = comparisonRow("oracle", p, [o], digits);
-      if (lfw) row.push(formatNumber(TABLE1.oracle!.errorReduction, digits), ...extra([r.oracle]));
-      else row.push(...extra([r.oracle]));
-      rows.push(paperRow(r, row));
+      const row = comparisonRow("oracle", task.paper.oracle ?? null, [o], digits);
+      rows.push(paperRow(r, [...row, ...extra("oracle", [r.oracle])]));
     }
   }
   const metric = headlineName(r.protocol, "segmentation");
   const kind = isSynthetic(r) ? "ours (synthetic data)" : "ours";
-  const crf = `error reduction vs the CRF (${formatNumber(CRF_BASELINE, 2)}%)`;
-  let headers = lfw
-    ? [
-      "variant",
-      `paper ${metric}`,
-      kind,
-      "difference",
-      `paper ${crf}`,
-      `ours: ${crf}`,
-      "our pixel accuracy (%)",
-    ]
-    : ["variant", `paper ${metric}`, `${kind} (pooled)`, "difference", "ours (mean per instance)"];
+  let headers = [
+    "variant",
+    `paper ${metric}`,
+    `${kind}${task.oursNote}`,
+    "difference",
+    ...task.columns.map((c) => c.header),
+  ];
   if (isSynthetic(r)) headers = [...headers.slice(0, 3), ...headers.slice(4)];
   let md = markdownTable(headers, rows, headers.map((_, i) => (i === 0 ? "left" : "right")));
   if (isSynthetic(r)) {
@@ -127,17 +99,13 @@ function segmentationTable(r: ProtocolResult): string {
       "\n\nOurs are measured on a **synthetic** stand-in: the paper's column is its real-data " +
       "number, shown for reference only, and no difference is taken.";
   }
-  if (lfw) {
-    md += "\n\nPrior art in Table 1 (paper): " +
-      Object.entries(TABLE1_PRIOR).map(([k, v]) => `${k} ${formatNumber(v, 2)}%`).join(", ") +
-      `. The error reduction is 100·(e_CRF − e)/e_CRF with e = 100 − accuracy, against the ` +
-      `CRF's ${formatNumber(CRF_BASELINE, 2)}% of Kae et al. (the paper's baseline).`;
-  }
+  if (task.footnote) md += `\n\n${task.footnote}`;
   return md;
 }
 
 function keypointTable(r: ProtocolResult): string {
-  const thresholds = r.protocol === "pascal-person" ? ["0.1"] : ["0.05", "0.1"];
+  const { thresholds: ts, rule } = protocolOf(r.protocol).keypoints;
+  const thresholds = ts.map(String);
   const rows: string[][] = [];
   const variants = r.variants.filter((v) => valuesOf(r, v, "keypoints").length > 0);
   const cells = (list: { keypoints?: { below: Record<string, number>; meanError: number } }[]) => [
@@ -151,17 +119,60 @@ function keypointTable(r: ProtocolResult): string {
     if (b.keypoints) rows.push([name, "—", ...cells([b])]);
   }
   if (r.oracle?.keypoints) rows.push(["oracle", "—", ...cells([r.oracle])]);
-  const rel = r.protocol === "pascal-person" ? "<" : "≤";
   const headers = [
     "variant",
     "paper",
-    ...thresholds.map((t) => `ours: % with error ${rel} ${Number(t) * 100}%`),
+    ...thresholds.map((t) => `ours: % with error ${rule} ${Number(t) * 100}%`),
     "mean error",
   ];
   return markdownTable(headers, rows, headers.map((_, i) => (i === 0 ? "left" : "right"))) +
     "\n\nThe paper plots these as curves only (its text gives no values), so its column is empty; the claims below compare variants." +
     (isSynthetic(r) ? " Ours are measured on a **synthetic** stand-in." : "");
 }
+
+/**
+ * The rows beyond the paper (`r.beyond`): what each is, its scores over seeds beside the
+ * paper row it starts from, and its training cost; no paper number and no claim.
+ */
+function beyondTable(r: ProtocolResult): string | null {
+  const rows = (r.beyond ?? []).filter((b) => r.runs.some((x) => x.variant === b.name));
+  if (rows.length === 0) return null;
+  const p = protocolOf(r.protocol);
+  const task = p.segmentation ? "segmentation" as const : "keypoints" as const;
+  const seconds = (name: string) =>
+    formatMeanStd(r.runs.filter((x) => x.variant === name).map((x) => x.training.seconds), 0);
+  const line = (name: string, what: string) => [
+    name,
+    what,
+    formatMeanStd(valuesOf(r, name, task), digits),
+    seconds(name),
+  ];
+  const table: string[][] = [];
+  for (const b of rows) {
+    if (!table.some((t) => t[0] === b.variant) && r.runs.some((x) => x.variant === b.variant)) {
+      table.push(line(b.variant, "the paper's row it starts from (above)"));
+    }
+    table.push(line(b.name, b.description));
+  }
+  return "**Beyond the paper.** Rows the paper does not report, trained on the same data, " +
+    "subset and settings as its rows and scored in the same pass; no paper number, no " +
+    "difference, and no claim rests on them.\n\n" +
+    markdownTable(
+      ["row", "what it is", `ours: ${headlineName(r.protocol, task)}`, "training seconds"],
+      table,
+      ["left", "left", "right", "right"],
+    );
+}
+
+const paperMs = (model: string): number => PAPER_TABLE3.find((r) => r.model === model)?.ms ?? NaN;
+
+/** Table 3's hardware-free ratios: label, key in the measured `ratios`, numerator, denominator. */
+const RATIOS: readonly (readonly [string, string, string, string])[] = [
+  ["CLVM₂ / CLVM₁ (seg)", "clvm2OverClvm1Seg", "CLVM2-seg", "CLVM1-seg"],
+  ["CLVM₂ kp / CLVM₂ seg", "clvm2KpOverClvm2Seg", "CLVM2-kp", "CLVM2-seg"],
+  ["M-CLVM₁ / CLVM₁", "mclvm1OverClvm1", "M-CLVM1", "CLVM1-seg"],
+  ["M-CLVM₂ / CLVM₂", "mclvm2OverClvm2", "M-CLVM2", "CLVM2-seg"],
+];
 
 function table3(results: Results): string {
   const t = results.table3 as
@@ -171,13 +182,13 @@ function table3(results: Results): string {
       environment?: Record<string, unknown>;
     }
     | null;
-  const paperRows = TABLE3.map((p) => [p.variant, p.task, formatNumber(p.ms, 1)]);
+  const paperRows = PAPER_TABLE3.map((p) => [p.variant, p.task, formatNumber(p.ms, 1)]);
   if (!t?.rows) {
     return markdownTable(["variant", "task", "paper ms (K40c)"], paperRows) +
       "\n\nThis machine's timings were not measured in this run (`deno task table3 --json FILE`, " +
       "then `deno task report RUN_DIR --table3 FILE` folds them in).";
   }
-  const rows = TABLE3.map((p) => {
+  const rows = PAPER_TABLE3.map((p) => {
     const ours = t.rows!.filter((r) =>
       r.variant.replace(/-(seg|kp)$/, "") === p.variant &&
       (p.task === "both" || r.task === p.task)
@@ -198,22 +209,15 @@ function table3(results: Results): string {
   if (t.ratios) {
     md += "\n\n" + markdownTable(
       ["ratio", "paper", "ours"],
-      [
-        ["CLVM₂ / CLVM₁ (seg)", "2.00", formatNumber(t.ratios.clvm2OverClvm1Seg ?? NaN, 2)],
-        ["CLVM₂ kp / CLVM₂ seg", "0.69", formatNumber(t.ratios.clvm2KpOverClvm2Seg ?? NaN, 2)],
-        ["M-CLVM₁ / CLVM₁", "1.04", formatNumber(t.ratios.mclvm1OverClvm1 ?? NaN, 2)],
-        ["M-CLVM₂ / CLVM₂", "1.01", formatNumber(t.ratios.mclvm2OverClvm2 ?? NaN, 2)],
-      ],
+      RATIOS.map(([label, key, a, b]) => [
+        label,
+        formatNumber(paperMs(a) / paperMs(b), 2),
+        formatNumber(t.ratios![key] ?? NaN, 2),
+      ]),
     );
   }
   return md;
 }
-
-const TITLES: Record<ProtocolName, string> = {
-  "lfw-parts": "LFW-Parts — Table 1 (segmentation)",
-  aflw: "AFLW — Fig. 8 (keypoints)",
-  "pascal-person": "Pascal Person — Table 2 (segmentation) and Fig. 14 (keypoints)",
-};
 
 function claimRows(claims: readonly Claim[]): string[][] {
   return claims.map((c) => [
@@ -269,20 +273,20 @@ export function buildReport(results: Results): string {
           "."
         : ""),
   );
-  for (const protocol of ["lfw-parts", "aflw", "pascal-person"] as const) {
-    const r = results.protocols[protocol];
+  for (const p of PROTOCOL_LIST) {
+    const r = results.protocols[p.name];
     if (!r) continue;
-    const fig10 = protocol === "lfw-parts" && r.runs.some((x) => x.scores.keypoints)
-      ? " and Fig. 10 (keypoints)"
-      : "";
-    out.push(`## ${TITLES[protocol]}${fig10}${isSynthetic(r) ? " — synthetic stand-in" : ""}`);
+    const kp = r.runs.some((x) => x.scores.keypoints);
+    out.push(`## ${p.heading(kp)}${isSynthetic(r) ? " — synthetic stand-in" : ""}`);
     if (r.status === "failed") {
       out.push(`**Failed:** ${r.error}`);
       if (r.runs.length === 0) continue;
     }
     out.push(protocolSentence(r, String(cfg.architecture)));
-    if (protocol !== "aflw") out.push(segmentationTable(r));
-    if (r.runs.some((x) => x.scores.keypoints) || r.oracle?.keypoints) out.push(keypointTable(r));
+    if (p.segmentation) out.push(segmentationTable(r));
+    if (kp || r.oracle?.keypoints) out.push(keypointTable(r));
+    const beyond = beyondTable(r);
+    if (beyond) out.push(beyond);
     const checks = learnedChecks(r);
     if (checks.length > 0) {
       out.push(
@@ -290,7 +294,7 @@ export function buildReport(results: Results): string {
           checks.map((c) => `- ${learnedLine(c, r.data?.kind ?? "?")}`).join("\n"),
       );
     }
-    const curves = results.figures.find((f) => f.startsWith(`training_${protocol}`));
+    const curves = results.figures.find((f) => f.startsWith(`training_${p.name}`));
     if (curves) {
       out.push(`Training curves (loss and validation metric per epoch): ![${curves}](${curves})`);
     }

@@ -6,9 +6,17 @@
  */
 import { join } from "node:path";
 import type { Decision } from "../src/eval/mod.ts";
-import type { DataSource } from "./data_sources.ts";
-import type { ProtocolName, ProtocolScores } from "./evaluate.ts";
 import type { ProtocolSettings } from "./profiles.ts";
+import {
+  type BeyondRow,
+  type DataSource,
+  headline,
+  headlineName,
+  type ProtocolName,
+  type ProtocolScores,
+} from "./protocols/mod.ts";
+
+export { headline, headlineName };
 
 /**
  * The version of the `results.json` layout. 2: per-image scores, trivial baselines,
@@ -38,6 +46,8 @@ export interface RunRecord {
   checkpoint: string;
   /** Training loss and validation metrics per epoch (from the run's `log.jsonl`). */
   curve?: EpochPoint[];
+  /** A row the paper does not report (`ProtocolResult.beyond`): no paper number, no claim. */
+  beyondPaper?: true;
 }
 
 /** One protocol's outcome. */
@@ -48,6 +58,11 @@ export interface ProtocolResult {
   data: DataSource;
   settings: ProtocolSettings;
   variants: string[];
+  /**
+   * Rows beyond the paper trained beside its variants on the same data and settings (their
+   * runs carry `beyondPaper`); shown apart from the paper's tables, in no claim.
+   */
+  beyond?: BeyondRow[];
   /** Variants not trained, with the reason. */
   skipped: { variant: string; reason: string }[];
   runs: RunRecord[];
@@ -109,33 +124,6 @@ export interface Results {
   history?: { date: string; command: string; protocols: string[] }[];
 }
 
-/** The headline number (%, higher is better) of a task on a protocol, or undefined. */
-export function headline(
-  protocol: ProtocolName,
-  task: "segmentation" | "keypoints",
-  s: ProtocolScores | null | undefined,
-): number | undefined {
-  if (!s) return undefined;
-  if (task === "segmentation") {
-    if (protocol === "lfw-parts") return s.lfw?.superpixelAccuracy;
-    if (protocol === "pascal-person") return s.pascal?.pixelAccuracy;
-    return undefined;
-  }
-  const threshold = protocol === "pascal-person" ? "0.1" : "0.05";
-  const v = s.keypoints?.below[threshold];
-  return v === undefined ? undefined : 100 * v;
-}
-
-/** What the headline number of a task is, in words. */
-export function headlineName(protocol: ProtocolName, task: "segmentation" | "keypoints"): string {
-  if (task === "segmentation") {
-    return protocol === "lfw-parts" ? "superpixel accuracy (%)" : "pixel accuracy (%)";
-  }
-  return protocol === "pascal-person"
-    ? "% of instances with error < 10% of the box side"
-    : "% of faces with error ≤ 5% of face size";
-}
-
 /** The headline values of `variant` over its seeds. */
 export function valuesOf(
   result: ProtocolResult | undefined,
@@ -187,6 +175,14 @@ export function mergeResults(previous: Results | null, next: Results): Results {
       protocols[name] = {
         ...fresh,
         variants: [...new Set([...old.variants, ...fresh.variants])],
+        ...(old.beyond || fresh.beyond
+          ? {
+            beyond: [
+              ...(fresh.beyond ?? []),
+              ...(old.beyond ?? []).filter((b) => !fresh.beyond?.some((f) => f.name === b.name)),
+            ],
+          }
+          : {}),
         skipped: fresh.skipped.filter((s) => !old.variants.includes(s.variant)),
         runs: [...old.runs.filter((r) => !replaced.has(key(r))), ...fresh.runs],
         seconds: old.seconds + fresh.seconds,

@@ -3,7 +3,7 @@ import "../fixtures/mod.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { UsageError } from "../src/util/mod.ts";
-import { parseReproduceArgs } from "./main.ts";
+import { parseReproduceArgs } from "./args.ts";
 
 Deno.test("parseReproduceArgs() takes --split-file with exactly one aflw or pascal-person protocol", () => {
   const one = parseReproduceArgs(["aflw", "--split-file", "s.json"]);

@@ -1,7 +1,7 @@
 /**
  * Keypoint protocols: AFLW landmark error normalized by face size (Zhu & Ramanan 2012,
  * docs/DATASETS.md §1.5), Pascal Person keypoint error normalized by the visible box's longest
- * side (docs/DATASETS.md §3.4), their cumulative curves, heatmap decoding and the
+ * side (docs/DATASETS.md §3.4), heatmap decoding and the
  * resolution oracle (docs/MODEL.md §3).
  *
  * Points are in continuous pixel coordinates (src/data/types.ts): pixel (i, j) has its
@@ -12,7 +12,6 @@
  * @module
  */
 import type { Box } from "../data/types.ts";
-import { type ErrorSummary, summarizeErrors } from "./curves.ts";
 
 /**
  * Keypoints as `[x, y, visible]` triples (`Keypoint[]` of src/data/types.ts) or as one
@@ -184,114 +183,6 @@ export function pascalKeypointError(
     );
   }
   return meanKeypointDistance(pred, gt) / side;
-}
-
-/** The result of evaluating a keypoint protocol over a test set. */
-export interface KeypointEvaluation {
-  /** Per-instance normalized errors of the scored instances (`Infinity` = missed). */
-  errors: Float64Array;
-  /** Curve, fractions below the thresholds, mean, median, failures. */
-  summary: ErrorSummary;
-  /** Instances left out because no ground-truth keypoint was visible. */
-  skipped: number;
-  /** The protocol, in words, for reports. */
-  protocol: string;
-}
-
-function evaluate(
-  raw: number[],
-  thresholds: readonly number[],
-  inclusive: boolean,
-  protocol: string,
-): KeypointEvaluation {
-  const errors = Float64Array.from(raw.filter((e) => !Number.isNaN(e)));
-  if (errors.length === 0) {
-    throw new Error(`Cannot evaluate ${protocol}: no instance has a visible ground-truth keypoint`);
-  }
-  return {
-    errors,
-    summary: summarizeErrors(errors, thresholds, { inclusive }),
-    skipped: raw.length - errors.length,
-    protocol,
-  };
-}
-
-/** One AFLW test face: prediction (null = missed), GT landmarks, optional face rect. */
-export interface AflwItem {
-  /** Predicted keypoints in the image frame; null/undefined = missed face (error ∞). */
-  pred: Keypoints | null | undefined;
-  /** Ground-truth landmarks; only visible ones are scored. */
-  gt: Keypoints;
-  /** The face rectangle, needed with `normalize: "face-rect"`. */
-  faceRect?: Box;
-}
-
-/**
- * Evaluates AFLW: per-face errors (`aflwError`), the cumulative curve and the fraction
- * of faces with error ≤ each threshold (default 0.05 and 0.10 of face size; inclusive,
- * as the cumulative curve). Faces without visible landmarks are skipped and counted.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const r = evaluateAflw([{ pred: [[0, 0, 1], [9, 9, 1]], gt: [[0, 0, 1], [9, 9, 1]] }, { pred: null, gt: [[0, 0, 1]] }]);
- * assert.ok(r.summary.below["0.05"] === 0.5);
- * ```
- */
-export function evaluateAflw(
-  items: readonly AflwItem[],
-  options: { normalize?: AflwNormalization; thresholds?: readonly number[] } = {},
-): KeypointEvaluation {
-  const normalize = options.normalize ?? "landmarks";
-  const raw = items.map((it) =>
-    aflwError(it.pred, it.gt, it.faceRect ? { normalize, faceRect: it.faceRect } : { normalize })
-  );
-  const by = normalize === "landmarks"
-    ? "face size (w+h)/2 of the visible-GT-landmark box (Zhu & Ramanan)"
-    : "face size (w+h)/2 of the face rectangle";
-  return evaluate(
-    raw,
-    options.thresholds ?? [0.05, 0.1],
-    true,
-    `AFLW: mean error over visible landmarks / ${by}; fraction of faces with error ≤ x`,
-  );
-}
-
-/** One Pascal Person test instance: prediction (null = missed), GT keypoints, visible box. */
-export interface PascalKeypointItem {
-  /** Predicted keypoints in the image frame; null/undefined = missed (error ∞). */
-  pred: Keypoints | null | undefined;
-  /** Ground-truth keypoints; only visible ones are scored. */
-  gt: Keypoints;
-  /** The visible bounding box; the error is divided by its longest side. */
-  box: Box;
-}
-
-/**
- * Evaluates Pascal Person keypoints: per-instance errors (`pascalKeypointError`), the
- * cumulative curve, and the fraction of instances with error strictly below each
- * threshold (default 0.10, "% of instances below 10%").
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const box = { x: 0, y: 0, width: 100, height: 100 };
- * const r = evaluatePascalKeypoints([{ pred: [[5, 0, 1]], gt: [[0, 0, 1]], box }]);
- * assert.ok(r.summary.below["0.1"] === 1);
- * ```
- */
-export function evaluatePascalKeypoints(
-  items: readonly PascalKeypointItem[],
-  options: { thresholds?: readonly number[] } = {},
-): KeypointEvaluation {
-  const raw = items.map((it) => pascalKeypointError(it.pred, it.gt, it.box));
-  return evaluate(
-    raw,
-    options.thresholds ?? [0.1],
-    false,
-    "Pascal Person: mean error over visible keypoints / longest side of the visible box; " +
-      "fraction of instances with error < x",
-  );
 }
 
 /**

@@ -3,8 +3,6 @@ import { assertAllClose } from "../testing.ts";
 import {
   aflwError,
   cellCentre,
-  evaluateAflw,
-  evaluatePascalKeypoints,
   keypointsFromMaps,
   landmarkFaceSize,
   meanKeypointDistance,
@@ -63,43 +61,6 @@ Deno.test("pascalKeypointError() divides by the longest side of the visible box"
   ], box);
   assertAllClose([e], [0.1], 1e-12);
   assert.throws(() => pascalKeypointError([], [], { x: 0, y: 0, width: 0, height: 0 }), /positive/);
-});
-
-Deno.test("evaluateAflw() skips faces without visible landmarks and keeps misses", () => {
-  // Face A: s = 10 (points (0,0),(9,9)), errors 0.5 and 0.5 → 0.05.
-  // Face B: s = 10, errors 1.5 and 0.5 → mean 1 → 0.10.
-  // Face C: missed → ∞. Face D: no visible GT → skipped.
-  const gt = [[0, 0, 1], [9, 9, 1]];
-  const r = evaluateAflw([
-    { pred: [[0.5, 0, 1], [9, 9.5, 1]], gt },
-    { pred: [[1.5, 0, 1], [9, 8.5, 1]], gt },
-    { pred: null, gt },
-    { pred: [[0, 0, 1]], gt: [[0, 0, 0]] },
-  ]);
-  assert.equal(r.skipped, 1);
-  assertAllClose(r.errors.subarray(0, 2), [0.05, 0.1], 1e-12);
-  assert.equal(r.errors[2], Infinity);
-  assert.equal(r.errors.length, 3);
-  // ≤ 0.05: A only (1/3); ≤ 0.10: A and B (2/3).
-  assertAllClose([r.summary.below["0.05"]!, r.summary.below["0.1"]!], [1 / 3, 2 / 3], 1e-12);
-  assert.match(r.protocol, /Zhu & Ramanan/);
-  const byRect = evaluateAflw([{ pred: gt, gt, faceRect: { x: 0, y: 0, width: 20, height: 20 } }], {
-    normalize: "face-rect",
-  });
-  assert.match(byRect.protocol, /face rectangle/);
-  assert.throws(() => evaluateAflw([{ pred: null, gt: [[0, 0, 0]] }]), /no instance/);
-});
-
-Deno.test("evaluatePascalKeypoints() counts errors strictly below 0.10", () => {
-  const box = { x: 0, y: 0, width: 100, height: 50 };
-  // Errors: 5/100 = 0.05, 10/100 = 0.10 (not < 0.10), 20/100 = 0.2.
-  const r = evaluatePascalKeypoints([
-    { pred: [[5, 0, 1]], gt: [[0, 0, 1]], box },
-    { pred: [[0, 10, 1]], gt: [[0, 0, 1]], box },
-    { pred: [[20, 0, 1]], gt: [[0, 0, 1]], box },
-  ]);
-  assertAllClose([r.summary.below["0.1"]!], [1 / 3], 1e-12);
-  assertAllClose(r.errors, [0.05, 0.1, 0.2], 1e-12);
 });
 
 Deno.test("oracleKeypoints() snaps each point to the centre of its cell", () => {

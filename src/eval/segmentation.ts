@@ -21,9 +21,6 @@ export const IGNORE = 255;
 /** Kae et al.'s CRF superpixel accuracy on LFW-Parts (%), the error-reduction baseline. */
 export const CRF_BASELINE = 93.23;
 
-/** Kae et al.'s GLOC superpixel accuracy on LFW-Parts (%). */
-export const GLOC_ACCURACY = 94.95;
-
 /** Correct and scored pixel counts of one image (sum them to pool over a set). */
 export interface PixelCounts {
   /** Pixels whose prediction equals the ground truth. */
