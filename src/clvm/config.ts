@@ -3,6 +3,10 @@
  *
  * @module
  */
+import { type Feedback, FEEDBACK_MODES } from "../ops/feedback.ts";
+
+// The feedback modes are the ops' one union, named here too as the model's option.
+export { type Feedback, FEEDBACK_MODES } from "../ops/feedback.ts";
 
 /** One layer of the network: its channel count and whether it is an NMS layer. */
 export interface LayerSpec {
@@ -21,9 +25,6 @@ export interface ArchitectureSpec {
   /** Square filter size of every layer (odd); the paper's is 3. */
   kernelSize?: number;
 }
-
-/** How a top-down signal crosses an NMS layer (Pᵀ). */
-export type Feedback = "replicate" | "switches" | "zero-interlace";
 
 /** A head: a linear 5×5 conv from layer `layer` (1-based) to `channels` outputs. */
 export interface HeadSpec {
@@ -117,9 +118,6 @@ export const ARCHITECTURES: Readonly<Record<"paper" | "tiny", Required<Architect
     layers: [plain(8), nms(8), plain(12), nms(12), plain(16), plain(16), plain(16), plain(16)],
   },
 };
-
-/** The feedback modes. */
-export const FEEDBACK_MODES: readonly Feedback[] = ["replicate", "switches", "zero-interlace"];
 
 /** The option names `createCLVM` accepts. */
 export const OPTION_NAMES: readonly (keyof CLVMOptions)[] = [

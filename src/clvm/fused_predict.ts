@@ -2,7 +2,8 @@
 // lazy last pass) on the fused kernels of src/kernels/: what `CLVM.predict()` runs when the
 // model allows it. `CLVM.forward()` keeps the generic, differentiable path.
 import { type Tensor, type Tensor4D, tf } from "../deps.ts";
-import type { ResolvedOptions } from "./config.ts";
+import type { Feedback, ResolvedOptions } from "./config.ts";
+import { unknownFeedback } from "../ops/feedback.ts";
 import type { HeadOutputs } from "./heads.ts";
 import { updateSchedule } from "./passes.ts";
 import { conv2dAdd, convTransposeAdd } from "../kernels/fused_topdown.ts";
@@ -11,18 +12,34 @@ import { fusedUpdate, fusedUpdatePooled } from "../kernels/fused_update.ts";
 type T4 = tf.Tensor4D;
 
 /**
+ * Whether the fused kernels compute a feedback mode: they replicate the top-down signal over
+ * each 2×2 group (`topPooled`), so only `replicate`; the other modes take the generic path.
+ */
+function fusesFeedback(feedback: Feedback): boolean {
+  switch (feedback) {
+    case "replicate":
+      return true;
+    case "switches":
+    case "zero-interlace":
+      return false;
+    default:
+      return unknownFeedback(feedback);
+  }
+}
+
+/**
  * True when the fused inference sweep computes exactly the `forward()` of a model with these
  * options: replicate feedback, tied weights, no batch norm, at least one head.
  */
 export function isFusable(options: ResolvedOptions): boolean {
-  return options.feedback === "replicate" && options.tied && !options.batchNorm &&
+  return fusesFeedback(options.feedback) && options.tied && !options.batchNorm &&
     Object.keys(options.heads).length > 0;
 }
 
 /** Throws unless the fused inference sweep applies to a model with `options`. */
 export function checkFusable(options: ResolvedOptions): void {
   const { feedback, tied, batchNorm } = options;
-  if (feedback !== "replicate" || !tied || batchNorm) {
+  if (!fusesFeedback(feedback) || !tied || batchNorm) {
     throw new Error(
       `Cannot run the fused forward for a CLVM with feedback "${feedback}", tied ${tied}, ` +
         `batch norm ${batchNorm}: expected replicate feedback, tied weights, no batch norm`,

@@ -17,7 +17,8 @@ import { VARIANTS } from "./variants.ts";
 import { initParams, paramSpecs } from "./params.ts";
 import { type HeadLayers, type Update, updateSchedule } from "./passes.ts";
 import { checkGroupable, nmsRelu, nmsWinners } from "../ops/nms.ts";
-import { sumPool2x2, unpool } from "../ops/pooling.ts";
+import { sumPool2x2, topDownThroughNms } from "../ops/pooling.ts";
+import { type Feedback, unknownFeedback } from "../ops/feedback.ts";
 import { convTransposeSame } from "../ops/conv.ts";
 import { fusedPredict, isFusable } from "./fused_predict.ts";
 import type { HeadOutputs } from "./heads.ts";
@@ -25,6 +26,19 @@ import { requireBackend } from "../backend.ts";
 import { batchNormTraining } from "../kernels/batch_norm.ts";
 
 type T4 = tf.Tensor4D;
+
+/** Whether a feedback mode needs the winner mask of each NMS layer's last update. */
+function keepsWinners(feedback: Feedback): boolean {
+  switch (feedback) {
+    case "switches":
+      return true;
+    case "replicate":
+    case "zero-interlace":
+      return false;
+    default:
+      return unknownFeedback(feedback);
+  }
+}
 
 /** Batch statistics of one forward pass in training mode, by batch-norm name. */
 export type BatchStats = Map<string, { mean: Tensor1D; variance: Tensor1D }>;
@@ -213,15 +227,13 @@ export class CLVM {
         }
         const above = i < L ? z[i + 1] : null;
         if (above) {
-          const filter = this.#param(tied ? `conv${i + 1}/kernel` : `topdown${i + 1}/kernel`);
+          const filter = this.#param(
+            tied ? `conv${i + 1}/kernel` : `topdown${i + 1}/kernel`,
+          ) as tf.Tensor4D;
           const [n, h, w] = above.shape;
-          let top = convTransposeSame(above, filter as tf.Tensor4D, [
-            n,
-            h,
-            w,
-            layers[i - 1]!.channels,
-          ]);
-          if (isNms) top = unpool(top, feedback, winners[i] ?? undefined);
+          let top = isNms
+            ? topDownThroughNms(above, filter, feedback, winners[i] ?? undefined)
+            : convTransposeSame(above, filter, [n, h, w, layers[i - 1]!.channels]);
           if (batchNorm) top = this.#batchNorm(top, `bn${i}/top`, training, stats);
           parts.push(top);
           topDown = top;
@@ -233,9 +245,7 @@ export class CLVM {
           : tf.add(parts.length === 1 ? parts[0]! : tf.add(parts[0]!, parts[1]!), bias) as T4;
         if (!isNms) return { next: tf.relu(a) };
         checkGroupable(a, i);
-        return feedback === "switches"
-          ? { next: nmsRelu(a), won: nmsWinners(a) }
-          : { next: nmsRelu(a) };
+        return { next: nmsRelu(a), ...(keepsWinners(feedback) ? { won: nmsWinners(a) } : {}) };
       });
       z[i]?.dispose();
       z[i] = next;

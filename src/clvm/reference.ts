@@ -1,6 +1,7 @@
 // A plain-TypeScript reference of the CLVM (docs/MODEL.md §1–§2): loops over Float64Arrays, no
 // tfjs. Written from the equations, independently of the tfjs implementation, so the
 // tests can compare the two.
+import { type Feedback, unknownFeedback } from "../ops/feedback.ts";
 
 /** An NHWC array. */
 export interface Arr {
@@ -26,8 +27,6 @@ export interface RefNet {
   u?: Float64Array[];
   b: Float64Array[];
 }
-
-export type RefFeedback = "replicate" | "switches" | "zero-interlace";
 
 export const zeros = (n: number, h: number, w: number, c: number): Arr => ({
   n,
@@ -112,23 +111,62 @@ export function sumPool(a: Arr): Arr {
   return out;
 }
 
-/** Pᵀ of a feedback mode; `win` is the winner mask (switches). */
-export function unpool(t: Arr, mode: RefFeedback, win?: Arr): Arr {
+/** Each value copied to the 4 cells of its 2×2 group (nearest upsample): Pᵀ of `replicate`. */
+export function replicate(t: Arr): Arr {
   const out = zeros(t.n, t.h * 2, t.w * 2, t.c);
   for (let n = 0; n < t.n; n++) {
     for (let y = 0; y < out.h; y++) {
       for (let x = 0; x < out.w; x++) {
         for (let c = 0; c < t.c; c++) {
-          const v = t.v[at(t, n, y >> 1, x >> 1, c)]!;
-          let keep = 1;
-          if (mode === "zero-interlace") keep = y % 2 === 0 && x % 2 === 0 ? 1 : 0;
-          if (mode === "switches") keep = win!.v[at(win!, n, y, x, c)]!;
-          out.v[at(out, n, y, x, c)] = v * keep;
+          out.v[at(out, n, y, x, c)] = t.v[at(t, n, y >> 1, x >> 1, c)]!;
         }
       }
     }
   }
   return out;
+}
+
+/** Each value at the top-left cell of its 2×2 group, zeros elsewhere (Fig. 6's interlacing). */
+export function zeroInterlace(t: Arr): Arr {
+  const out = zeros(t.n, t.h * 2, t.w * 2, t.c);
+  for (let n = 0; n < t.n; n++) {
+    for (let y = 0; y < t.h; y++) {
+      for (let x = 0; x < t.w; x++) {
+        for (let c = 0; c < t.c; c++) {
+          out.v[at(out, n, 2 * y, 2 * x, c)] = t.v[at(t, n, y, x, c)]!;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * top_i of an NMS layer i (docs/MODEL.md §1) from z_{i+1} (`above`) and the filter `filt`:
+ * `replicate` and `switches` filter at the coarse resolution, then copy each value to its
+ * group (all 4 cells, or the cell of `win`, the last winner mask); `zero-interlace`
+ * interlaces `above` first and filters at the fine resolution.
+ */
+export function topThroughNms(
+  above: Arr,
+  filt: Float64Array,
+  k: number,
+  cbelow: number,
+  mode: Feedback,
+  win?: Arr,
+): Arr {
+  switch (mode) {
+    case "replicate":
+      return replicate(convT(above, filt, k, cbelow));
+    case "switches": {
+      const up = replicate(convT(above, filt, k, cbelow));
+      return { ...up, v: up.v.map((v, q) => v * win!.v[q]!) };
+    }
+    case "zero-interlace":
+      return convT(zeroInterlace(above), filt, k, cbelow);
+    default:
+      return unknownFeedback(mode);
+  }
 }
 
 /** Winner mask of each 2×2 group: first maximum in raster order (TL, TR, BL, BR). */
@@ -186,7 +224,7 @@ export function latents(
   net: RefNet,
   x: Arr,
   passes: number,
-  mode: RefFeedback,
+  mode: Feedback,
   after?: (z: (Arr | null)[]) => void,
 ): Arr[] {
   const L = net.layers.length;
@@ -202,8 +240,9 @@ export function latents(
     const above = i < L ? z[i + 1] : null;
     if (above) {
       const filt = net.u ? net.u[i + 1]! : net.w[i + 1]!;
-      let top = convT(above, filt, net.k, cin);
-      if (net.layers[i - 1]!.nms) top = unpool(top, mode, win[i] ?? undefined);
+      const top = net.layers[i - 1]!.nms
+        ? topThroughNms(above, filt, net.k, cin, mode, win[i] ?? undefined)
+        : convT(above, filt, net.k, cin);
       a = add(a, top);
     }
     for (let q = 0; q < a.v.length; q++) a.v[q]! += net.b[i]![q % cin]!;

@@ -1,6 +1,6 @@
 /**
- * The 2×2 sum-pool `P` between an NMS layer and the layer above, and its transposes
- * `Pᵀ` — one per feedback mode (docs/MODEL.md §1).
+ * The 2×2 sum-pool `P` between an NMS layer and the layer above, and the top-down signal
+ * back across it — one way per feedback mode (docs/MODEL.md §1).
  *
  * `P` and the replicate upsample are each other's exact adjoints, and each is given
  * the other as its gradient (tfjs-cpu's own gradient of the nearest-neighbour resize is
@@ -10,12 +10,8 @@
  */
 import { type Tensor4D as T4, tf } from "../deps.ts";
 import { unaryWithGrad } from "./_custom_grad.ts";
-
-/**
- * How the top-down signal crosses a 2×2 pooling (the model's `Feedback` option): copied to
- * the 4 cells, sent to the cell that won the NMS, or to the top-left cell only.
- */
-export type UnpoolMode = "replicate" | "switches" | "zero-interlace";
+import { conv2dTransposeSame } from "./conv.ts";
+import { type Feedback, unknownFeedback } from "./feedback.ts";
 
 function sumPoolRaw(x: T4): T4 {
   return tf.mul(tf.avgPool(x, 2, 2, "valid"), 4);
@@ -50,19 +46,58 @@ function topLeftMask(h: number, w: number): T4 {
 }
 
 /**
- * `Pᵀ` for a feedback mode: how the top-down signal `x` (at the pooled resolution)
- * crosses an NMS layer. `switches` is the layer's current winner mask (1 at the cell
- * that won its last NMS), needed by the `switches` mode only.
+ * Zero-interlacing: each value of `x` (`[N, h, w, C]`) at the top-left cell of its 2×2 group
+ * of a `[N, 2h, 2w, C]` grid, zeros elsewhere (the white circles of the paper's Fig. 6). Its
+ * gradient is the top-left subsample of the output gradient.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps.ts";
+ * import { zeroInterlace2x2 } from "./pooling.ts";
+ * await tf.setBackend("cpu");
+ * const x = tf.tensor4d([1, 2], [1, 1, 2, 1]);
+ * const y = zeroInterlace2x2(x);
+ * assert.deepEqual(await y.data(), new Float32Array([1, 0, 2, 0, 0, 0, 0, 0]));
+ * tf.dispose([x, y]);
+ * ```
  */
-export function unpool(x: T4, feedback: UnpoolMode, switches?: T4): T4 {
+export function zeroInterlace2x2(x: T4): T4 {
   return tf.tidy(() => {
-    const up = replicate2x2(x);
-    if (feedback === "replicate") return up;
-    if (feedback === "switches") {
-      if (!switches) throw new Error("The switches feedback needs the NMS layer's winner mask");
-      return tf.mul(up, switches);
-    }
     const [, h, w] = x.shape;
-    return tf.mul(up, topLeftMask(h, w));
+    return tf.mul(replicate2x2(x), topLeftMask(h, w));
+  });
+}
+
+/**
+ * The top-down signal into an NMS layer (docs/MODEL.md §1): `z_above` (`[N, h, w, C_above]`,
+ * at the pooled resolution) through the filter `w` (`[k, k, C_below, C_above]`, the bottom-up
+ * filter of the layer above, or its untied top-down twin) to the NMS layer's `[N, 2h, 2w,
+ * C_below]` grid, as the feedback mode crosses the pooling:
+ *
+ * - `replicate`: `Pᵀ(convT(z_above, w))`, each value copied to the 4 cells of its group;
+ * - `switches`: the same, kept only at the cells of `winners` (1 at the cell that won the
+ *   layer's last NMS, needed by this mode only);
+ * - `zero-interlace`: `convT(zeroInterlace(z_above), w)`, the filter applied at the finer
+ *   resolution after the interlacing (the paper's Fig. 6).
+ */
+export function topDownThroughNms(
+  zAbove: T4,
+  w: T4,
+  feedback: Feedback,
+  winners?: T4,
+): T4 {
+  return tf.tidy(() => {
+    switch (feedback) {
+      case "replicate":
+        return replicate2x2(conv2dTransposeSame(zAbove, w));
+      case "switches":
+        if (!winners) throw new Error("The switches feedback needs the NMS layer's winner mask");
+        return tf.mul(replicate2x2(conv2dTransposeSame(zAbove, w)), winners) as T4;
+      case "zero-interlace":
+        return conv2dTransposeSame(zeroInterlace2x2(zAbove), w);
+      default:
+        return unknownFeedback(feedback);
+    }
   });
 }

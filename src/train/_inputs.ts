@@ -1,6 +1,6 @@
 // The data side's batches (src/data/batches.ts: preprocessed, NHWC floats) as tensors
 // and targets for the losses.
-import { tf } from "../deps.ts";
+import { type Tensor, type Tensor3D, type Tensor4D, tf } from "../deps.ts";
 import type { Batch as DataBatch } from "../data/batches.ts";
 import type { Keypoint } from "../data/types.ts";
 import { downsampleLabelsMajority, IGNORE_LABEL, keypointTargets } from "./losses.ts";
@@ -10,20 +10,24 @@ import type { SegmentationTarget } from "./losses.ts";
 export interface BatchSpec {
   /** Side of the square network input. */
   size: number;
+  /** The segmentation head's classes, its stride in input pixels, and its target. */
   segmentation?: { classes: number; stride: number; target: SegmentationTarget };
+  /** The keypoint head's keypoints, its stride, and the target's dilation. */
   keypoints?: { count: number; stride: number; dilation: number };
 }
 
 /** A batch of tensors (the caller frees them with {@link disposeBatch}). */
 export interface Batch {
+  /** Images in the batch. */
   count: number;
-  x: tf.Tensor4D;
+  /** The network inputs `[N, S, S, C]`. */
+  x: Tensor4D;
   /** Labels at input resolution `[N, S, S]` (int32): for pixel accuracy. */
-  labels?: tf.Tensor3D;
+  labels?: Tensor3D;
   /** Labels the loss compares with: `labels`, or downsampled to the head's resolution. */
-  lossLabels?: tf.Tensor3D;
+  lossLabels?: Tensor3D;
   /** Keypoint target maps `[N, S/s, S/s, K]`. */
-  keypointTargets?: tf.Tensor4D;
+  keypointTargets?: Tensor4D;
   /** Keypoints in input pixels, for the keypoint error. */
   keypoints?: Keypoint[][];
 }
@@ -103,11 +107,11 @@ export function toTensors(batch: DataBatch, spec: BatchSpec): Batch {
 
 /** Frees a batch's tensors. */
 export function disposeBatch(batch: Batch): void {
-  const all: (tf.Tensor | undefined)[] = [
+  const all: (Tensor | undefined)[] = [
     batch.x,
     batch.labels,
     batch.lossLabels,
     batch.keypointTargets,
   ];
-  tf.dispose(all.filter((t): t is tf.Tensor => t !== undefined));
+  tf.dispose(all.filter((t): t is Tensor => t !== undefined));
 }

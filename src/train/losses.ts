@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import { type Scalar, type Tensor, type Tensor3D, type Tensor4D, tf } from "../deps.ts";
 import type { Keypoint } from "../data/types.ts";
 
 /** How a loss summed over cells is normalized (see the module doc). */
@@ -83,7 +83,7 @@ export function bilinearMatrix(outSize: number, inSize: number): Float32Array {
  * y.dispose();
  * ```
  */
-export function upsampleBilinear(x: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
+export function upsampleBilinear(x: Tensor4D, height: number, width: number): Tensor4D {
   const [n, h, w, c] = x.shape;
   if (h === height && w === width) return x;
   return tf.tidy(() => {
@@ -94,7 +94,7 @@ export function upsampleBilinear(x: tf.Tensor4D, height: number, width: number):
     // Columns: [w, N·height·C] → [width, N·height·C].
     const b = tf.transpose(tf.reshape(a, [height, n, w, c]), [2, 1, 0, 3]);
     const d = tf.matMul(cols, tf.reshape(b, [w, n * height * c]));
-    return tf.transpose(tf.reshape(d, [width, n, height, c]), [1, 2, 0, 3]) as tf.Tensor4D;
+    return tf.transpose(tf.reshape(d, [width, n, height, c]), [1, 2, 0, 3]) as Tensor4D;
   });
 }
 
@@ -116,18 +116,18 @@ export function upsampleBilinear(x: tf.Tensor4D, height: number, width: number):
  * ```
  */
 export function softmaxCrossEntropy(
-  logits: tf.Tensor4D,
-  labels: tf.Tensor3D,
+  logits: Tensor4D,
+  labels: Tensor3D,
   normalization: LossNormalization = "mean",
-): tf.Scalar {
+): Scalar {
   return tf.tidy(() => {
     const classes = logits.shape[3];
     const mask = tf.cast(tf.notEqual(labels, IGNORE_LABEL), "float32");
     const safe = tf.where(tf.notEqual(labels, IGNORE_LABEL), labels, tf.zerosLike(labels));
     const target = tf.mul(tf.oneHot(tf.cast(safe, "int32"), classes), tf.expandDims(mask, 3));
     const total = tf.sum(tf.mul(target, tf.neg(tf.logSoftmax(logits, 3))));
-    if (normalization === "sum-over-batch") return tf.div(total, logits.shape[0]) as tf.Scalar;
-    return tf.div(total, tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+    if (normalization === "sum-over-batch") return tf.div(total, logits.shape[0]) as Scalar;
+    return tf.div(total, tf.maximum(tf.sum(mask), 1)) as Scalar;
   });
 }
 
@@ -138,11 +138,11 @@ export function softmaxCrossEntropy(
  * resolution `[N, h, w]`. `normalization` as in {@link softmaxCrossEntropy}.
  */
 export function segmentationLoss(
-  logits: tf.Tensor4D,
-  labels: tf.Tensor3D,
+  logits: Tensor4D,
+  labels: Tensor3D,
   mode: SegmentationTarget,
   normalization: LossNormalization = "mean",
-): tf.Scalar {
+): Scalar {
   const [, h, w] = logits.shape;
   const [, lh, lw] = labels.shape;
   if (mode === "downsample-labels" && (lh !== h || lw !== w)) {
@@ -293,11 +293,11 @@ export function keypointTargets(
  * ```
  */
 export function sigmoidLogLoss(
-  logits: tf.Tensor4D,
-  targets: tf.Tensor4D,
+  logits: Tensor4D,
+  targets: Tensor4D,
   normalization: LossNormalization = "mean",
   positiveWeight = 1,
-): tf.Scalar {
+): Scalar {
   if (!tf.util.arraysEqual(logits.shape, targets.shape)) {
     throw new Error(
       `Cannot compare keypoint logits of shape [${logits.shape.join(", ")}] with targets of ` +
@@ -310,14 +310,14 @@ export function sigmoidLogLoss(
     );
   }
   return tf.tidy(() => {
-    let cell: tf.Tensor = tf.add(
+    let cell: Tensor = tf.add(
       tf.sub(tf.relu(logits), tf.mul(logits, targets)),
       tf.log1p(tf.exp(tf.neg(tf.abs(logits)))),
     );
     if (positiveWeight !== 1) cell = tf.mul(cell, tf.add(1, tf.mul(targets, positiveWeight - 1)));
     return (normalization === "sum-over-batch"
       ? tf.div(tf.sum(cell), logits.shape[0])
-      : tf.mean(cell)) as tf.Scalar;
+      : tf.mean(cell)) as Scalar;
   });
 }
 

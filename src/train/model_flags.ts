@@ -7,7 +7,7 @@
  */
 import { FEEDBACK_MODES } from "../clvm/config.ts";
 import { choiceOption, integerOption, type OptionSpecs } from "../util/cli.ts";
-import type { TrainOptions } from "./trainer.ts";
+import type { TrainOptions } from "./train_config.ts";
 
 /** The model options a command line may override. */
 export type ModelOverrides = Pick<TrainOptions, "feedback" | "tied" | "passes">;

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import { type Tensor, tf } from "../deps.ts";
 import type { StoredTensor } from "../clvm/checkpoint.ts";
 
 /** Hyper-parameters of {@link SGD}. */
@@ -101,7 +101,7 @@ export class SGD {
    * Applies one update. `grads` maps parameter names to gradients; a parameter with no
    * gradient keeps its velocity and only decays along it (as if its gradient were 0).
    */
-  step(grads: Map<string, tf.Tensor>): void {
+  step(grads: Map<string, Tensor>): void {
     for (const name of grads.keys()) {
       if (!this.#params.has(name)) {
         throw new Error(
@@ -115,7 +115,7 @@ export class SGD {
       const g = grads.get(name);
       const decay = this.weightDecay > 0 && this.#decays(name) ? this.weightDecay : 0;
       tf.tidy(() => {
-        let next: tf.Tensor = tf.mul(v, this.momentum);
+        let next: Tensor = tf.mul(v, this.momentum);
         if (g) next = tf.add(next, g);
         if (decay) next = tf.add(next, tf.mul(w, decay));
         v.assign(next);
@@ -145,7 +145,7 @@ export class SGD {
     state: { iterations: number; tensors: Map<string, StoredTensor> },
     source = "the saved state",
   ): void {
-    const values = new Map<string, tf.Tensor>();
+    const values = new Map<string, Tensor>();
     try {
       for (const [name, v] of this.#velocity) {
         const stored = state.tensors.get(`${VELOCITY_PREFIX}${name}`);
