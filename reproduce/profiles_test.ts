@@ -64,7 +64,7 @@ Deno.test("the profiles as base + overrides hold the same values as before", () 
   // Only quick trains rows beyond the paper, and only on LFW-Parts.
   assert.deepEqual(PROFILES.quick.protocols["lfw-parts"].beyond, [
     "CLVM2-seg-switches",
-    "CLVM3-seg",
+    "CLVM4-seg",
   ]);
   for (const p of Object.values(PROFILES)) {
     assert.equal(p.protocols.aflw.beyond, undefined);

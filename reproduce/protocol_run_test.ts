@@ -16,7 +16,7 @@ Deno.test("quick trains the two LFW-Parts rows beyond the paper on the same subs
     "M-CLVM2",
     "M-CLVM2-untied",
   ]);
-  assert.deepEqual(rows.beyond.map((b) => b.name), ["CLVM2-seg-switches", "CLVM3-seg"]);
+  assert.deepEqual(rows.beyond.map((b) => b.name), ["CLVM2-seg-switches", "CLVM4-seg"]);
   const source: DataSource = {
     protocol: "lfw-parts",
     dataset: "lfw-parts",
@@ -27,7 +27,7 @@ Deno.test("quick trains the two LFW-Parts rows beyond the paper on the same subs
   const specs = jobSpecs({ args, out: "/o", backend: "wasm" }, source, settings, rows);
   const byRow = new Map([...specs].map(([spec, row]) => [row, spec]));
   const paper = byRow.get("CLVM2-seg")!, switches = byRow.get("CLVM2-seg-switches")!;
-  const three = byRow.get("CLVM3-seg")!;
+  const three = byRow.get("CLVM4-seg")!;
   // The same preset, data, subset, epochs and seed as the paper's CLVM₂-seg row.
   for (const s of [switches, three]) {
     assert.equal(s.variant, "CLVM2-seg");
@@ -38,7 +38,7 @@ Deno.test("quick trains the two LFW-Parts rows beyond the paper on the same subs
   // The row's own options win over the command's; the command's fill in the rest.
   assert.equal(paper.feedback, "zero-interlace");
   assert.equal(switches.feedback, "switches");
-  assert.equal(three.passes, 3);
+  assert.equal(three.passes, 4);
   assert.equal(three.feedback, "zero-interlace");
   assert.equal(switches.out, "/o/runs/lfw-parts/CLVM2-seg-switches-seed1");
   // Not in smoke, and --variants narrows them like the paper's rows.
@@ -48,8 +48,8 @@ Deno.test("quick trains the two LFW-Parts rows beyond the paper on the same subs
     [],
   );
   assert.deepEqual(
-    rowsOf("lfw-parts", settings, ["CLVM3-seg"], 3, 0).beyond.map((b) => b.name),
-    ["CLVM3-seg"],
+    rowsOf("lfw-parts", settings, ["CLVM4-seg"], 3, 0).beyond.map((b) => b.name),
+    ["CLVM4-seg"],
   );
 });
 
@@ -92,14 +92,14 @@ Deno.test("the report shows rows beyond the paper apart, with their cost, outsid
     variants: ["CLVM2-seg"],
     beyond: [
       {
-        name: "CLVM3-seg",
+        name: "CLVM4-seg",
         variant: "CLVM2-seg",
-        model: { passes: 3 },
-        description: "three passes",
+        model: { passes: 4 },
+        description: "four passes",
       },
     ],
     skipped: [],
-    runs: [run("CLVM2-seg", 90, 100), run("CLVM3-seg", 91.5, 150, true)],
+    runs: [run("CLVM2-seg", 90, 100), run("CLVM4-seg", 91.5, 150, true)],
     oracle: null,
     oracleStride: 4,
     notes: [],
@@ -118,9 +118,9 @@ Deno.test("the report shows rows beyond the paper apart, with their cost, outsid
   };
   const md = buildReport(results);
   const table1 = md.slice(md.indexOf("## LFW-Parts"), md.indexOf("**Beyond the paper.**"));
-  assert.ok(!table1.includes("CLVM3-seg"), "not among Table 1's rows");
+  assert.ok(!table1.includes("CLVM4-seg"), "not among Table 1's rows");
   const beyond = md.slice(md.indexOf("**Beyond the paper.**"));
-  assert.match(beyond, /\| CLVM3-seg \| three passes \| 91\.50 \| 150 \|/);
+  assert.match(beyond, /\| CLVM4-seg \| four passes \| 91\.50 \| 150 \|/);
   assert.match(
     beyond,
     /\| CLVM2-seg \| the paper's row it starts from \(above\) \| 90\.00 \| 100 \|/,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import "../../fixtures/mod.ts";
-import { VARIANTS } from "../../src/clvm/mod.ts";
+import { updateSchedule, VARIANTS } from "../../src/clvm/mod.ts";
 import { REAL_DATASET_NAMES, SYNTHETIC_DATASET_NAMES } from "../../src/data/mod.ts";
 import {
   headline,
@@ -154,4 +154,27 @@ Deno.test("the LFW-Parts input sentence states the face window and the outside r
   assert.match(lfwPartsInputSentence(90), /scaled to 56 px .* scaled by 0\.500/);
   assert.equal(PROTOCOLS["lfw-parts"].inputSentence(180), s);
   assert.match(PROTOCOLS.aflw.inputSentence(112), /face box, squared and resized to 112×112/);
+});
+
+Deno.test("every row beyond the paper changes what its heads read (a passes override that a lazy schedule drops would train its base row again)", () => {
+  const headReads = (variant: string, passes: number) => {
+    const layers = Object.values(VARIANTS[variant as keyof typeof VARIANTS].heads ?? {})
+      .map((h) => h!.layer!);
+    const heads = { lowest: Math.min(...layers), highest: Math.max(...layers) };
+    // The updates of each head layer, with their pass: a head's input is its last one.
+    return layers.map((l) => updateSchedule(8, passes, heads).filter((u) => u.layer === l).at(-1));
+  };
+  for (const p of Object.values(PROTOCOLS)) {
+    for (const row of p.beyond ?? []) {
+      if (row.model.passes === undefined) continue;
+      const base = VARIANTS[row.variant as keyof typeof VARIANTS].passes!;
+      assert.notDeepEqual(
+        headReads(row.variant, row.model.passes),
+        headReads(row.variant, base),
+        row.name,
+      );
+    }
+  }
+  // The rule itself: CLVM₂-seg's z1 after 3 passes is the z1 after 2.
+  assert.deepEqual(headReads("CLVM2-seg", 3), headReads("CLVM2-seg", 2));
 });
