@@ -45,6 +45,8 @@ export const SPEC_FIELDS = [
   "feedback",
   "tied",
   "passes",
+  "learningRate",
+  "keypointWeight",
 ] as const satisfies readonly (keyof JobSpec)[];
 
 /** The outcome of one job. */

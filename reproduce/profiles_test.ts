@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { architectureOf, baseSettings, profile, PROFILES } from "./profiles.ts";
+import {
+  architectureOf,
+  baseSettings,
+  LFW_KEYPOINT_WEIGHT,
+  profile,
+  PROFILES,
+} from "./profiles.ts";
 import { PROTOCOLS } from "./protocols/mod.ts";
 
 Deno.test("quick and full run all five LFW-Parts rows at the paper's 180 input", () => {
@@ -33,7 +39,8 @@ Deno.test("the profiles as base + overrides hold the same values as before", () 
   const same = (name: keyof typeof PROFILES, expected: Record<string, unknown>) => {
     const p = PROFILES[name];
     for (const [protocol, settings] of Object.entries(expected)) {
-      const { beyond: _beyond, ...got } = p.protocols[protocol as keyof typeof p.protocols];
+      const { beyond: _beyond, keypointWeight: _w, learningRate: _lr, ...got } =
+        p.protocols[protocol as keyof typeof p.protocols];
       assert.deepEqual(got, settings, `${name} ${protocol}`);
     }
   };
@@ -61,6 +68,13 @@ Deno.test("the profiles as base + overrides hold the same values as before", () 
     Object.values(PROFILES).map((p) => [p.architecture, p.recipe, p.convergencePasses]),
     [["tiny", "quick", 4], ["tiny", "quick", 10], ["tiny", "quick", 10], ["paper", "paper", 10]],
   );
+  // The keypoint task weight departs from 1 only where it was chosen: LFW-Parts in the
+  // CPU profiles (never the paper's).
+  assert.deepEqual(
+    Object.values(PROFILES).map((p) => p.protocols["lfw-parts"].keypointWeight),
+    [undefined, LFW_KEYPOINT_WEIGHT, LFW_KEYPOINT_WEIGHT, undefined],
+  );
+  assert.equal(PROFILES.paper.protocols.aflw.keypointWeight, undefined);
   // Only quick trains rows beyond the paper, and only on LFW-Parts.
   assert.deepEqual(PROFILES.quick.protocols["lfw-parts"].beyond, [
     "CLVM2-seg-switches",

@@ -154,6 +154,8 @@ export function jobSpecs(
         feedback: model.feedback ?? null,
         tied: model.tied ?? null,
         passes: model.passes ?? null,
+        learningRate: settings.learningRate ?? null,
+        keypointWeight: settings.keypointWeight ?? null,
       }, row.name);
     }
   }

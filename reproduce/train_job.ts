@@ -43,6 +43,10 @@ export interface JobSpec {
   valLimit: number | null;
   backend: BackendChoice;
   out: string;
+  /** The recipe's learning rate, overridden; absent or null: the recipe's. */
+  learningRate?: number | null;
+  /** The recipe's keypoint task weight, overridden; absent or null: the recipe's. */
+  keypointWeight?: number | null;
   /** Model options over the variant's preset (`--feedback`, `--tied`, `--passes`); absent or null: the preset's. */
   feedback?: Feedback | null;
   /** Tied (true) or separate (false) top-down filters; absent or null: the variant's. */
@@ -103,6 +107,8 @@ export async function runJob(spec: JobSpec, log: (line: string) => void): Promis
       recipe: spec.recipe,
       inputSize: spec.inputSize,
       ...specModel(spec),
+      ...(spec.learningRate != null ? { learningRate: spec.learningRate } : {}),
+      ...(spec.keypointWeight != null ? { keypointWeight: spec.keypointWeight } : {}),
       log,
     });
   const resume = await Deno.stat(join(spec.out, "last.ckpt")).then(() => true, () => false);

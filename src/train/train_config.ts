@@ -59,6 +59,8 @@ export interface TrainOptions {
   recipe?: RecipeName | Recipe;
   /** Overrides the recipe's learning rate. */
   learningRate?: number;
+  /** Overrides the recipe's keypoint task weight (`Recipe.taskWeights.keypoints`). */
+  keypointWeight?: number;
   /** How the top-down signal crosses an NMS layer (default: `"replicate"`, docs/MODEL.md §1). */
   feedback?: Feedback;
   /** Tied (true) or separate (false) top-down filters (default: the variant's). */
@@ -222,6 +224,13 @@ function positiveInteger(what: string, value: unknown, min = 1): number {
   return value;
 }
 
+function nonNegative(what: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new Error(`Invalid ${what} ${JSON.stringify(value)}: expected a finite number ≥ 0`);
+  }
+  return value;
+}
+
 function checkVariant(variant: unknown): VariantName {
   if (typeof variant !== "string" || !(VARIANT_NAMES as readonly string[]).includes(variant)) {
     throw new Error(
@@ -303,6 +312,14 @@ export async function resolveConfig(
   const recipe = resolveRecipe(recipeBase, {
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
+    ...(options.keypointWeight !== undefined
+      ? {
+        taskWeights: {
+          segmentation: resolveRecipe(recipeBase).taskWeights.segmentation,
+          keypoints: nonNegative("keypointWeight", options.keypointWeight),
+        },
+      }
+      : {}),
   });
   const config: TrainConfig = {
     variant,
