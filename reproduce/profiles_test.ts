@@ -52,7 +52,7 @@ Deno.test("the profiles as base + overrides hold the same values as before", () 
   same("quick", {
     aflw: row(64, 6, 8, 400, 100, null),
     "lfw-parts": row(180, 4, 8, 180, 60, null),
-    "pascal-person": row(64, 6, 8, 400, 100, null),
+    "pascal-person": row(64, 6, 8, 800, 100, null),
   });
   same("full", {
     aflw: row(112, 10, 8, null, null, null),
@@ -75,6 +75,10 @@ Deno.test("the profiles as base + overrides hold the same values as before", () 
     [undefined, LFW_KEYPOINT_WEIGHT, LFW_KEYPOINT_WEIGHT, undefined],
   );
   assert.equal(PROFILES.paper.protocols.aflw.keypointWeight, undefined);
+  assert.deepEqual(
+    Object.values(PROFILES).map((p) => p.protocols["pascal-person"].learningRate),
+    [undefined, 0.02, undefined, undefined],
+  );
   // Only quick trains rows beyond the paper, and only on LFW-Parts.
   assert.deepEqual(PROFILES.quick.protocols["lfw-parts"].beyond, [
     "CLVM2-seg-switches",
