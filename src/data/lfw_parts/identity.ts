@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { LFW_PARTS_SPLIT_FILES, parseLfwPartsSplit } from "./lfw_parts.ts";
+import { LFW_PARTS_SPLIT_FILES, parseLfwPartsSplit } from "./split.ts";
 import type { Split } from "../types.ts";
 
 /**
