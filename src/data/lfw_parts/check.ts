@@ -37,9 +37,11 @@ export interface CheckLfwPartsOptions {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { checkLfwParts } from "./check.ts";
  * const report = await checkLfwParts("/tmp/lfw");
- * console.log(report.splits, report.classFractions, report.problems.length);
+ * assert.deepEqual(report.splits, { train: 1500, val: 500, test: 927 });
+ * assert.deepEqual(Object.keys(report.classFractions!), ["hair", "skin", "background"]);
  * ```
  */
 export async function checkLfwParts(

@@ -39,8 +39,10 @@ export interface LfwPartsIdentity {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { lfwPartsIdentity } from "./identity.ts";
- * console.log((await lfwPartsIdentity("/tmp/lfw")).description);
+ * const { description } = await lfwPartsIdentity("/tmp/lfw");
+ * assert.equal(description, "real LFW Part Labels (official 1500/500/927 splits) from /tmp/lfw");
  * ```
  */
 export async function lfwPartsIdentity(root: string): Promise<LfwPartsIdentity> {
