@@ -391,9 +391,10 @@ export function parseChecksums(text: string, file: string): Record<string, strin
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { downloadDataset } from "./download.ts";
  * const { report } = await downloadDataset("lfw-parts", { to: "data" });
- * console.log(report?.splits);
+ * assert.deepEqual(report?.splits, { train: 1500, val: 500, test: 927 });
  * ```
  */
 export async function downloadDataset(

@@ -272,10 +272,13 @@ export async function syntheticRoot(
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { openDataset } from "./open_dataset.ts";
  * const train = await openDataset("synthetic-lfw-parts", { split: "train" });
  * const sample = await train.get(0);
- * console.log(train.name, train.ids.length, sample.image.width); // synthetic-lfw-parts 40 250
+ * assert.equal(train.name, "synthetic-lfw-parts");
+ * assert.equal(train.ids.length, 40);
+ * assert.equal(sample.image.width, 250);
  * ```
  */
 export async function openDataset(name: string, options: OpenDatasetOptions): Promise<Dataset> {

@@ -206,11 +206,12 @@ async function openSource(
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { readTar } from "./tar.ts";
  * for await (const { entry, data } of readTar("parts_lfw_funneled_gt_images.tgz", {
  *   select: (e) => e.name.endsWith(".ppm"),
  * })) {
- *   console.log(entry.name, data?.length);
+ *   assert.equal(data?.length, entry.size); // selected members come with their bytes
  * }
  * ```
  */
@@ -348,11 +349,12 @@ export interface ExtractTarOptions extends ReadTarOptions {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { extractTar } from "./tar.ts";
  * const written = await extractTar("lfw-funneled.tgz", "/tmp/lfw", {
  *   select: (e) => e.name.endsWith(".jpg"),
  * });
- * console.log(written.length);
+ * assert.ok(written.every((path) => path.endsWith(".jpg")));
  * ```
  */
 export async function extractTar(

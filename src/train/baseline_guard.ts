@@ -89,9 +89,20 @@ const BASELINE_NAMES: Record<BaselineCheck["baseline"], string> = {
  * else class 0.
  *
  * @example
- * ```ts ignore
- * const values = await computeBaselines(data, config.preprocess, { segmentation: 3 });
- * console.log(values.allBackground, values.majorityLabel);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeBaselines } from "./baseline_guard.ts";
+ * import { openToyDataset } from "./toy_dataset.ts";
+ * const data = {
+ *   name: "toy-shapes",
+ *   train: openToyDataset("train", 12, 16),
+ *   val: openToyDataset("val", 6, 16),
+ *   preprocess: { size: 16, crop: "image" } as const,
+ * };
+ * const values = await computeBaselines(data, data.preprocess, { segmentation: 3 });
+ * assert.ok(values.allBackground! > 0.5); // the toy images are mostly background
+ * assert.ok(values.majorityLabel! > 0.5);
+ * assert.equal(values.meanShape, undefined); // no keypoint head, no mean-shape baseline
  * ```
  */
 export async function computeBaselines(
@@ -178,15 +189,21 @@ export function compareWithBaselines(
 /**
  * The warning for a check the model did not pass (null when it did), e.g. "CLVM2-kp on
  * synthetic-pascal-person did not beat the mean-shape baseline: 0.290 vs 0.270
- * (validation keypoint error, lower is better)".
+ * (validation keypoint error over the input side, lower is better)".
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { baselineWarning } from "./baseline_guard.ts";
  * const check = {
  *   baseline: "mean-shape", metric: "keypointError", model: 0.29, value: 0.27, beaten: false,
  * } as const;
- * console.log(baselineWarning("CLVM2-kp", "synthetic-pascal-person", check));
+ * assert.equal(
+ *   baselineWarning("CLVM2-kp", "synthetic-pascal-person", check),
+ *   "CLVM2-kp on synthetic-pascal-person did not beat the mean-shape baseline: 0.290 vs " +
+ *     "0.270 (validation keypoint error over the input side, lower is better)",
+ * );
+ * assert.equal(baselineWarning("CLVM2-kp", "x", { ...check, beaten: true }), null);
  * ```
  */
 export function baselineWarning(
@@ -212,8 +229,10 @@ export function baselineWarning(
  *
  * @example
  * ```ts ignore
- * const result = await guardAgainstBaselines(await runEpochs(...), data, log);
- * for (const w of result.warnings ?? []) console.warn(w);
+ * import assert from "node:assert/strict";
+ * const logged: string[] = [];
+ * const result = await guardAgainstBaselines(await runEpochs(...), data, (m) => logged.push(m));
+ * assert.deepEqual(logged, (result.warnings ?? []).map((w) => `Warning: ${w}`));
  * ```
  */
 export async function guardAgainstBaselines<R extends GuardedRun>(

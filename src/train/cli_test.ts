@@ -8,8 +8,33 @@ const CLI = new URL("./cli.ts", import.meta.url).pathname;
 /** What `deno task train` preloads: the synthetic stand-ins' generators. */
 const FIXTURES = new URL("../../fixtures/mod.ts", import.meta.url).pathname;
 
+/**
+ * How long any one wait on a child process may take: past it the child is killed and the
+ * test fails with the child's stderr, instead of hanging the suite.
+ */
+const DEADLINE_MS = 120_000;
+
+/** `promise`, or, when `ms` pass first, `onLate()` (which kills the child and throws). */
+async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  onLate: () => Promise<never>,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = Symbol("late");
+  try {
+    const got = await Promise.race([
+      promise,
+      new Promise<typeof late>((r) => timer = setTimeout(() => r(late), ms)),
+    ]);
+    return got === late ? await onLate() : got as T;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.execPath(), {
     // The permissions of the `train` task in deno.json.
     args: [
       "run",
@@ -20,10 +45,20 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
     ],
     stdout: "piped",
     stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  }).spawn();
+  const output = child.output();
+  const out = await within(output, DEADLINE_MS, async () => {
+    child.kill("SIGKILL");
+    const { stderr } = await output;
+    throw new Error(
+      `deno task train ${args.join(" ")} did not exit within ${DEADLINE_MS / 1000} s; ` +
+        `its stderr:\n${text(stderr)}`,
+    );
+  });
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
+
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 Deno.test("parseTrainArgs() maps flags to train() options", () => {
   assert.deepEqual(
@@ -138,21 +173,40 @@ Deno.test("deno task train: SIGINT frees the folder; --resume continues on the r
     ...["--variant", "CLVM1-seg", "--dataset", "toy-shapes", "--input-size", "16"],
     ...["--batch", "32", "--out", dir, "--no-progress"],
   ];
+  let child: Deno.ChildProcess | null = null;
   try {
-    const child = new Deno.Command(Deno.execPath(), {
+    child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", CLI, ...args, "--epochs", "500", "--backend", "cpu"],
       stdout: "null",
       stderr: "piped",
     }).spawn();
-    const stderr = new Response(child.stderr).text();
+    const long = child;
+    const stderr = new Response(long.stderr).text();
+    const ended: { status: Deno.CommandStatus | null } = { status: null };
+    long.status.then((s) => ended.status = s);
+    /** Fails the test: the long run is killed (if alive) and its stderr shown. */
+    const fail = async (what: string): Promise<never> => {
+      if (!ended.status) long.kill("SIGKILL");
+      await long.status;
+      throw new Error(`${what}; the training child's stderr:\n${await stderr}`);
+    };
+    const deadline = Date.now() + DEADLINE_MS;
     while (!(await Deno.stat(join(dir, "last.ckpt")).then(() => true, () => false))) {
+      const { status } = ended;
+      if (status) await fail(`The training child exited (code ${status.code}) before last.ckpt`);
+      if (Date.now() > deadline) await fail(`No last.ckpt within ${DEADLINE_MS / 1000} s`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const second = await run([...args, "--resume", "--epochs", "2"]);
     assert.equal(second.code, 1, second.stderr + second.stdout);
     assert.match(second.stderr.trim(), /^"[^"]+" is in use by train CLVM1-seg \(pid \d+ on .*\)$/);
-    child.kill("SIGINT");
-    assert.equal((await child.status).code, 130);
+    long.kill("SIGINT");
+    const stopped = await within(
+      long.status,
+      DEADLINE_MS,
+      () => fail(`No exit within ${DEADLINE_MS / 1000} s of SIGINT`),
+    );
+    assert.equal(stopped.code, 130, await stderr);
     assert.match(await stderr, /Interrupted \(SIGINT\): --resume --out .* continues/);
     await assert.rejects(() => Deno.stat(join(dir, ".clvm-lock")), Deno.errors.NotFound);
     // No --backend: the cpu run goes on on cpu (not on auto's pick); another is refused.
@@ -170,6 +224,13 @@ Deno.test("deno task train: SIGINT frees the folder; --resume continues on the r
     assert.equal(bad.code, 1);
     assert.equal(bad.stderr.trim(), `Invalid --out "${file}": it is a file; expected a folder`);
   } finally {
+    // A failed assertion above must not leave the 500-epoch run behind.
+    if (child) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already exited */ }
+      await child.status;
+    }
     for await (const e of Deno.readDir(join(dir, ".."))) {
       if (e.name.startsWith(`${dir.split("/").pop()}.old-`)) {
         await Deno.remove(join(dir, "..", e.name), { recursive: true });

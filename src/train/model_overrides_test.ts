@@ -185,7 +185,7 @@ Deno.test("parseTrainArgs() and modelFlags(): --feedback, --passes, --tied, stri
   }
 });
 
-Deno.test("deno task train: bad model flags exit 2 with one line; --resume with another --feedback exits 1 naming it", async () => {
+Deno.test("deno task train: bad model flags exit 2 with one line; --resume with another --feedback exits 1 naming it; a switches, 3-pass run resumes to the straight run's weights", async () => {
   const base = ["--variant", "CLVM2-seg", "--dataset", "toy-shapes", "--backend", "cpu"];
   for (const bad of [["--feedback", "bogus"], ["--tied", "maybe"], ["--passes", "0"]]) {
     const r = await run([...base, "--out", "unused", ...bad]);
@@ -207,10 +207,42 @@ Deno.test("deno task train: bad model flags exit 2 with one line; --resume with 
     const refused = await run(["--resume", "--out", dir, "--feedback", "replicate"]);
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /feedback "replicate" \(the checkpoint has "switches"\)/);
+    await initBackend("cpu"); // loadCheckpoint builds the model (also when run alone)
     const model = await loadCheckpoint(join(dir, "last.ckpt"));
     assert.equal(model.options.feedback, "switches");
     model.dispose();
+
+    // --resume (with a flag that agrees) goes on with the checkpoint's switches and 3 passes,
+    // and lands on the weights and velocities of one uninterrupted 2-epoch run (run alongside).
+    const [resumed, straight] = await Promise.all([
+      run(["--resume", "--out", dir, "--epochs", "2", "--passes", "3", "--no-progress"]),
+      run([
+        ...base,
+        ...["--input-size", "16", "--epochs", "2", "--batch", "32", "--out", `${dir}-straight`],
+        ...["--feedback", "switches", "--passes", "3", "--no-progress"],
+      ]),
+    ]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, /Resuming ".*" at epoch 2 batch 1 \(step \d+\) on cpu/);
+    assert.match(resumed.stdout, /Done: 2 epochs/);
+    assert.equal(straight.code, 0, straight.stderr);
+    const after = await loadCheckpoint(join(dir, "last.ckpt"));
+    assert.deepEqual([after.options.feedback, after.options.passes], ["switches", 3]);
+    after.dispose();
+    const epochs = (await Deno.readTextFile(join(dir, "log.jsonl"))).trim().split("\n")
+      .map((l) => JSON.parse(l)).filter((r) => r.event === "epoch").map((r) => r.epoch);
+    assert.deepEqual(epochs, [1, 2]);
+    const [a, b] = await Promise.all(
+      [dir, `${dir}-straight`].map((d) => readCheckpointFile(join(d, "last.ckpt"))),
+    );
+    assert.deepEqual([...a!.tensors.keys()].sort(), [...b!.tensors.keys()].sort());
+    for (const [name, t] of a!.tensors) {
+      const u = b!.tensors.get(name)!;
+      const differing = t.data.findIndex((v, i) => !Object.is(v, u.data[i]));
+      assert.equal(differing, -1, `resumed vs straight: "${name}" differs at ${differing}`);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
+    await Deno.remove(`${dir}-straight`, { recursive: true }).catch(() => {});
   }
 });

@@ -6,7 +6,8 @@ import { sharedData } from "../../src/testing.ts";
 import { tf } from "../../src/deps.ts";
 import { initBackend } from "../../src/backend.ts";
 import { keypointsInFace, LFW_PARTS_KEYPOINT_NAMES } from "../../src/data/lfw_parts/keypoints.ts";
-import { loadLfwPartsSample, prepareLfwParts } from "../../src/data/lfw_parts/lfw_parts.ts";
+import { prepareLfwParts } from "../../src/data/lfw_parts/prepare.ts";
+import { loadLfwPartsSample } from "../../src/data/lfw_parts/sample.ts";
 import { loadFaceMesh } from "./facemesh.ts";
 import { detectKeypoints } from "./keypoints.ts";
 

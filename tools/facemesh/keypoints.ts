@@ -31,7 +31,8 @@ import {
   keypointsInFace,
   LFW_PARTS_KEYPOINTS_FILE,
 } from "../../src/data/lfw_parts/keypoints.ts";
-import { loadLfwPartsSample, readLfwPartsSplit } from "../../src/data/lfw_parts/lfw_parts.ts";
+import { loadLfwPartsSample } from "../../src/data/lfw_parts/sample.ts";
+import { readLfwPartsSplit } from "../../src/data/lfw_parts/split.ts";
 import { LFW_PARTS_FACE_WINDOW } from "../../src/data/preprocess.ts";
 import type { Box, Split } from "../../src/data/types.ts";
 import { writeFigure } from "../../src/report/png.ts";

@@ -54,9 +54,10 @@ export interface AflwCheckOptions {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { checkAflw } from "./mod.ts";
  * const report = await checkAflw("/data/aflw");
- * console.log(JSON.stringify(report.splits)); // {"train":22386,"val":1000,"test":1000}
+ * assert.deepEqual(report.splits, { train: 22386, val: 1000, test: 1000 });
  * ```
  */
 export async function checkAflw(

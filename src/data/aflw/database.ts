@@ -66,9 +66,10 @@ function sqlitePathOf(root: string): string {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { readAflwIndex } from "./mod.ts";
  * const index = readAflwIndex("/data/aflw");
- * console.log(index.faces.length); // 24386 for the distributed database
+ * assert.equal(index.faces.length, 24386); // the distributed database
  * ```
  */
 export function readAflwIndex(root: string): AflwIndex {

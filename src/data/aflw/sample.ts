@@ -16,10 +16,12 @@ import type { AflwFace } from "./database.ts";
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { readAflwIndex, readAflwSample } from "./mod.ts";
  * const index = readAflwIndex("/data/aflw");
  * const sample = await readAflwSample(index.root, index.faces[0]!);
- * console.log(sample.id, sample.box); // face39341 { x: …, y: …, width: …, height: … }
+ * assert.equal(sample.id, `face${index.faces[0]!.faceId}`);
+ * assert.equal(sample.keypoints!.length, 21);
  * ```
  */
 export async function readAflwSample(root: string, face: AflwFace): Promise<Sample> {

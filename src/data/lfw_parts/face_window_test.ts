@@ -4,7 +4,7 @@ import { sharedData } from "../../testing.ts";
 import { faceWindowFromMasks } from "./face_window.ts";
 import { decodePpm } from "../../formats/image.ts";
 import { LFW_PARTS_FACE_WINDOW } from "../preprocess.ts";
-import { lfwPartsPaths, maskToClasses, prepareLfwParts, readLfwPartsSplit } from "./lfw_parts.ts";
+import { lfwPartsPaths, maskToClasses, prepareLfwParts, readLfwPartsSplit } from "./mod.ts";
 
 /** A `w×h` mask of background (2) with skin (1) on the box `[x0, x1) × [y0, y1)`. */
 function boxMask(w: number, h: number, x0: number, y0: number, x1: number, y1: number) {

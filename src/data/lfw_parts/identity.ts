@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { LFW_PARTS_SPLIT_FILES, parseLfwPartsSplit } from "./lfw_parts.ts";
+import { LFW_PARTS_SPLIT_FILES, parseLfwPartsSplit } from "./split.ts";
 import type { Split } from "../types.ts";
 
 /**
@@ -39,8 +39,10 @@ export interface LfwPartsIdentity {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { lfwPartsIdentity } from "./identity.ts";
- * console.log((await lfwPartsIdentity("/tmp/lfw")).description);
+ * const { description } = await lfwPartsIdentity("/tmp/lfw");
+ * assert.equal(description, "real LFW Part Labels (official 1500/500/927 splits) from /tmp/lfw");
  * ```
  */
 export async function lfwPartsIdentity(root: string): Promise<LfwPartsIdentity> {

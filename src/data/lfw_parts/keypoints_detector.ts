@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkLfwKeypoints, LFW_PARTS_KEYPOINTS_FILE } from "./keypoints.ts";
-import { readLfwPartsSplit } from "./lfw_parts.ts";
+import { readLfwPartsSplit } from "./split.ts";
 
 /** The tool's entry point and config, beside this checkout's `src/`. */
 export function facemeshTool(): { script: string; config: string } {

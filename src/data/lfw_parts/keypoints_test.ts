@@ -13,7 +13,7 @@ import {
   parseLfwKeypoints,
   readLfwKeypoints,
 } from "./keypoints.ts";
-import { checkLfwParts, openLfwParts } from "./lfw_parts.ts";
+import { checkLfwParts, openLfwParts } from "./mod.ts";
 import { flipPairsFromNames } from "../preprocess.ts";
 
 const K = 19;

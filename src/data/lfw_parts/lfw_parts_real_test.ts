@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { sharedData } from "../../testing.ts";
 import { jpegInfo } from "../../formats/image.ts";
-import { checkLfwParts, lfwPartsPaths, openLfwParts, prepareLfwParts } from "./lfw_parts.ts";
+import { checkLfwParts, lfwPartsPaths, openLfwParts, prepareLfwParts } from "./mod.ts";
 
 const { dir: shared, why } = sharedData();
 const from = shared ? join(shared, "lfw-parts") : "";

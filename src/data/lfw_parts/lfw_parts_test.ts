@@ -12,7 +12,7 @@ import {
   parseSuperpixelLabels,
   parseSuperpixelMap,
   prepareLfwParts,
-} from "./lfw_parts.ts";
+} from "./mod.ts";
 import type { Split } from "../types.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -35,9 +35,11 @@ export interface PascalPersonCheckReport extends CheckReport {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { checkPascalPerson } from "./mod.ts";
  * const report = await checkPascalPerson("data/pascal-person");
- * console.log(report.splits, report.problems.length);
+ * const { train, val, test } = report.splits;
+ * assert.ok(Math.abs(train / (train + val + test) - 0.7) < 0.01); // 70/10/20 by image
  * ```
  */
 export async function checkPascalPerson(

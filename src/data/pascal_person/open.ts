@@ -50,10 +50,12 @@ function isFileSync(path: string): boolean {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { openPascalPerson } from "./mod.ts";
  * const train = await openPascalPerson({ root: "data/pascal-person", split: "train" });
  * const sample = await train.get(0);
- * console.log(sample.id, sample.keypoints!.length, sample.box); // 2008_000008_p1 20 {...}
+ * assert.match(sample.id, /^\d{4}_\d{6}_p\d+$/); // e.g. 2008_000008_p1
+ * assert.equal(sample.keypoints!.length, 20);
  * ```
  */
 export async function openPascalPerson(options: PascalPersonOptions): Promise<Dataset> {
