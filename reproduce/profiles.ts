@@ -147,7 +147,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     name: "quick",
     description: (ps) => {
       const lfw = ps["lfw-parts"];
-      return "a 2-core CPU in about 25 minutes: the tiny architecture " +
+      return "a 2-core CPU in about 30 minutes: the tiny architecture " +
         "and the quick recipe; LFW-Parts at the paper's scale (180×180 input, face at 112 px) " +
         `for all five Table 1 rows, cut to ${subsetOf(lfw.trainLimit, "1,500 training images")}, ` +
         `${lfw.epochs} epochs and ${lfw.valLimit} validation images, keypoint task weight ` +
