@@ -33,12 +33,7 @@ export async function checkSample(
   let mask: RgbImage | null = null;
   let classes: Uint8Array | null = null;
   if (maskBytes instanceof Error) {
-    problems.push({
-      file: paths.mask,
-      message: maskBytes instanceof Deno.errors.NotFound
-        ? "mask file not found"
-        : maskBytes.message,
-    });
+    problems.push(unreadable(paths.mask, "mask", maskBytes));
   } else {
     try {
       mask = decodePpm(maskBytes, { name: paths.mask, width: size, height: size });
@@ -56,12 +51,7 @@ export async function checkSample(
     }
   }
   if (imageBytes instanceof Error) {
-    problems.push({
-      file: paths.image,
-      message: imageBytes instanceof Deno.errors.NotFound
-        ? "image file not found"
-        : imageBytes.message,
-    });
+    problems.push(unreadable(paths.image, "image", imageBytes));
   } else {
     try {
       const dims = decode
@@ -102,4 +92,12 @@ export async function checkSample(
     }
   }
   return { problems, counts };
+}
+
+/** The problem of a file that could not be read: missing, or the reader's error. */
+function unreadable(file: string, what: string, error: Error): { file: string; message: string } {
+  return {
+    file,
+    message: error instanceof Deno.errors.NotFound ? `${what} file not found` : error.message,
+  };
 }
