@@ -95,7 +95,7 @@ export async function checkSample(
 }
 
 /** The problem of a file that could not be read: missing, or the reader's error. */
-function unreadable(file: string, what: string, error: Error): { file: string; message: string } {
+function unreadable(file: string, what: string, error: Error): DataProblem {
   return {
     file,
     message: error instanceof Deno.errors.NotFound ? `${what} file not found` : error.message,
