@@ -116,7 +116,7 @@ export interface ReproduceArgs {
   batch: number | undefined;
   jobs: number;
   onlyVariants: string[] | undefined;
-  /** `--feedback`, `--tied`, `--passes`: set on every variant trained (empty: the presets'). */
+  /** `--feedback`, `--tied`/`--untied`, `--passes`: set on every variant trained (empty: the presets'). */
   model: ModelOverrides;
   /** `--split-file`: the one protocol it is for, and the file. */
   splitFile?: { protocol: string; file: string };

@@ -1,12 +1,12 @@
 /**
  * The command-line flags of the model options a run sets on top of its variant's preset:
- * `--feedback MODE`, `--passes N`, `--tied true|false`. Shared by `deno task train` and
+ * `--feedback MODE`, `--passes N`, `--tied true|false` (or `--untied`). Shared by `deno task train` and
  * `deno task reproduce`, so both accept and check them alike.
  *
  * @module
  */
 import { FEEDBACK_MODES } from "../clvm/config.ts";
-import { choiceOption, integerOption, type OptionSpecs } from "../util/cli.ts";
+import { choiceOption, integerOption, type OptionSpecs, UsageError } from "../util/cli.ts";
 import type { TrainOptions } from "./train_config.ts";
 
 /** The model options a command line may override. */
@@ -31,6 +31,7 @@ export const MODEL_FLAGS = {
     arg: "true|false",
     help: "top-down filters tied to the bottom-up ones (default: the\nvariant's)",
   },
+  untied: { type: "boolean", help: "separate top-down filters: the same as --tied false" },
 } as const satisfies OptionSpecs;
 
 /**
@@ -60,6 +61,10 @@ export function modelFlags(values: Readonly<Record<string, unknown>>): ModelOver
   const tied = get("tied");
   if (tied !== undefined) {
     out.tied = choiceOption("tied", tied, ["true", "false"] as const) === "true";
+  }
+  if (values.untied === true) {
+    if (out.tied === true) throw new UsageError("--untied contradicts --tied true: give one");
+    out.tied = false;
   }
   return out;
 }

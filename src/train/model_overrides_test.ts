@@ -167,6 +167,12 @@ Deno.test("parseTrainArgs() and modelFlags(): --feedback, --passes, --tied, stri
   assert.equal(options?.passes, 3);
   assert.equal(options?.tied, false);
   assert.equal(parseTrainArgs([...base, "--tied", "true"])?.tied, true);
+  assert.equal(parseTrainArgs([...base, "--untied"])?.tied, false);
+  assert.equal(parseTrainArgs([...base, "--untied", "--tied", "false"])?.tied, false);
+  assert.throws(
+    () => parseTrainArgs([...base, "--untied", "--tied", "true"]),
+    /--untied contradicts/,
+  );
   assert.equal("feedback" in parseTrainArgs(base)!, false);
   for (
     const [flag, value, message] of [
