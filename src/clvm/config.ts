@@ -95,6 +95,9 @@ export interface ResolvedOptions {
 const nms = (channels: number): LayerSpec => ({ channels, nms: true });
 const plain = (channels: number): LayerSpec => ({ channels, nms: false });
 
+/** The ε of every batch norm: y = γ·(x − μ)/√(σ² + ε) + β. */
+export const BN_EPSILON = 1e-5;
+
 /** The named architectures (docs/MODEL.md §4). */
 export const ARCHITECTURES: Readonly<Record<"paper" | "tiny", Required<ArchitectureSpec>>> = {
   paper: {

@@ -50,19 +50,47 @@ Deno.test("fusedPredict() equals the generic clvm.forward() for the paper archit
   });
 });
 
+/** Gives every batch norm of `clvm` random γ, β and running averages (they start at 1, 0, 0, 1). */
+function randomizeBatchNorm(clvm: CLVM, seed: number): void {
+  for (const [name, t] of Object.entries(clvm.getWeights())) {
+    if (!name.startsWith("bn")) continue;
+    const v = t as tf.Variable;
+    const key = name.split("/").at(-1)!;
+    const [lo, hi] = key === "gamma" ? [0.5, 2] : key === "variance" ? [0.2, 3] : [-0.5, 0.5];
+    tf.tidy(() => v.assign(tf.randomUniform(v.shape, lo, hi, "float32", seed++)));
+  }
+}
+
+Deno.test("fusedPredict() folds batch norm and takes untied filters: equals clvm.forward() in inference mode", async (t) => {
+  await forEachBackend(t, async () => {
+    const x = tf.randomUniform([2, 16, 24, 3], 0, 1, "float32", 7) as tf.Tensor4D;
+    for (const variant of ["CLVM1-seg", "CLVM2-seg", "M-CLVM2", "M-CLVM2-untied"]) {
+      for (const [batchNorm, passes] of [[true, 2], [true, 3], [false, 2]] as const) {
+        const clvm = createCLVM({
+          variant,
+          passes: variant === "CLVM1-seg" ? 1 : passes,
+          batchNorm,
+          architecture: "tiny",
+          seed: 5,
+          weightStd: 0.1,
+        });
+        if (batchNorm) randomizeBatchNorm(clvm, 11);
+        await assertSameOutputs(clvm, x, `${variant} batch norm ${batchNorm} k=${passes}`);
+        clvm.dispose();
+      }
+    }
+    x.dispose();
+  });
+});
+
 Deno.test("fusedPredict() refuses what it does not compute", async () => {
   await tf.setBackend("cpu");
   const x = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D;
-  for (
-    const options of [{ variant: "M-CLVM2-untied" }, {
-      feedback: "switches" as const,
-      variant: "CLVM2-seg",
-    }]
-  ) {
-    const clvm = createCLVM({ ...options, architecture: "tiny" });
+  for (const feedback of ["switches", "zero-interlace"] as const) {
+    const clvm = createCLVM({ feedback, variant: "CLVM2-seg", architecture: "tiny" });
     assert.throws(
       () => fusedPredict(clvm.options, clvm.getWeights(), x),
-      /expected replicate feedback, tied weights, no batch norm/,
+      new RegExp(`feedback "${feedback}": expected replicate feedback`),
     );
     clvm.dispose();
   }

@@ -12,7 +12,7 @@ import {
   tf,
   type Variable,
 } from "../deps.ts";
-import { type CLVMOptions, type ResolvedOptions, resolveOptions } from "./config.ts";
+import { BN_EPSILON, type CLVMOptions, type ResolvedOptions, resolveOptions } from "./config.ts";
 import { VARIANTS } from "./variants.ts";
 import { initParams, paramSpecs } from "./params.ts";
 import { type HeadLayers, type Update, updateSchedule } from "./passes.ts";
@@ -54,8 +54,6 @@ export interface ForwardOptions {
   /** Receives the batch statistics of each batch norm (training mode); caller disposes. */
   batchStats?: BatchStats;
 }
-
-const BN_EPSILON = 1e-5;
 
 /** A weight map: names of docs/MODEL.md §6 to tensors. */
 export type WeightMap = Record<string, Tensor>;
@@ -158,7 +156,10 @@ export class CLVM {
 
   /** `t` where its image's input was finite, NaN elsewhere (one `where` per output). */
   #poison(t: T4, finite: tf.Tensor4D): T4 {
-    return tf.where(finite, t, NaN) as T4;
+    // t + (0 / finite): adds 0 or NaN per image. A broadcast `add` of [N, 1, 1, 1] costs
+    // nothing, while `where` tiles the condition to t's full size (wasm: most of a tiny
+    // model's predict at 180×180).
+    return tf.tidy(() => tf.add(t, tf.div(0, tf.cast(finite, "float32")))) as T4;
   }
 
   #batchNorm(
@@ -466,7 +467,7 @@ export class CLVM {
   /**
    * The heads' logits in inference mode: `{ segmentation?, keypoints? }`, each
    * `[N, h, w, channels]` at the resolution of the layer the head reads. Models with
-   * replicate feedback, tied weights and no batch norm run on the fused kernels
+   * replicate feedback run on the fused kernels, batch norm folded into the filters
    * (src/kernels/; equal to `forward()` to 1e-4 and several times faster), unless
    * {@link setInferenceKernels} says `"generic"`. Not differentiable: train through
    * `forward()`.
@@ -482,11 +483,11 @@ export class CLVM {
   predict(x: Tensor): HeadOutputs {
     if (inferenceKernels === "fused" && isFusable(this.options)) {
       this.checkInput(x);
-      // Non-finite images are zeroed before the fused kernels (whose WebGPU version lets
-      // an image's Infinity/NaN shift its batch neighbours' outputs by ~1e-2) and
-      // their outputs set to NaN after.
+      // Non-finite values are zeroed before the fused kernels (whose WebGPU version lets
+      // an image's Infinity/NaN shift its batch neighbours' outputs by ~1e-2) and the
+      // outputs of their images set to NaN after.
       const finite = this.#finiteImages(x);
-      const clean = tf.where(finite, x, 0) as T4;
+      const clean = tf.tidy(() => tf.where(tf.isFinite(x), x, tf.zerosLike(x))) as T4;
       const raw = fusedPredict(this.options, this.getWeights(), clean);
       clean.dispose();
       return tf.tidy(() => {
