@@ -41,7 +41,7 @@ line whose dataset the given root lacks.`,
     profile: {
       type: "string",
       choices: Object.keys(PROFILES),
-      help: "settings (default quick: ~30 min on 2 CPU cores)",
+      help: "settings (default quick: ~25 min on 2 CPU cores)",
     },
     variants: {
       type: "string",
