@@ -15,7 +15,7 @@
  * @module
  */
 import { join } from "node:path";
-import { readCheckpointFile, VARIANTS } from "../src/clvm/mod.ts";
+import { readCheckpointFile } from "../src/clvm/mod.ts";
 import type { DataIdentity } from "../src/train/mod.ts";
 import { moveContentsAside, readRunJson } from "../src/util/mod.ts";
 import type { JobSpec } from "./train_job.ts";
@@ -193,22 +193,6 @@ export function jobName(spec: JobSpec): string {
  * {@link reuseProblem} finds nothing (`expected` gives each job's data identity), else
  * trained again after saying why; one with a `last.ckpt` resumes from it.
  */
-/**
- * A job's relative training cost, for scheduling only: the layer updates of one forward
- * pass (the first pass updates every layer, each later one walks down to the lowest head
- * and back up, the last stopping at the heads), ×1.3 with switches feedback (measured on
- * LFW-Parts quick: 183 s against 127 s for replicate). Unknown variants cost as CLVM₂.
- */
-export function jobCost(spec: JobSpec): number {
-  const preset = VARIANTS[spec.variant as keyof typeof VARIANTS];
-  const layers = 8;
-  const passes = spec.passes ?? preset?.passes ?? 2;
-  const heads = Object.values(preset?.heads ?? {}).map((h) => h?.layer ?? 1);
-  const lowest = heads.length > 0 ? Math.min(...heads) : 1;
-  const updates = layers + (passes - 1) * (layers - lowest);
-  return updates * ((spec.feedback ?? preset?.feedback) === "switches" ? 1.3 : 1);
-}
-
 export async function runJobs(
   specs: JobSpec[],
   concurrency: number,
@@ -218,13 +202,10 @@ export async function runJobs(
 ): Promise<JobOutcome[]> {
   const script = new URL("./train_job.ts", import.meta.url).pathname;
   const outcomes: JobOutcome[] = new Array(specs.length);
-  // Longest first, so that the pool's last job is a short one: on LFW-Parts quick (7 rows,
-  // 2 at a time) the paper's order ended with CLVM₄-seg running alone for 2 minutes.
-  const order = specs.map((_, i) => i).sort((a, b) => jobCost(specs[b]!) - jobCost(specs[a]!));
   let next = 0;
   const worker = async () => {
     while (next < specs.length) {
-      const index = order[next++]!;
+      const index = next++;
       const spec = specs[index]!;
       const started = performance.now();
       let outcome: JobOutcome;
