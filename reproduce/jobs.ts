@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { readCheckpointFile } from "../src/clvm/mod.ts";
 import type { DataIdentity } from "../src/train/mod.ts";
 import { moveContentsAside, readRunJson } from "../src/util/mod.ts";
+import { Slots } from "./slots.ts";
 import type { JobSpec } from "./train_job.ts";
 
 const PERMISSIONS = [
@@ -189,90 +190,84 @@ export function jobName(spec: JobSpec): string {
 }
 
 /**
- * Runs `specs` with at most `concurrency` at a time. A finished job is reused when
+ * Runs `specs`, each in one of `slots` (a count, or slots shared with other protocols'
+ * jobs, asked for at `priority`), in their order. A finished job is reused when
  * {@link reuseProblem} finds nothing (`expected` gives each job's data identity), else
  * trained again after saying why; one with a `last.ckpt` resumes from it.
  */
 export async function runJobs(
   specs: JobSpec[],
-  concurrency: number,
+  slots: number | Slots,
   log: (line: string) => void,
   onDone: (outcome: JobOutcome) => void = () => {},
   expected: (spec: JobSpec) => Promise<DataIdentity | null> = () => Promise.resolve(null),
+  priority = 0,
 ): Promise<JobOutcome[]> {
   const script = new URL("./train_job.ts", import.meta.url).pathname;
-  const outcomes: JobOutcome[] = new Array(specs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < specs.length) {
-      const index = next++;
-      const spec = specs[index]!;
-      const started = performance.now();
-      let outcome: JobOutcome;
-      if (stopping) {
-        outcome = { spec, ok: false, skipped: false, seconds: 0, error: "interrupted" };
-        outcomes[index] = outcome;
-        continue;
-      }
-      const done = await isDone(spec);
-      const problem = done
-        ? await reuseProblem(spec, await expected(spec), log)
-        : await Deno.stat(join(spec.out, "last.ckpt")).then(() => resumeProblem(spec), () => null);
-      if (done && problem === null) {
-        outcome = { spec, ok: true, skipped: true, seconds: 0 };
-      } else {
-        if (problem !== null) {
-          const aside = await moveContentsAside(spec.out);
-          log(
-            `retraining ${jobName(spec)}: ${problem}. The old files are in "${aside}"`,
-          );
-        }
-        await Deno.mkdir(spec.out, { recursive: true });
-        const specPath = join(spec.out, "job.json");
-        await Deno.writeTextFile(specPath, JSON.stringify(spec, null, 2));
-        const child = new Deno.Command(Deno.execPath(), {
-          args: ["run", ...PERMISSIONS, script, specPath, "--watch-stdin"],
-          stdin: "piped",
-          stdout: "piped",
-          stderr: "piped",
-        }).spawn();
-        live.add(child);
-        const pump = async (stream: ReadableStream<Uint8Array>, into: string[]) => {
-          const lines = stream.pipeThrough(new TextDecoderStream());
-          let buffer = "";
-          for await (const chunk of lines) {
-            buffer += chunk;
-            const parts = buffer.split("\n");
-            buffer = parts.pop()!;
-            for (const line of parts) {
-              into.push(line);
-              if (line.includes("] ")) log(line);
-            }
-          }
-          if (buffer) into.push(buffer);
-        };
-        const errors: string[] = [];
-        const [status] = await Promise.all([
-          child.status,
-          pump(child.stdout, []),
-          pump(child.stderr, errors),
-        ]);
-        live.delete(child);
-        await child.stdin.close().catch(() => {});
-        const seconds = (performance.now() - started) / 1000;
-        outcome = status.success ? { spec, ok: true, skipped: false, seconds } : {
-          spec,
-          ok: false,
-          skipped: false,
-          seconds,
-          error: errors.slice(-5).join("\n") ||
-            (status.signal ? `stopped by ${status.signal}` : `exit code ${status.code}`),
-        };
-      }
-      outcomes[index] = outcome;
-      onDone(outcome);
+  const pool = typeof slots === "number" ? new Slots(slots) : slots;
+  const one = async (spec: JobSpec): Promise<JobOutcome> => {
+    const started = performance.now();
+    let outcome: JobOutcome;
+    if (stopping) {
+      return { spec, ok: false, skipped: false, seconds: 0, error: "interrupted" };
     }
+    const done = await isDone(spec);
+    const problem = done
+      ? await reuseProblem(spec, await expected(spec), log)
+      : await Deno.stat(join(spec.out, "last.ckpt")).then(() => resumeProblem(spec), () => null);
+    if (done && problem === null) {
+      outcome = { spec, ok: true, skipped: true, seconds: 0 };
+    } else {
+      if (problem !== null) {
+        const aside = await moveContentsAside(spec.out);
+        log(
+          `retraining ${jobName(spec)}: ${problem}. The old files are in "${aside}"`,
+        );
+      }
+      await Deno.mkdir(spec.out, { recursive: true });
+      const specPath = join(spec.out, "job.json");
+      await Deno.writeTextFile(specPath, JSON.stringify(spec, null, 2));
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", ...PERMISSIONS, script, specPath, "--watch-stdin"],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      live.add(child);
+      const pump = async (stream: ReadableStream<Uint8Array>, into: string[]) => {
+        const lines = stream.pipeThrough(new TextDecoderStream());
+        let buffer = "";
+        for await (const chunk of lines) {
+          buffer += chunk;
+          const parts = buffer.split("\n");
+          buffer = parts.pop()!;
+          for (const line of parts) {
+            into.push(line);
+            if (line.includes("] ")) log(line);
+          }
+        }
+        if (buffer) into.push(buffer);
+      };
+      const errors: string[] = [];
+      const [status] = await Promise.all([
+        child.status,
+        pump(child.stdout, []),
+        pump(child.stderr, errors),
+      ]);
+      live.delete(child);
+      await child.stdin.close().catch(() => {});
+      const seconds = (performance.now() - started) / 1000;
+      outcome = status.success ? { spec, ok: true, skipped: false, seconds } : {
+        spec,
+        ok: false,
+        skipped: false,
+        seconds,
+        error: errors.slice(-5).join("\n") ||
+          (status.signal ? `stopped by ${status.signal}` : `exit code ${status.code}`),
+      };
+    }
+    onDone(outcome);
+    return outcome;
   };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-  return outcomes;
+  return await Promise.all(specs.map((spec) => pool.use(priority, () => one(spec))));
 }

@@ -22,6 +22,7 @@ import { type DoneRecord, type JobOutcome, jobsStopped, runJobs } from "./jobs.t
 import { architectureOf, type ProtocolSettings } from "./profiles.ts";
 import { type BeyondRow, type ProtocolName, protocolOf } from "./protocols/mod.ts";
 import type { ProtocolResult, RunRecord } from "./results.ts";
+import type { Slots } from "./slots.ts";
 import { readTrainingCurve } from "./training_curves.ts";
 import { jobDataIdentity, type JobSpec, subset } from "./train_job.ts";
 
@@ -35,6 +36,12 @@ export interface RunContext {
   cache: string;
   backend: BackendChoice;
   log: (line: string) => void;
+  /** The training processes' and scoring passes' slots, shared by the protocols run side by side (`--jobs`). */
+  slots: Slots;
+  /** One slot: the scoring passes, which run in this process, one at a time. */
+  mainThread: Slots;
+  /** This protocol's place in the queue for `slots` (lower first). */
+  priority: number;
 }
 
 /** What one protocol's run left besides its result. */
@@ -219,22 +226,30 @@ export async function runProtocol(
     }
     const rowOf = jobSpecs(ctx, source, settings, rows);
     const specs = [...rowOf.keys()];
-    const bar = createProgress(`${protocol}: training runs`, specs.length);
+    // Protocols train side by side, so their bars print a line per step, never redraw one.
+    const bar = createProgress(`${protocol}: training runs`, specs.length, { tty: false });
     const identities = new Map<string, Promise<DataIdentity>>();
     const identity = (spec: JobSpec) => {
       const key = JSON.stringify([spec.seed, spec.inputSize]);
       if (!identities.has(key)) identities.set(key, jobDataIdentity(spec));
       return identities.get(key)!;
     };
-    const outcomes = await runJobs(specs, args.jobs, log, (o: JobOutcome) => {
-      bar.tick();
-      log(
-        `${o.ok ? (o.skipped ? "reused" : "trained") : "FAILED"}: ${protocol} ${
-          rowOf.get(o.spec)
-        } seed ${o.spec.seed}` +
-          (o.ok ? ` (${o.seconds.toFixed(0)} s)` : `: ${o.error}`),
-      );
-    }, identity);
+    const outcomes = await runJobs(
+      specs,
+      ctx.slots,
+      log,
+      (o: JobOutcome) => {
+        bar.tick();
+        log(
+          `${o.ok ? (o.skipped ? "reused" : "trained") : "FAILED"}: ${protocol} ${
+            rowOf.get(o.spec)
+          } seed ${o.spec.seed}` +
+            (o.ok ? ` (${o.seconds.toFixed(0)} s)` : `: ${o.error}`),
+        );
+      },
+      identity,
+      ctx.priority,
+    );
     bar.done();
     // Interrupted: the signal handler exits once the trainers have; write nothing more.
     if (jobsStopped()) await new Promise((r) => setTimeout(r, 60_000));
@@ -242,87 +257,92 @@ export async function runProtocol(
     const problems = outcomes.filter((o) => !o.ok).map((o) =>
       `${rowOf.get(o.spec)} seed ${o.spec.seed}: ${o.error}`
     );
-    const testLimit = settings.testLimit ?? undefined;
-    // The trivial baselines, on the training images the first seed's models saw.
-    const baselines = await trainBaselines(
-      subset(await open("train"), settings.trainLimit, args.seeds[0]!),
-      pre,
-    );
-    const beyondNames = new Set(rows.beyond.map((b) => b.name));
-    let first: Scored | null = null;
-    // Score each seed's models together: one pass over the test split per seed.
-    for (const seed of args.seeds) {
-      const models: NamedModel[] = [];
-      const done: { o: JobOutcome; record: DoneRecord }[] = [];
-      for (const o of outcomes.filter((o) => o.ok && o.spec.seed === seed)) {
-        const name = rowOf.get(o.spec)!;
-        try {
-          const record = await readRunJson<DoneRecord>(join(o.spec.out, "done.json"));
-          if (!record) throw new Error(`"${join(o.spec.out, "done.json")}" is missing`);
-          models.push({ name, clvm: await loadCheckpoint(join(o.spec.out, "best.ckpt")) });
-          done.push({ o, record });
-        } catch (error) {
-          const problem = `${name} seed ${seed}: ${(error as Error).message} ` +
-            "(--resume retrains it)";
-          log(`Not scored: ${problem}`);
-          problems.push(problem);
+    // Scoring runs in this process: one scoring pass at a time (the main thread), and it
+    // takes a slot like a training process, ahead of the jobs still waiting.
+    await ctx.mainThread.use(0, () =>
+      ctx.slots.use(-1, async () => {
+        const testLimit = settings.testLimit ?? undefined;
+        // The trivial baselines, on the training images the first seed's models saw.
+        const baselines = await trainBaselines(
+          subset(await open("train"), settings.trainLimit, args.seeds[0]!),
+          pre,
+        );
+        const beyondNames = new Set(rows.beyond.map((b) => b.name));
+        let first: Scored | null = null;
+        // Score each seed's models together: one pass over the test split per seed.
+        for (const seed of args.seeds) {
+          const models: NamedModel[] = [];
+          const done: { o: JobOutcome; record: DoneRecord }[] = [];
+          for (const o of outcomes.filter((o) => o.ok && o.spec.seed === seed)) {
+            const name = rowOf.get(o.spec)!;
+            try {
+              const record = await readRunJson<DoneRecord>(join(o.spec.out, "done.json"));
+              if (!record) throw new Error(`"${join(o.spec.out, "done.json")}" is missing`);
+              models.push({ name, clvm: await loadCheckpoint(join(o.spec.out, "best.ckpt")) });
+              done.push({ o, record });
+            } catch (error) {
+              const problem = `${name} seed ${seed}: ${(error as Error).message} ` +
+                "(--resume retrains it)";
+              log(`Not scored: ${problem}`);
+              problems.push(problem);
+            }
+          }
+          if (models.length === 0) continue;
+          const kpStride = Math.min(
+            ...models.map((m) =>
+              m.clvm.options.heads.keypoints
+                ? m.clvm.stride(m.clvm.options.heads.keypoints.layer)
+                : Infinity
+            ),
+          );
+          const oracleStride = Number.isFinite(kpStride) ? kpStride : 1;
+          const scoring = createProgress(
+            `${protocol}: scoring seed ${seed}`,
+            Math.min(test.ids.length, testLimit ?? Infinity),
+          );
+          const scored = await scoreModels(protocol, test, models, pre, oracleStride, {
+            ...(testLimit ? { limit: testLimit } : {}),
+            examples: 3,
+            baselines,
+            onProgress: (d) => scoring.update(d),
+          });
+          scoring.done();
+          if (first === null) {
+            for (const u of scored.unreadable) {
+              log(`Left out of the ${protocol} scores (unreadable): ${u.id}: ${u.message}`);
+            }
+            first = scored;
+            result.oracle = scored.oracle;
+            result.baselines = scored.baselines;
+            result.oracleStride = oracleStride;
+            result.notes = scored.protocolNotes;
+            result.testImages = scored.images;
+          }
+          for (const { o, record: doneJson } of done) {
+            const name = rowOf.get(o.spec)!;
+            const record: RunRecord = {
+              variant: name,
+              seed,
+              scores: scored.models[name]!,
+              training: {
+                seconds: doneJson.seconds,
+                epochs: doneJson.epochs,
+                steps: doneJson.steps,
+                bestEpoch: doneJson.best?.epoch ?? null,
+              },
+              checkpoint: join(o.spec.out, "best.ckpt"),
+              ...(beyondNames.has(name) ? { beyondPaper: true as const } : {}),
+            };
+            const curve = await readTrainingCurve(record.checkpoint);
+            if (curve) record.curve = curve;
+            result.runs.push(record);
+            if (!trained.has(name)) trained.set(name, record.checkpoint);
+          }
+          models.forEach((m) => m.clvm.dispose());
         }
-      }
-      if (models.length === 0) continue;
-      const kpStride = Math.min(
-        ...models.map((m) =>
-          m.clvm.options.heads.keypoints
-            ? m.clvm.stride(m.clvm.options.heads.keypoints.layer)
-            : Infinity
-        ),
-      );
-      const oracleStride = Number.isFinite(kpStride) ? kpStride : 1;
-      const scoring = createProgress(
-        `${protocol}: scoring seed ${seed}`,
-        Math.min(test.ids.length, testLimit ?? Infinity),
-      );
-      const scored = await scoreModels(protocol, test, models, pre, oracleStride, {
-        ...(testLimit ? { limit: testLimit } : {}),
-        examples: 3,
-        baselines,
-        onProgress: (d) => scoring.update(d),
-      });
-      scoring.done();
-      if (first === null) {
-        for (const u of scored.unreadable) {
-          log(`Left out of the ${protocol} scores (unreadable): ${u.id}: ${u.message}`);
-        }
-        first = scored;
-        result.oracle = scored.oracle;
-        result.baselines = scored.baselines;
-        result.oracleStride = oracleStride;
-        result.notes = scored.protocolNotes;
-        result.testImages = scored.images;
-      }
-      for (const { o, record: doneJson } of done) {
-        const name = rowOf.get(o.spec)!;
-        const record: RunRecord = {
-          variant: name,
-          seed,
-          scores: scored.models[name]!,
-          training: {
-            seconds: doneJson.seconds,
-            epochs: doneJson.epochs,
-            steps: doneJson.steps,
-            bestEpoch: doneJson.best?.epoch ?? null,
-          },
-          checkpoint: join(o.spec.out, "best.ckpt"),
-          ...(beyondNames.has(name) ? { beyondPaper: true as const } : {}),
-        };
-        const curve = await readTrainingCurve(record.checkpoint);
-        if (curve) record.curve = curve;
-        result.runs.push(record);
-        if (!trained.has(name)) trained.set(name, record.checkpoint);
-      }
-      models.forEach((m) => m.clvm.dispose());
-    }
-    const examples: Example[] = first?.examples ?? [];
-    figure = await qualitativeFigure(ctx.out, protocol, examples);
+        const examples: Example[] = first?.examples ?? [];
+        figure = await qualitativeFigure(ctx.out, protocol, examples);
+      }));
     if (problems.length > 0) {
       result.status = "failed";
       result.error = problems.join("; ");
