@@ -77,7 +77,8 @@ line whose dataset the given root lacks.`,
     jobs: {
       type: "string",
       arg: "N",
-      help: "training runs and scoring passes at a time, shared by the\nprotocols, which run side by side (default: min(2, CPU cores))",
+      help:
+        "training runs and scoring passes at a time, shared by the\nprotocols, which run side by side (default: min(2, CPU cores))",
     },
     out: {
       type: "string",
