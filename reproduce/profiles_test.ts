@@ -40,7 +40,7 @@ Deno.test("the profiles as base + overrides hold the same values as before", () 
   const same = (name: keyof typeof PROFILES, expected: Record<string, unknown>) => {
     const p = PROFILES[name];
     for (const [protocol, settings] of Object.entries(expected)) {
-      const { beyond: _beyond, keypointWeight: _w, learningRate: _lr, ...got } =
+      const { beyond: _beyond, keypointWeight: _w, learningRate: _lr, perRow: _r, ...got } =
         p.protocols[protocol as keyof typeof p.protocols];
       assert.deepEqual(got, settings, `${name} ${protocol}`);
     }
@@ -119,4 +119,24 @@ Deno.test("architectureOf(): --arch, else the protocol's own, else the profile's
   assert.equal(architectureOf(p, "aflw"), "tiny");
   assert.equal(architectureOf(p, "lfw-parts", "tiny"), "tiny");
   assert.equal(architectureOf(p, "aflw", "paper"), "paper");
+});
+
+Deno.test("per-row settings name rows their protocol trains", () => {
+  for (const p of Object.values(PROFILES)) {
+    for (const [protocol, settings] of Object.entries(p.protocols)) {
+      const rows: string[] = [
+        ...PROTOCOLS[protocol as keyof typeof PROTOCOLS].variants,
+        ...(settings.beyond ?? []),
+      ];
+      for (const row of Object.keys(settings.perRow ?? {})) {
+        assert.ok(rows.includes(row), `${p.name} ${protocol}: perRow "${row}" is not a row`);
+      }
+    }
+  }
+  assert.deepEqual(PROFILES.quick.protocols["pascal-person"].perRow, {
+    "CLVM1-seg": { learningRate: 0.01 },
+    "CLVM2-seg": { learningRate: 0.01 },
+    "CLVM1-kp": { keypointWeight: 10 },
+    "CLVM2-kp": { keypointWeight: 10 },
+  });
 });

@@ -124,6 +124,21 @@ export function rowsOf(
 }
 
 /**
+ * The learning rate and keypoint task weight `row` trains with: its own in
+ * `settings.perRow`, else the protocol's, else null (the recipe's).
+ */
+export function rowRecipe(
+  settings: ProtocolSettings,
+  row: string,
+): { learningRate: number | null; keypointWeight: number | null } {
+  const own = settings.perRow?.[row];
+  return {
+    learningRate: own?.learningRate ?? settings.learningRate ?? null,
+    keypointWeight: own?.keypointWeight ?? settings.keypointWeight ?? null,
+  };
+}
+
+/**
  * One training job per row × seed, into `out/runs/<protocol>/<row>-seed<N>`; beyond rows
  * train their preset with their model options over the command's. Returns each spec's row.
  */
@@ -161,8 +176,8 @@ export function jobSpecs(
         feedback: model.feedback ?? null,
         tied: model.tied ?? null,
         passes: model.passes ?? null,
-        learningRate: settings.learningRate ?? null,
-        keypointWeight: settings.keypointWeight ?? null,
+        ...rowRecipe(settings, row.name),
+        learningRateSchedule: settings.learningRateSchedule ?? null,
       }, row.name);
     }
   }

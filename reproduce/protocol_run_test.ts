@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseReproduceArgs } from "./args.ts";
 import { buildReport } from "./report.ts";
-import { jobSpecs, rowsOf, settingsFor } from "./protocol_run.ts";
+import { jobSpecs, rowRecipe, rowsOf, settingsFor } from "./protocol_run.ts";
 import type { DataSource } from "./protocols/mod.ts";
 import type { ProtocolResult, Results } from "./results.ts";
 
@@ -124,5 +124,38 @@ Deno.test("the report shows rows beyond the paper apart, with their cost, outsid
   assert.match(
     beyond,
     /\| CLVM2-seg \| the paper's row it starts from \(above\) \| 90\.00 \| 100 \|/,
+  );
+});
+
+Deno.test("a row's own η and keypoint weight win over the protocol's, which win over null", () => {
+  const base = { inputSize: 64, epochs: 1, batchSize: 8, trainLimit: null, valLimit: null };
+  const settings = {
+    ...base,
+    testLimit: null,
+    learningRate: 0.02,
+    keypointWeight: 30,
+    perRow: { "CLVM2-seg": { learningRate: 0.01 }, "CLVM1-kp": { keypointWeight: 10 } },
+  };
+  assert.deepEqual(rowRecipe(settings, "CLVM2-seg"), { learningRate: 0.01, keypointWeight: 30 });
+  assert.deepEqual(rowRecipe(settings, "CLVM1-kp"), { learningRate: 0.02, keypointWeight: 10 });
+  assert.deepEqual(rowRecipe(settings, "M-CLVM2"), { learningRate: 0.02, keypointWeight: 30 });
+  assert.deepEqual(rowRecipe({ ...base, testLimit: null }, "M-CLVM2"), {
+    learningRate: null,
+    keypointWeight: null,
+  });
+  // The specs carry them, row by row.
+  const args = parseReproduceArgs(["pascal-person", "--synthetic"])!;
+  const source: DataSource = {
+    protocol: "pascal-person",
+    dataset: "synthetic-pascal-person",
+    root: null,
+    kind: "synthetic",
+    description: "x",
+  };
+  const rows = { variants: ["CLVM2-seg", "CLVM1-kp", "M-CLVM2"], beyond: [] };
+  const specs = jobSpecs({ args, out: "/o", backend: "wasm" }, source, settings, rows);
+  assert.deepEqual(
+    [...specs].map(([s, row]) => [row, s.learningRate, s.keypointWeight]),
+    [["CLVM2-seg", 0.01, 30], ["CLVM1-kp", 0.02, 10], ["M-CLVM2", 0.02, 30]],
   );
 });

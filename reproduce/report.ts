@@ -33,6 +33,25 @@ export function modelPhrase(model: unknown): string {
   return parts.length ? ` with ${parts.join(", ")} in every variant (overriding the presets)` : "";
 }
 
+/** The learning rate and task weights, where the profile sets them over the recipe's. */
+function recipePhrase(s: ProtocolResult["settings"]): string {
+  const parts: string[] = [];
+  const eta = s.learningRate !== undefined ? `η ${s.learningRate}` : "";
+  if (s.learningRateSchedule === "cosine") {
+    parts.push(`${eta || "the recipe's η"} cosine-annealed towards 0 over the run`);
+  } else if (eta) parts.push(eta);
+  if (s.keypointWeight !== undefined) parts.push(`keypoint task weight ${s.keypointWeight}`);
+  const own = Object.entries(s.perRow ?? {}).map(([row, r]) =>
+    [
+      row,
+      r.learningRate !== undefined ? `η ${r.learningRate}` : "",
+      r.keypointWeight !== undefined ? `keypoint task weight ${r.keypointWeight}` : "",
+    ].filter(Boolean).join(" ")
+  );
+  const text = parts.map((p) => `, ${p}`).join("");
+  return own.length ? `${text} (per model, chosen on validation: ${own.join("; ")})` : text;
+}
+
 function protocolSentence(r: ProtocolResult, architecture: string): string {
   const s = r.settings;
   const sizes = protocolOf(r.protocol).inputSentence(s.inputSize);
@@ -46,7 +65,7 @@ function protocolSentence(r: ProtocolResult, architecture: string): string {
   return `**Protocol.** Data: ${r.data.description} (${r.data.kind}). Input: ${sizes}. ` +
     `Training: ${s.architecture ?? architecture} architecture${
       modelPhrase(s.model)
-    }, ${s.epochs} epochs, batch ${s.batchSize}, on ${subset}; ` +
+    }, ${s.epochs} epochs, batch ${s.batchSize}${recipePhrase(s)}, on ${subset}; ` +
     `the checkpoint with the lowest loss on ${val} is scored on ${test}. ` +
     `The oracle uses maps of stride ${r.oracleStride}. ` +
     r.notes.map((n) => (/[.!?]$/.test(n) ? n : `${n}.`)).join(" ");

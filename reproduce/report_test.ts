@@ -65,7 +65,13 @@ const claim = (synthetic: boolean, decision: Claim["decision"]): Claim => ({
   synthetic,
 });
 
-function report(kind: "real" | "synthetic", claims: Claim[]): string {
+function report(
+  kind: "real" | "synthetic",
+  claims: Claim[],
+  settings: Partial<ProtocolResult["settings"]> = {},
+): string {
+  const protocol = lfw(kind);
+  protocol.settings = { ...protocol.settings, ...settings };
   const r: Results = {
     environment: {
       date: "d",
@@ -79,7 +85,7 @@ function report(kind: "real" | "synthetic", claims: Claim[]): string {
       tfjs: "4",
     },
     config: { profile: "quick", profileDescription: "q", seeds: [1], architecture: "tiny" },
-    protocols: { "lfw-parts": lfw(kind) },
+    protocols: { "lfw-parts": protocol },
     convergence: null,
     table3: null,
     claims,
@@ -143,4 +149,23 @@ Deno.test("learnedChecks() compares each model with the best baseline of its tas
     ["CLVM2-seg", false, 85],
   ]);
   assert.deepEqual(learnedChecks({ ...lfw("real"), baselines: {} }), []);
+});
+
+Deno.test("buildReport() states the profile's η, schedule and task weights", () => {
+  assert.match(report("real", []), /2 epochs, batch 8, on all training samples/);
+  assert.match(
+    report("real", [], { learningRate: 0.02, learningRateSchedule: "cosine" }),
+    /2 epochs, batch 8, η 0\.02 cosine-annealed towards 0 over the run, on all training/,
+  );
+  assert.match(
+    report("real", [], {
+      learningRate: 0.02,
+      keypointWeight: 30,
+      perRow: { "CLVM2-seg": { learningRate: 0.01 }, "CLVM1-kp": { keypointWeight: 10 } },
+    }),
+    new RegExp(
+      "batch 8, η 0\\.02, keypoint task weight 30 \\(per model, chosen on validation: " +
+        "CLVM2-seg η 0\\.01; CLVM1-kp keypoint task weight 10\\), on all",
+    ),
+  );
 });

@@ -19,6 +19,7 @@ import {
 } from "../util/cli.ts";
 import { DATASET_NAMES } from "./_datasets.ts";
 import { RECIPE_NAMES, type RecipeName, RECIPES } from "./recipes.ts";
+import { LEARNING_RATE_SCHEDULES } from "./lr_schedule.ts";
 import { train, type TrainOptions } from "./trainer.ts";
 import { MODEL_FLAGS, modelFlags } from "./model_flags.ts";
 
@@ -87,6 +88,13 @@ DIR/last.ckpt exactly as if the run had never stopped.`,
       help: `${RECIPE_NAMES.join(", ")} (default paper with --arch paper, else quick)`,
     },
     lr: { type: "string", arg: "X", help: "learning rate (default: the recipe's)" },
+    "lr-schedule": {
+      type: "string",
+      arg: "NAME",
+      help: `${
+        LEARNING_RATE_SCHEDULES.join(", ")
+      }: how the learning rate changes over the\nrun (default: the recipe's)`,
+    },
     "split-file": {
       type: "string",
       arg: "FILE",
@@ -189,6 +197,10 @@ export function parseTrainArgs(args: readonly string[]): TrainOptions | null {
   if (every !== undefined) options.checkpointEvery = integer("checkpoint-every", every, 0);
   const lr = str("lr");
   if (lr !== undefined) options.learningRate = numberOption("lr", lr, 0);
+  const schedule = str("lr-schedule");
+  if (schedule !== undefined) {
+    options.learningRateSchedule = choice("lr-schedule", schedule, LEARNING_RATE_SCHEDULES);
+  }
   Object.assign(options, modelFlags(values));
   return options;
 }

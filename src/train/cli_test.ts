@@ -66,7 +66,7 @@ Deno.test("parseTrainArgs() maps flags to train() options", () => {
       ...["--variant", "CLVM2-kp", "--arch", "paper", "--dataset", "synthetic-aflw"],
       ...["--epochs", "3", "--batch", "4", "--seed", "7", "--out", "r", "--backend", "cpu"],
       ...["--recipe", "paper", "--lr", "0.02", "--input-size", "56", "--checkpoint-every", "5"],
-      ...["--split-file", "s.json", "--no-progress"],
+      ...["--split-file", "s.json", "--no-progress", "--lr-schedule", "cosine"],
     ]),
     {
       out: "r",
@@ -85,6 +85,7 @@ Deno.test("parseTrainArgs() maps flags to train() options", () => {
       checkpointEvery: 5,
       threads: navigator.hardwareConcurrency,
       learningRate: 0.02,
+      learningRateSchedule: "cosine",
     },
   );
   // Resuming without --backend continues on the checkpoint's backend.
@@ -120,6 +121,7 @@ Deno.test("parseTrainArgs() rejects unknown flags and values, listing the valid 
     [[...base, "--epochs", "1.5"], /--epochs "1.5": expected an integer ≥ 1/],
     [[...base, "--threads", "0"], /--threads "0": expected an integer ≥ 1/],
     [[...base, "--lr=-1"], /--lr "-1": expected a number > 0/],
+    [[...base, "--lr-schedule", "step"], /--lr-schedule "step": expected one of constant, cosine/],
     [["--variant", "M-CLVM2", "--dataset", "aflw"], /Missing --out/],
     [["--dataset", "aflw", "--out", "r"], /Missing --variant/],
     [[...base, "extra"], /Unexpected argument "extra"/],

@@ -7,6 +7,7 @@
 export * from "./losses.ts";
 export * from "./recipes.ts";
 export * from "./sgd.ts";
+export * from "./lr_schedule.ts";
 export * from "./toy_dataset.ts";
 export {
   type DataIdentity,

@@ -68,3 +68,16 @@ Deno.test("resolveRecipe() checks the loss fields and fills them in for older re
     /keypointPositiveWeight 0: expected a number > 0/,
   );
 });
+
+Deno.test("resolveRecipe() checks the schedule and gives older recipes a constant η", () => {
+  const { learningRateSchedule: _s, ...old } = { ...RECIPES.quick, learningRateSchedule: "cosine" };
+  assert.equal(resolveRecipe(old as typeof RECIPES.quick).learningRateSchedule, "constant");
+  assert.equal(
+    resolveRecipe("quick", { learningRateSchedule: "cosine" }).learningRateSchedule,
+    "cosine",
+  );
+  assert.throws(
+    () => resolveRecipe("paper", { learningRateSchedule: "step" as "cosine" }),
+    /learningRateSchedule "step": expected one of constant, cosine/,
+  );
+});

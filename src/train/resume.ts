@@ -64,5 +64,14 @@ export function resumeConflicts(saved: TrainConfig, now: TrainConfig): string[] 
     const b = JSON.stringify(now.recipe[key]);
     if (a !== b) out.push(`recipe ${key} ${b} (the checkpoint has ${a})`);
   }
+  // A schedule other than constant spreads η over the run's steps: a longer or shorter
+  // run would have taken other steps from the first.
+  const schedule = now.recipe.learningRateSchedule;
+  if (schedule !== "constant" && saved.epochs !== now.epochs) {
+    out.push(
+      `epochs ${now.epochs} (the checkpoint has ${saved.epochs}, and its ${schedule} ` +
+        "learning-rate schedule is fixed by the run's length)",
+    );
+  }
   return out;
 }

@@ -17,6 +17,7 @@ import { VARIANT_NAMES, type VariantName, VARIANTS } from "../clvm/variants.ts";
 import type { PreprocessConfig } from "../data/preprocess.ts";
 import type { Dataset } from "../data/types.ts";
 import { type Recipe, type RecipeName, resolveRecipe } from "./recipes.ts";
+import type { LearningRateSchedule } from "./lr_schedule.ts";
 import { openTrainData, type TrainData } from "./_datasets.ts";
 import { warnAboutProblems } from "./data_problems.ts";
 
@@ -59,6 +60,8 @@ export interface TrainOptions {
   recipe?: RecipeName | Recipe;
   /** Overrides the recipe's learning rate. */
   learningRate?: number;
+  /** Overrides the recipe's learning-rate schedule (`Recipe.learningRateSchedule`). */
+  learningRateSchedule?: LearningRateSchedule;
   /** Overrides the recipe's keypoint task weight (`Recipe.taskWeights.keypoints`). */
   keypointWeight?: number;
   /** How the top-down signal crosses an NMS layer (default: `"replicate"`, docs/MODEL.md §1). */
@@ -312,6 +315,9 @@ export async function resolveConfig(
   const recipe = resolveRecipe(recipeBase, {
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
+    ...(options.learningRateSchedule !== undefined
+      ? { learningRateSchedule: options.learningRateSchedule }
+      : {}),
     ...(options.keypointWeight !== undefined
       ? {
         taskWeights: {

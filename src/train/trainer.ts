@@ -49,6 +49,7 @@ import { backendForRun } from "./prepare_backend.ts";
 import { TrainingDivergedError } from "./diverged.ts";
 import type { EpochRecord, TrainResult } from "./run_records.ts";
 import { FORMAT, type TrainState, zeroAccum } from "./_train_state.ts";
+import { learningRateAt } from "./lr_schedule.ts";
 import {
   appendLog,
   checkResumable,
@@ -319,6 +320,12 @@ async function runEpochs(
       const b = data.batch;
       const batch = toTensors(data, spec);
       let result: StepResult;
+      sgd.learningRate = learningRateAt(
+        recipe.learningRate,
+        recipe.learningRateSchedule,
+        state.step,
+        config.epochs * batchesPerEpoch,
+      );
       try {
         result = await trainStep(clvm, sgd, batch, recipe);
       } catch (error) {

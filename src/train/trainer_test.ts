@@ -435,3 +435,28 @@ Deno.test("200 training steps leave the tensor count flat (and GPU bytes on webg
     });
   }
 });
+
+Deno.test("train(): a cosine schedule anneals η per step, and resumes to the same weights", async () => {
+  await initBackend("cpu");
+  const data = toyData();
+  const recipe = resolveRecipe("quick", { learningRateSchedule: "cosine", batchSize: 4 });
+  const options = { ...BASE, recipe, dataset: data, epochs: 2 } as const;
+  const straight = await tempDir();
+  const r = await train({ ...options, out: straight });
+  // 16 images / 4 = 4 steps an epoch, 8 in all; an epoch logs the η of its last step.
+  const eta = recipe.learningRate;
+  const expected = [3, 7].map((t) => eta * 0.5 * (1 + Math.cos(Math.PI * t / 8)));
+  for (const [i, record] of r.history.entries()) {
+    assert.ok(Math.abs(record.learningRate - expected[i]!) < 1e-15, `epoch ${i + 1}`);
+  }
+  const stopped = await tempDir();
+  await train({ ...options, out: stopped, checkpointEvery: 1, stopAfterSteps: 5 });
+  await train({ out: stopped, resume: true, dataset: data, backend: "cpu" });
+  await assertSameState(join(straight, "last.ckpt"), join(stopped, "last.ckpt"), "cosine");
+  // Another length would have annealed the first steps otherwise: refused, naming why.
+  await assert.rejects(
+    () => train({ out: stopped, resume: true, epochs: 3, dataset: data, backend: "cpu" }),
+    /epochs 3 \(the checkpoint has 2, and its cosine learning-rate schedule is fixed/,
+  );
+  await removeTempDirs();
+});
