@@ -136,7 +136,7 @@ Deno.test("per-row settings name rows their protocol trains", () => {
   assert.deepEqual(PROFILES.quick.protocols["pascal-person"].perRow, {
     "CLVM1-seg": { learningRate: 0.01 },
     "CLVM2-seg": { learningRate: 0.01 },
-    "CLVM1-kp": { keypointWeight: 10 },
-    "CLVM2-kp": { keypointWeight: 10 },
+    "CLVM2-kp": { keypointWeight: 1 },
+    "M-CLVM1": { keypointWeight: 30 },
   });
 });
