@@ -48,7 +48,6 @@ export const SPEC_FIELDS = [
   "passes",
   "learningRate",
   "keypointWeight",
-  "learningRateSchedule",
 ] as const satisfies readonly (keyof JobSpec)[];
 
 /** The outcome of one job. */

@@ -8,7 +8,6 @@
  * @module
  */
 import { type ProtocolName, PROTOCOLS } from "./protocols/mod.ts";
-import type { LearningRateSchedule } from "../src/train/mod.ts";
 
 /** The profiles. */
 export type ProfileName = "smoke" | "quick" | "full" | "paper";
@@ -38,8 +37,6 @@ export interface ProtocolSettings {
    * model. Absent: the protocol's for every row.
    */
   perRow?: Readonly<Record<string, RowSettings>>;
-  /** The recipe's learning-rate schedule for this protocol's models; absent: the recipe's. */
-  learningRateSchedule?: LearningRateSchedule;
   /** The architecture of this protocol's models; absent: the profile's. */
   architecture?: Architecture;
   /**

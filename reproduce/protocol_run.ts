@@ -177,7 +177,6 @@ export function jobSpecs(
         tied: model.tied ?? null,
         passes: model.passes ?? null,
         ...rowRecipe(settings, row.name),
-        learningRateSchedule: settings.learningRateSchedule ?? null,
       }, row.name);
     }
   }

@@ -8,6 +8,7 @@ import { comparisonRow, formatMeanStd, formatNumber, markdownTable } from "../sr
 import { PAPER_TABLE3 } from "../src/eval/mod.ts";
 import { learnedChecks, learnedLine } from "./learned.ts";
 import { PROTOCOL_LIST, protocolOf, type ProtocolScores } from "./protocols/mod.ts";
+import type { RowSettings } from "./profiles.ts";
 import {
   type Claim,
   headline,
@@ -33,22 +34,18 @@ export function modelPhrase(model: unknown): string {
   return parts.length ? ` with ${parts.join(", ")} in every variant (overriding the presets)` : "";
 }
 
+/** "η X", "keypoint task weight Y": what `r` sets over the recipe. */
+function recipeWords(r: RowSettings): string[] {
+  return [
+    r.learningRate !== undefined ? `η ${r.learningRate}` : "",
+    r.keypointWeight !== undefined ? `keypoint task weight ${r.keypointWeight}` : "",
+  ].filter(Boolean);
+}
+
 /** The learning rate and task weights, where the profile sets them over the recipe's. */
 function recipePhrase(s: ProtocolResult["settings"]): string {
-  const parts: string[] = [];
-  const eta = s.learningRate !== undefined ? `η ${s.learningRate}` : "";
-  if (s.learningRateSchedule === "cosine") {
-    parts.push(`${eta || "the recipe's η"} cosine-annealed towards 0 over the run`);
-  } else if (eta) parts.push(eta);
-  if (s.keypointWeight !== undefined) parts.push(`keypoint task weight ${s.keypointWeight}`);
-  const own = Object.entries(s.perRow ?? {}).map(([row, r]) =>
-    [
-      row,
-      r.learningRate !== undefined ? `η ${r.learningRate}` : "",
-      r.keypointWeight !== undefined ? `keypoint task weight ${r.keypointWeight}` : "",
-    ].filter(Boolean).join(" ")
-  );
-  const text = parts.map((p) => `, ${p}`).join("");
+  const text = recipeWords(s).map((p) => `, ${p}`).join("");
+  const own = Object.entries(s.perRow ?? {}).map(([row, r]) => [row, ...recipeWords(r)].join(" "));
   return own.length ? `${text} (per model, chosen on validation: ${own.join("; ")})` : text;
 }
 

@@ -19,7 +19,6 @@ import { subset } from "../src/data/mod.ts";
 import {
   type DataIdentity,
   dataIdentity,
-  type LearningRateSchedule,
   openTrainData,
   ResumeError,
   train,
@@ -48,8 +47,6 @@ export interface JobSpec {
   learningRate?: number | null;
   /** The recipe's keypoint task weight, overridden; absent or null: the recipe's. */
   keypointWeight?: number | null;
-  /** The recipe's learning-rate schedule, overridden; absent or null: the recipe's. */
-  learningRateSchedule?: LearningRateSchedule | null;
   /** Model options over the variant's preset (`--feedback`, `--tied`, `--passes`); absent or null: the preset's. */
   feedback?: Feedback | null;
   /** Tied (true) or separate (false) top-down filters; absent or null: the variant's. */
@@ -112,9 +109,6 @@ export async function runJob(spec: JobSpec, log: (line: string) => void): Promis
       ...specModel(spec),
       ...(spec.learningRate != null ? { learningRate: spec.learningRate } : {}),
       ...(spec.keypointWeight != null ? { keypointWeight: spec.keypointWeight } : {}),
-      ...(spec.learningRateSchedule != null
-        ? { learningRateSchedule: spec.learningRateSchedule }
-        : {}),
       log,
     });
   const resume = await Deno.stat(join(spec.out, "last.ckpt")).then(() => true, () => false);
