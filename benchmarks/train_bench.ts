@@ -60,6 +60,12 @@ interface Fixture {
 
 let current: Fixture | null = null;
 
+/** Threads of the run (`--threads`): wasm's pool and the native convolutions'. */
+let benchThreads = 1;
+
+/** Where wasm's convolutions ran (the backend's sentence), printed once under the table. */
+let convolutions: string | undefined;
+
 function release(): void {
   if (!current) return;
   current.sgd.dispose();
@@ -73,7 +79,8 @@ async function fixture(c: Case): Promise<Fixture> {
   const key = JSON.stringify(c);
   if (current?.key === key) return current;
   release();
-  const report = await initBackend(c.backend);
+  const report = await initBackend(c.backend, undefined, { threads: benchThreads });
+  if (report.convolutions) convolutions = report.convolutions;
   if (report.name !== c.backend) throw new Error(`Backend ${c.backend} is not available here`);
   prepareBackendForTraining(c.backend);
   const recipe = RECIPES.paper;
@@ -223,6 +230,7 @@ if (!import.meta.main) {
     ? values.backends.split(",") as BackendName[]
     : await availableBackends();
   if (backends.includes("wasm")) useWasmThreads(threads);
+  benchThreads = threads;
   const keep = (list: string | undefined, value: string | number) =>
     list === undefined || list.split(",").includes(String(value));
   const rows: string[] = [
@@ -290,8 +298,10 @@ if (!import.meta.main) {
   }
   release();
   console.log(rows.join("\n"));
+  if (convolutions) console.log(`\nwasm convolutions: ${convolutions}`);
   if (values.json) {
     const environment = {
+      ...(convolutions ? { convolutions } : {}),
       date: new Date().toISOString(),
       deno: Deno.version.deno,
       tfjs: tf.version_core,

@@ -37,7 +37,7 @@ export function commandLine(): string {
 /** The environment stamp of a run at `commit`, on the backend `initBackend` chose. */
 export async function environmentStamp(
   commit: string,
-  backend: Pick<BackendReport, "name" | "adapter">,
+  backend: Pick<BackendReport, "name" | "adapter" | "convolutions">,
 ): Promise<Record<string, unknown>> {
   return {
     date: new Date().toISOString(),
@@ -47,6 +47,8 @@ export async function environmentStamp(
     tfjs: tf.version_core,
     backend: backend.name,
     adapter: backend.adapter,
+    // wasm: native convolution kernels or wasm's own (they round differently).
+    ...(backend.convolutions ? { convolutions: backend.convolutions } : {}),
     cpu: `${cpuModel()} × ${navigator.hardwareConcurrency}`,
     cpuModel: cpuModel(),
     cores: navigator.hardwareConcurrency,

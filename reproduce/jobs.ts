@@ -27,6 +27,8 @@ const PERMISSIONS = [
   "--allow-env",
   "--allow-sys",
   "--allow-ffi",
+  // The C compiler's version names the cached native kernels (src/kernels/native_build.ts).
+  "--allow-run",
 ];
 
 /** The spec fields a reused model must match. */

@@ -71,7 +71,8 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   const cache = join(REPO, ".cache");
   const report = await initBackend(backend, log);
-  log(`Backend: ${report.name} (${report.reason}). Output: ${out}`);
+  const kernels = report.convolutions ? `; convolutions: ${report.convolutions}` : "";
+  log(`Backend: ${report.name} (${report.reason}${kernels}). Output: ${out}`);
   const environment = await environmentStamp(commit, report);
   const config = runConfig(args, backend, dataRoot.dir);
   const protocols: Results["protocols"] = {};

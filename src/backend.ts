@@ -10,6 +10,8 @@
 import { getThreadsCount, tf, WebGPUBackend } from "./deps.ts";
 import { registerWasmConvKernels } from "./kernels/wasm_conv.ts";
 import { useWasmThreads } from "./kernels/wasm_threads.ts";
+import { buildNativeKernels } from "./kernels/native_build.ts";
+import { loadNativeConv, setNativeConvThreads, unloadNativeConv } from "./kernels/native_conv.ts";
 
 /** A backend to ask for; `auto` picks the fastest one measured for this model here. */
 export type BackendChoice = "webgpu" | "wasm" | "cpu" | "auto";
@@ -43,6 +45,11 @@ export interface BackendReport {
   reason: string;
   /** Threads the backend computes with (wasm: its thread pool; cpu: 1; absent for webgpu). */
   threads?: number;
+  /**
+   * wasm only: where its stride-1 convolutions run, as one sentence — the native kernels'
+   * library (`kernels/native_build.ts`), or why they run on wasm's own.
+   */
+  convolutions?: string;
 }
 
 /** Options of {@link initBackend}. */
@@ -54,6 +61,14 @@ export interface InitBackendOptions {
    * through `log`); other backends ignore it.
    */
   threads?: number;
+  /**
+   * Whether the `wasm` backend's stride-1 convolutions may run on native kernels compiled for
+   * this machine (default true, unless the environment sets `CLVM_NATIVE=0`): built once with
+   * the C compiler into `.cache/native/` and called through FFI on wasm's heap, 2.5–3× faster
+   * than wasm's own on the `paper` layers. Without a compiler or the permissions (run, write,
+   * FFI) the wasm kernels compute the same functions, and the report says why.
+   */
+  native?: boolean;
 }
 
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|warp|basic render/i;
@@ -199,8 +214,34 @@ export async function initBackend(
   }
   lastReport = { name, requested, adapter, reason };
   if (name === "cpu") lastReport.threads = 1;
-  if (name === "wasm") lastReport.threads = getThreadsCount();
+  if (name === "wasm") {
+    lastReport.threads = getThreadsCount();
+    lastReport.convolutions = await nativeConvolutions(options.native, threads ?? 1);
+  }
   return lastReport;
+}
+
+/** Loads (building once) the native convolution kernels for wasm, or says why not. */
+async function nativeConvolutions(wanted: boolean | undefined, threads: number): Promise<string> {
+  let env: string | undefined;
+  try {
+    env = Deno.env.get("CLVM_NATIVE");
+  } catch {
+    env = undefined; // no env permission: the default holds
+  }
+  if (wanted === false || (wanted === undefined && env === "0")) {
+    unloadNativeConv();
+    return "wasm kernels (native kernels switched off)";
+  }
+  const build = await buildNativeKernels();
+  if (build.path === null) {
+    unloadNativeConv();
+    return `wasm kernels (no native kernels: ${build.reason})`;
+  }
+  const problem = loadNativeConv(build.path);
+  if (problem !== null) return `wasm kernels (${problem})`;
+  setNativeConvThreads(Math.min(64, threads));
+  return `native kernels ${build.path}, ${threads} thread${threads === 1 ? "" : "s"}`;
 }
 
 /**

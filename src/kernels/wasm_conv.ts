@@ -19,6 +19,12 @@
  */
 import { type KernelConfig, tf } from "../deps.ts";
 import { WASM_BASE64 as FILTER_GRAD_WASM } from "./_conv_filter_grad_wasm.ts";
+import {
+  nativeConvFilterGrad,
+  nativeConvForward,
+  nativeConvPath,
+  type NativeConvShape,
+} from "./native_conv.ts";
 
 type TensorInfo = tf.TensorInfo;
 type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
@@ -123,6 +129,70 @@ function filterGradC(backend: WasmBackend): FilterGradC | null {
 /** The kernel `Conv2DBackpropInput` had on wasm before ours replaced it. */
 let originalBackpropInput: tf.KernelConfig | null = null;
 
+/** wasm's own (XNNPACK) `Conv2D`, which takes what the native kernels do not. */
+let originalConv2D: tf.KernelConfig | null = null;
+
+/** Fewest output channels the native kernels take (they compute 32 at a time; heads have 3). */
+const NATIVE_MIN_OUTPUTS = 8;
+
+function nativeShape(info: tf.backend_util.Conv2DInfo): NativeConvShape {
+  return {
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    ci: info.inChannels,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    co: info.outChannels,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+/** Whether a stride-1 NHWC float32 convolution of this shape goes to the native kernels. */
+function nativeApplies(s: NativeConvShape): boolean {
+  return nativeConvPath() !== null && s.co >= NATIVE_MIN_OUTPUTS && s.fh * s.fw <= 64 &&
+    Math.min(s.n, s.h, s.w, s.ci, s.oh, s.ow) > 0;
+}
+
+/** `Conv2D` on the native kernels where they apply (stride and dilation 1, NHWC), else wasm's. */
+function conv2dForward(args: KernelArgs): TensorInfo {
+  const { inputs, backend } = args;
+  const x = inputs.x!, filter = inputs.filter!;
+  const attrs = args.attrs as {
+    strides: number | [number, number];
+    pad: Pad;
+    dataFormat: "NHWC" | "NCHW";
+    dilations: number | [number, number];
+    dimRoundingMode?: "floor" | "round" | "ceil";
+  };
+  if (nativeConvPath() !== null && x.dtype === "float32" && filter.dtype === "float32") {
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      filter.shape as Shape4,
+      attrs.strides,
+      attrs.dilations,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
+    );
+    const shape = nativeShape(info);
+    if (
+      info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 &&
+      info.dilationWidth === 1 && info.dataFormat === "channelsLast" && nativeApplies(shape)
+    ) {
+      const out = backend.makeOutput([shape.n, shape.oh, shape.ow, shape.co], "float32");
+      const view = (t: TensorInfo) => backend.typedArrayFromHeap(t);
+      nativeConvForward(view(x), view(filter), view(out), shape, false);
+      return out;
+    }
+  }
+  return (originalConv2D!.kernelFunc as unknown as WasmKernelFunc)(args);
+}
+
 function wasmKernel(name: string): WasmKernelFunc {
   const config = tf.getKernel(name, BACKEND);
   if (!config) {
@@ -215,6 +285,28 @@ function backpropInputViaConv2D(args: KernelArgs): TensorInfo {
     Math.min(top, bottom, left, right) >= 0;
   if (!fast) {
     return (originalBackpropInput!.kernelFunc as unknown as WasmKernelFunc)(args);
+  }
+  const [n, oh, ow, co] = dy.shape as Shape4;
+  const [, h, w, ci] = attrs.inputShape;
+  const shape: NativeConvShape = {
+    n,
+    h: oh,
+    w: ow,
+    ci: co,
+    oh: h,
+    ow: w,
+    co: ci,
+    fh,
+    fw,
+    padTop: top,
+    padLeft: left,
+  };
+  if (nativeApplies(shape)) {
+    const out = backend.makeOutput([n, h, w, ci], "float32");
+    // Views after makeOutput: allocating may grow (and so detach) the wasm heap.
+    const view = (t: TensorInfo) => backend.typedArrayFromHeap(t);
+    nativeConvForward(view(dy), view(filter), view(out), shape, true);
+    return out;
   }
   const flipped = flipSwapFilter(backend, filter);
   try {
@@ -486,6 +578,13 @@ function backpropFilter(args: KernelArgs): TensorInfo {
   const gemm = info.strideHeight === 1 && info.strideWidth === 1 &&
     info.dataFormat === "channelsLast";
   if (!gemm) return backpropFilterConv(backend, x, dy, info);
+  const shape = nativeShape(info);
+  if (nativeApplies(shape)) {
+    const out = backend.makeOutput(attrs.filterShape, "float32");
+    const view = (t: TensorInfo) => backend.typedArrayFromHeap(t);
+    nativeConvFilterGrad(view(x), view(dy), view(out), shape);
+    return out;
+  }
   // The C loops vectorize over output channels: at 3 (the heads) the GEMM is faster.
   const c = cKernelAllowed && info.outChannels % 4 === 0 ? filterGradC(backend) : null;
   return c ? backpropFilterC(backend, c, x, dy, info) : backpropFilterGemm(backend, x, dy, info);
@@ -527,6 +626,19 @@ export function registerWasmConvKernels(): void {
     };
     // The original's setup binds its wasm function; it still serves the fallback.
     if (current.setupFunc) replacement.setupFunc = current.setupFunc;
+    tf.registerKernel(replacement);
+  }
+  const forward = tf.getKernel(CONV2D, BACKEND);
+  if (forward && forward.kernelFunc !== (conv2dForward as unknown as tf.KernelFunc)) {
+    originalConv2D = forward;
+    tf.unregisterKernel(CONV2D, BACKEND);
+    const replacement: tf.KernelConfig = {
+      kernelName: CONV2D,
+      backendName: BACKEND,
+      kernelFunc: conv2dForward as unknown as tf.KernelFunc,
+    };
+    // XNNPACK's setup binds its wasm function; the fallback needs it.
+    if (forward.setupFunc) replacement.setupFunc = forward.setupFunc;
     tf.registerKernel(replacement);
   }
   const filterKernel = tf.getKernel(BACKPROP_FILTER, BACKEND);

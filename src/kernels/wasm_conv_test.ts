@@ -13,6 +13,9 @@ import { conv2dTransposeSame, type TransposeRoute } from "../ops/conv.ts";
 
 type Shape4 = [number, number, number, number];
 
+/** These tests are of the wasm kernels: the native ones (native_conv_test.ts) stay off. */
+const WASM_KERNELS_ONLY = { native: false };
+
 /** Deterministic uniform values in [-scale, scale) (mulberry32). */
 function random(n: number, seed: number, scale = 1): Float32Array {
   let s = seed >>> 0;
@@ -225,7 +228,7 @@ Deno.test("conv2dTranspose on wasm matches a float64 reference and the cpu backe
     assertClose(cpu, ref, `cpu ${c.name} vs float64`);
     for (const name of await subjects()) {
       await t.step(`${name}: ${c.name}`, async () => {
-        await initBackend(name);
+        await initBackend(name, undefined, WASM_KERNELS_ONLY);
         registerWasmConvKernels();
         const before = tf.memory().numTensors;
         const got = await run();
@@ -245,7 +248,7 @@ Deno.test("conv2dTransposeSame() equals conv2dTranspose 'same' by every route on
   ];
   for (const name of ["cpu", ...await subjects()] as BackendName[]) {
     await t.step(name, async () => {
-      await initBackend(name);
+      await initBackend(name, undefined, WASM_KERNELS_ONLY);
       for (const [xs, ws] of cases) {
         const xV = random(size(xs), 21);
         const wV = random(size(ws), 22);
@@ -319,7 +322,7 @@ Deno.test("gradients of a tied conv stack w.r.t. input and filters agree with th
     const ref = await stackGrads(s);
     for (const name of await subjects()) {
       await t.step(`${name}: x [${s.x}]`, async () => {
-        await initBackend(name);
+        await initBackend(name, undefined, WASM_KERNELS_ONLY);
         const before = tf.memory().numTensors;
         const got = await stackGrads(s);
         ["dx", "dw1", "dw2"].forEach((what, i) => assertClose(got[i]!, ref[i]!, `${name} ${what}`));

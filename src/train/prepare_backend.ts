@@ -37,8 +37,9 @@ export async function backendForRun(
     log,
     options.threads !== undefined ? { threads: options.threads } : {},
   );
+  const native = report.convolutions?.startsWith("native") ? ", native convolutions" : "";
   const label = report.name === "wasm"
-    ? `wasm (${report.threads} thread${report.threads === 1 ? "" : "s"})`
+    ? `wasm (${report.threads} thread${report.threads === 1 ? "" : "s"}${native})`
     : report.name;
   const threadsField = report.threads !== undefined ? { threads: report.threads } : {};
   if (trainedOn && report.name !== trainedOn) {

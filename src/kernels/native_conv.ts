@@ -1,0 +1,221 @@
+/**
+ * The native convolution kernels (`c/native_conv.c`, built by `native_build.ts`) called through
+ * Deno's FFI on tfjs's wasm heap: the tensors stay where the wasm backend keeps them, and the
+ * C loops read and write them in place (plain or shared wasm memory alike).
+ *
+ * wasm's 128-bit SIMD without fused multiply-add caps XNNPACK's `Conv2D` at about 22 GFLOP/s
+ * on a core that does 100 natively; on the `paper` layers these loops run at 50–65 GFLOP/s on
+ * one thread and 75–110 on two (AVX-512, 112×112 batch 8). `wasm_conv.ts` routes stride-1 NHWC
+ * convolutions here once {@link loadNativeConv} has succeeded, and everything else to wasm.
+ *
+ * @module
+ */
+
+const SYMBOLS = {
+  clvm_conv_forward: {
+    parameters: [
+      "buffer",
+      "buffer",
+      "buffer",
+      ...Array<"i32">(13).fill("i32"),
+    ],
+    result: "i32",
+  },
+  clvm_conv_filter_grad: {
+    parameters: [
+      "buffer",
+      "buffer",
+      "buffer",
+      ...Array<"i32">(12).fill("i32"),
+    ],
+    result: "i32",
+  },
+} as const;
+
+type Library = Deno.DynamicLibrary<typeof SYMBOLS>;
+
+/** The geometry of a stride-1 NHWC convolution `x [n, h, w, ci] → y [n, oh, ow, co]`. */
+export interface NativeConvShape {
+  /** Batch. */
+  n: number;
+  /** Input height. */
+  h: number;
+  /** Input width. */
+  w: number;
+  /** Input channels. */
+  ci: number;
+  /** Output height. */
+  oh: number;
+  /** Output width. */
+  ow: number;
+  /** Output channels. */
+  co: number;
+  /** Filter height. */
+  fh: number;
+  /** Filter width. */
+  fw: number;
+  /** Rows of zeros above the input. */
+  padTop: number;
+  /** Columns of zeros left of the input. */
+  padLeft: number;
+}
+
+let library: { path: string; lib: Library } | null = null;
+let nativeThreads = 1;
+
+/**
+ * Opens the native kernel library at `path` (a file `buildNativeKernels` wrote) and routes the
+ * wasm backend's stride-1 convolutions to it. Returns null on success, else why it could not
+ * (no FFI permission, a missing or foreign file, missing symbols); the wasm kernels stay.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadNativeConv } from "./native_conv.ts";
+ * assert.match(loadNativeConv("/nonexistent/libclvm.so")!, /Cannot open/);
+ * ```
+ */
+export function loadNativeConv(path: string): string | null {
+  if (library?.path === path) return null;
+  try {
+    const lib = Deno.dlopen(path, SYMBOLS);
+    library?.lib.close();
+    library = { path, lib };
+    return null;
+  } catch (error) {
+    return `Cannot open the native kernels ${path}: ${(error as Error).message}`;
+  }
+}
+
+/**
+ * Stops routing convolutions to the native kernels (the wasm kernels take them again) and
+ * closes the library; for comparisons and tests.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nativeConvPath, unloadNativeConv } from "./native_conv.ts";
+ * unloadNativeConv();
+ * assert.equal(nativeConvPath(), null);
+ * ```
+ */
+export function unloadNativeConv(): void {
+  library?.lib.close();
+  library = null;
+}
+
+/**
+ * The path of the loaded native kernel library, or null when convolutions run on wasm.
+ *
+ * @example
+ * ```ts
+ * import { nativeConvPath } from "./native_conv.ts";
+ * console.log(nativeConvPath() ?? "wasm kernels");
+ * ```
+ */
+export function nativeConvPath(): string | null {
+  return library?.path ?? null;
+}
+
+/**
+ * Sets how many threads the native kernels split each convolution over (default 1; the
+ * backend sets its thread count). Results do not depend on it: threads own disjoint outputs.
+ * Returns the previous value.
+ *
+ * @example
+ * ```ts
+ * import { setNativeConvThreads } from "./native_conv.ts";
+ * const previous = setNativeConvThreads(2);
+ * setNativeConvThreads(previous);
+ * ```
+ */
+export function setNativeConvThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new Error(`Cannot use ${threads} native kernel threads: expected an integer in 1..64`);
+  }
+  const previous = nativeThreads;
+  nativeThreads = threads;
+  return previous;
+}
+
+function dims(s: NativeConvShape): number[] {
+  return [s.n, s.h, s.w, s.ci, s.oh, s.ow, s.co, s.fh, s.fw, s.padTop, s.padLeft];
+}
+
+function check(status: number, what: string, s: NativeConvShape): void {
+  if (status !== 0) {
+    throw new Error(
+      `The native ${what} could not allocate its buffers (x [${s.n}, ${s.h}, ${s.w}, ${s.ci}], ` +
+        `${s.fh}×${s.fw} filter, ${s.co} outputs)`,
+    );
+  }
+}
+
+/**
+ * `y = conv(x, w)` for a stride-1 NHWC convolution with `w` as `[fh, fw, ci, co]`; with
+ * `flip`, `w` is `[fh, fw, co, ci]`, the filter of the convolution this one transposes, read
+ * spatially reversed (so `y` is that convolution's input gradient). Views may lie in any
+ * memory, the wasm heap included. Throws when no library is loaded.
+ */
+export function nativeConvForward(
+  x: Float32Array,
+  w: Float32Array,
+  y: Float32Array,
+  shape: NativeConvShape,
+  flip: boolean,
+): void {
+  if (!library) throw new Error("The native convolution kernels are not loaded");
+  const d = dims(shape);
+  const status = library.lib.symbols.clvm_conv_forward(
+    x,
+    w,
+    y,
+    d[0]!,
+    d[1]!,
+    d[2]!,
+    d[3]!,
+    d[4]!,
+    d[5]!,
+    d[6]!,
+    d[7]!,
+    d[8]!,
+    d[9]!,
+    d[10]!,
+    flip ? 1 : 0,
+    nativeThreads,
+  );
+  check(status, "convolution", shape);
+}
+
+/**
+ * `dw[i, j, c, o] = Σ x[n, y + i − padTop, x + j − padLeft, c] · dy[n, y, x, o]` (stride 1,
+ * NHWC, `dw` as `[fh, fw, ci, co]`), summed over the whole batch. Throws when no library is
+ * loaded.
+ */
+export function nativeConvFilterGrad(
+  x: Float32Array,
+  dy: Float32Array,
+  dw: Float32Array,
+  shape: NativeConvShape,
+): void {
+  if (!library) throw new Error("The native convolution kernels are not loaded");
+  const d = dims(shape);
+  const status = library.lib.symbols.clvm_conv_filter_grad(
+    x,
+    dy,
+    dw,
+    d[0]!,
+    d[1]!,
+    d[2]!,
+    d[3]!,
+    d[4]!,
+    d[5]!,
+    d[6]!,
+    d[7]!,
+    d[8]!,
+    d[9]!,
+    d[10]!,
+    nativeThreads,
+  );
+  check(status, "filter gradient", shape);
+}

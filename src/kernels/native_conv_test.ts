@@ -1,0 +1,272 @@
+import assert from "node:assert/strict";
+import { initBackend } from "../backend.ts";
+import { tf } from "../deps.ts";
+import { buildNativeKernels } from "./native_build.ts";
+import {
+  loadNativeConv,
+  nativeConvFilterGrad,
+  nativeConvForward,
+  nativeConvPath,
+  type NativeConvShape,
+  setNativeConvThreads,
+  unloadNativeConv,
+} from "./native_conv.ts";
+
+const build = await buildNativeKernels();
+const ignore = build.path === null;
+if (ignore) console.warn(`native kernel tests skip: ${build.reason}`);
+
+/** Deterministic uniform values in [-1, 1) (mulberry32). */
+function random(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+/** The input pixel a tap reads for an output pixel, or -1 outside the image (float64 loops). */
+function inputIndex(s: NativeConvShape, b: number, p: number, q: number, i: number, j: number) {
+  const r = p + i - s.padTop, c = q + j - s.padLeft;
+  return r < 0 || r >= s.h || c < 0 || c >= s.w ? -1 : (b * s.h + r) * s.w + c;
+}
+
+/** y = conv(x, w), w [fh, fw, ci, co], from the definition in float64. */
+function referenceForward(x: Float32Array, w: Float32Array, s: NativeConvShape): Float64Array {
+  const y = new Float64Array(s.n * s.oh * s.ow * s.co);
+  for (let b = 0; b < s.n; b++) {
+    for (let p = 0; p < s.oh; p++) {
+      for (let q = 0; q < s.ow; q++) {
+        for (let i = 0; i < s.fh; i++) {
+          for (let j = 0; j < s.fw; j++) {
+            const px = inputIndex(s, b, p, q, i, j);
+            if (px < 0) continue;
+            for (let c = 0; c < s.ci; c++) {
+              const xv = x[px * s.ci + c]!;
+              const wb = ((i * s.fw + j) * s.ci + c) * s.co;
+              const yb = ((b * s.oh + p) * s.ow + q) * s.co;
+              for (let o = 0; o < s.co; o++) y[yb + o]! += xv * w[wb + o]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/** dw[i, j, c, o] = Σ x[·, p + i − t, q + j − l, c] · dy[·, p, q, o], in float64. */
+function referenceFilterGrad(x: Float32Array, dy: Float32Array, s: NativeConvShape) {
+  const dw = new Float64Array(s.fh * s.fw * s.ci * s.co);
+  for (let b = 0; b < s.n; b++) {
+    for (let p = 0; p < s.oh; p++) {
+      for (let q = 0; q < s.ow; q++) {
+        const db = ((b * s.oh + p) * s.ow + q) * s.co;
+        for (let i = 0; i < s.fh; i++) {
+          for (let j = 0; j < s.fw; j++) {
+            const px = inputIndex(s, b, p, q, i, j);
+            if (px < 0) continue;
+            for (let c = 0; c < s.ci; c++) {
+              const xv = x[px * s.ci + c]!;
+              const wb = ((i * s.fw + j) * s.ci + c) * s.co;
+              for (let o = 0; o < s.co; o++) dw[wb + o]! += xv * dy[db + o]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return dw;
+}
+
+/** The filter of the convolution that transposes one with filter w: [fh, fw, co, ci] → flipped. */
+function flipSwap(w: Float32Array, fh: number, fw: number, a: number, b: number): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let i = 0; i < fh; i++) {
+    for (let j = 0; j < fw; j++) {
+      for (let p = 0; p < a; p++) {
+        for (let q = 0; q < b; q++) {
+          out[(((fh - 1 - i) * fw + (fw - 1 - j)) * b + q) * a + p] =
+            w[((i * fw + j) * a + p) * b + q]!;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function assertClose(actual: Float32Array, expected: Float64Array, what: string): void {
+  assert.equal(actual.length, expected.length, what);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)));
+  }
+  assert.ok(worst < 1e-5, `${what}: worst relative difference ${worst}`);
+}
+
+// Channel counts off the 8 × 32 tile (3, 13, 40), widths off 8, 'same', 'valid' and lopsided pads.
+const SHAPES: NativeConvShape[] = [
+  { n: 2, h: 9, w: 11, ci: 3, oh: 9, ow: 11, co: 8, fh: 3, fw: 3, padTop: 1, padLeft: 1 },
+  { n: 1, h: 10, w: 7, ci: 13, oh: 10, ow: 7, co: 40, fh: 3, fw: 3, padTop: 1, padLeft: 1 },
+  { n: 3, h: 8, w: 8, ci: 16, oh: 4, ow: 6, co: 33, fh: 5, fw: 3, padTop: 0, padLeft: 0 },
+  { n: 1, h: 6, w: 9, ci: 9, oh: 6, ow: 9, co: 64, fh: 4, fw: 4, padTop: 1, padLeft: 2 },
+];
+
+Deno.test({
+  name: "native convolution, its transpose and its filter gradient equal float64 loops",
+  ignore,
+  fn() {
+    assert.equal(loadNativeConv(build.path!), null);
+    for (const s of SHAPES) {
+      const label = JSON.stringify(s);
+      const x = random(s.n * s.h * s.w * s.ci, 1);
+      const w = random(s.fh * s.fw * s.ci * s.co, 2);
+      const y = new Float32Array(s.n * s.oh * s.ow * s.co).fill(Number.NaN);
+      nativeConvForward(x, w, y, s, false);
+      assertClose(y, referenceForward(x, w, s), `forward ${label}`);
+
+      const dy = random(y.length, 3);
+      const dw = new Float32Array(w.length).fill(Number.NaN);
+      nativeConvFilterGrad(x, dy, dw, s);
+      assertClose(dw, referenceFilterGrad(x, dy, s), `filter gradient ${label}`);
+
+      // The input gradient of y = conv(x, w): a convolution of dy with w flipped and swapped,
+      // whose padding is the filter size − 1 − the forward padding (same output size as x here).
+      const t: NativeConvShape = {
+        n: s.n,
+        h: s.oh,
+        w: s.ow,
+        ci: s.co,
+        oh: s.h,
+        ow: s.w,
+        co: s.ci,
+        fh: s.fh,
+        fw: s.fw,
+        padTop: s.fh - 1 - s.padTop,
+        padLeft: s.fw - 1 - s.padLeft,
+      };
+      const dx = new Float32Array(x.length).fill(Number.NaN);
+      nativeConvForward(dy, w, dx, t, true);
+      assertClose(
+        dx,
+        referenceForward(dy, flipSwap(w, s.fh, s.fw, s.ci, s.co), t),
+        `flip ${label}`,
+      );
+    }
+  },
+});
+
+Deno.test({
+  name: "native kernels give the same floats on 1 and 3 threads",
+  ignore,
+  fn() {
+    assert.equal(loadNativeConv(build.path!), null);
+    const s: NativeConvShape = {
+      n: 2,
+      h: 12,
+      w: 12,
+      ci: 24,
+      oh: 12,
+      ow: 12,
+      co: 64,
+      fh: 3,
+      fw: 3,
+      padTop: 1,
+      padLeft: 1,
+    };
+    const x = random(s.n * s.h * s.w * s.ci, 4), w = random(9 * s.ci * s.co, 5);
+    const dy = random(s.n * s.oh * s.ow * s.co, 6);
+    const run = (threads: number) => {
+      const previous = setNativeConvThreads(threads);
+      try {
+        const y = new Float32Array(dy.length), dw = new Float32Array(w.length);
+        nativeConvForward(x, w, y, s, false);
+        nativeConvFilterGrad(x, dy, dw, s);
+        return [y, dw];
+      } finally {
+        setNativeConvThreads(previous);
+      }
+    };
+    const [y1, dw1] = run(1), [y3, dw3] = run(3);
+    assert.deepEqual(y3, y1);
+    assert.deepEqual(dw3, dw1);
+    assert.throws(() => setNativeConvThreads(0), /expected an integer in 1\.\.64/);
+  },
+});
+
+Deno.test({
+  name: "wasm's conv2d, conv2dTranspose and their gradients agree with and without native kernels",
+  ignore,
+  async fn() {
+    const native = await initBackend("wasm");
+    const x = tf.tensor4d(random(2 * 15 * 13 * 12, 7), [2, 15, 13, 12]);
+    const w = tf.tensor4d(random(3 * 3 * 12 * 32, 8), [3, 3, 12, 32]);
+    const head = tf.tensor4d(random(5 * 5 * 32 * 3, 9), [5, 5, 32, 3]);
+    const run = () =>
+      tf.tidy(() => {
+        const f = (xx: tf.Tensor4D, ww: tf.Tensor4D) => {
+          const y = tf.conv2d(xx, ww, 1, "same"); // no relu: a rounding could flip its kink
+          const back = tf.conv2dTranspose(y, ww, [2, 15, 13, 12], 1, "same");
+          const logits = tf.conv2d(y, head, 1, "same"); // 3 outputs: stays on wasm
+          return tf.add(tf.sum(tf.square(back)), tf.sum(logits)) as tf.Scalar;
+        };
+        const { value, grads } = tf.valueAndGrads(f as (...a: tf.Tensor[]) => tf.Scalar)([x, w]);
+        return [value, ...grads].map((t) => t.dataSync().slice());
+      });
+    try {
+      assert.match(native.convolutions!, /^native kernels /);
+      assert.notEqual(nativeConvPath(), null);
+      const a = run();
+      const wasm = await initBackend("wasm", undefined, { native: false });
+      assert.match(wasm.convolutions!, /switched off/);
+      assert.equal(nativeConvPath(), null);
+      const b = run();
+      // Float32 sums in another order: within 1e-5 of each output's largest magnitude.
+      for (let k = 0; k < a.length; k++) {
+        const scale = Math.max(...b[k]!.map(Math.abs));
+        for (let i = 0; i < a[k]!.length; i++) {
+          const d = Math.abs(a[k]![i]! - b[k]![i]!);
+          assert.ok(d <= 1e-5 * scale, `output ${k}[${i}]: native ${a[k]![i]} vs wasm ${b[k]![i]}`);
+        }
+      }
+    } finally {
+      tf.dispose([x, w, head]);
+      unloadNativeConv();
+    }
+  },
+});
+
+Deno.test("a missing compiler or library is a reason, not a crash", async () => {
+  const none = await buildNativeKernels({ compiler: "clvm-no-such-compiler" });
+  assert.equal(none.path, null);
+  assert.match(none.reason, /no C compiler that runs here \(tried clvm-no-such-compiler\)/);
+  assert.match(loadNativeConv("/nonexistent/libclvm_native.so")!, /Cannot open the native/);
+  unloadNativeConv();
+  assert.throws(
+    () =>
+      nativeConvForward(
+        new Float32Array(1),
+        new Float32Array(1),
+        new Float32Array(1),
+        SHAPES[0]!,
+        false,
+      ),
+    /not loaded/,
+  );
+});
+
+Deno.test({
+  name: "a build is cached under a name that changes with the source or compiler",
+  ignore,
+  async fn() {
+    const again = await buildNativeKernels();
+    assert.equal(again.path, build.path);
+    assert.equal(again.built, false);
+    assert.match(build.path!, /native_conv-[0-9a-f]{16}\.(so|dylib)$/);
+  },
+});
