@@ -9,6 +9,7 @@
  */
 import { getThreadsCount, tf, WebGPUBackend } from "./deps.ts";
 import { registerWasmConvKernels } from "./kernels/wasm_conv.ts";
+import { registerWasmSumKernel } from "./kernels/wasm_sum.ts";
 import { useWasmThreads } from "./kernels/wasm_threads.ts";
 import { buildNativeKernels } from "./kernels/native_build.ts";
 import { loadNativeConv, setNativeConvThreads, unloadNativeConv } from "./kernels/native_conv.ts";
@@ -131,7 +132,10 @@ async function activate(name: BackendName): Promise<boolean> {
   }
   // wasm's own transposed convolution is ~10× slower than a flipped-filter convolution,
   // and it has no filter gradient at all: replace and add both before first use.
-  if (name === "wasm") registerWasmConvKernels();
+  if (name === "wasm") {
+    registerWasmConvKernels();
+    registerWasmSumKernel(); // bias gradients without wasm's transpose (native kernels)
+  }
   const ok = await tf.setBackend(name);
   if (ok && name === "cpu") {
     // The cpu backend greets Node users once with advice that does not apply to Deno.

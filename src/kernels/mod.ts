@@ -13,4 +13,5 @@ export * from "./wasm_conv.ts";
 export * from "./wasm_threads.ts";
 export * from "./native_build.ts";
 export * from "./native_conv.ts";
+export * from "./wasm_sum.ts";
 export type { KernelConfig, Tensor, Tensor1D, Tensor4D } from "../deps.ts";

@@ -30,6 +30,7 @@ const SYMBOLS = {
     ],
     result: "i32",
   },
+  clvm_sum_leading: { parameters: ["buffer", "buffer", "i32", "i32"], result: "i32" },
 } as const;
 
 type Library = Deno.DynamicLibrary<typeof SYMBOLS>;
@@ -218,4 +219,16 @@ export function nativeConvFilterGrad(
     nativeThreads,
   );
   check(status, "filter gradient", shape);
+}
+
+/**
+ * `out[c] = Σ_r x[r · cols + c]` over `rows` rows (a sum over leading axes, such as a bias
+ * gradient), in blocks of 256 rows summed apart and then added. Throws when no library is
+ * loaded.
+ */
+export function nativeSumLeading(x: Float32Array, out: Float32Array, rows: number, cols: number) {
+  if (!library) throw new Error("The native kernels are not loaded");
+  if (library.lib.symbols.clvm_sum_leading(x, out, rows, cols) !== 0) {
+    throw new Error(`The native sum of ${rows}×${cols} floats could not allocate its buffer`);
+  }
 }

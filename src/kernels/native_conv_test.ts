@@ -270,3 +270,37 @@ Deno.test({
     assert.match(build.path!, /native_conv-[0-9a-f]{16}\.(so|dylib)$/);
   },
 });
+
+Deno.test({
+  name: "wasm's Sum over leading axes on native kernels equals float64 sums; other sums unchanged",
+  ignore,
+  async fn() {
+    await initBackend("wasm");
+    const data = random(4 * 30 * 7 * 5, 11);
+    const x = tf.tensor4d(data, [4, 30, 7, 5]);
+    try {
+      const rows = 4 * 30 * 7;
+      const expected = new Float64Array(5);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < 5; c++) expected[c]! += data[r * 5 + c]!;
+      const leading = tf.sum(x, [0, 1, 2]);
+      assert.deepEqual(leading.shape, [5]);
+      assertClose(leading.dataSync() as Float32Array, expected, "sum over N, H, W");
+      const kept = tf.sum(x, [2, 0, 1], true);
+      assert.deepEqual(kept.shape, [1, 1, 1, 5]);
+      assertClose(kept.dataSync() as Float32Array, expected, "keepDims, axes unordered");
+      // Not leading (and a full reduction): wasm's own Sum, against a float64 sum.
+      const inner = tf.sum(x, 3).dataSync();
+      for (let r = 0; r < rows; r += 37) {
+        let s = 0;
+        for (let c = 0; c < 5; c++) s += data[r * 5 + c]!;
+        assert.ok(Math.abs(inner[r]! - s) < 1e-5, `row ${r}`);
+      }
+      const all = tf.sum(x).dataSync()[0]!;
+      assert.ok(Math.abs(all - expected.reduce((a, b) => a + b, 0)) < 1e-3);
+      tf.dispose([leading, kept]);
+    } finally {
+      x.dispose();
+      unloadNativeConv();
+    }
+  },
+});

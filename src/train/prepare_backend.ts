@@ -11,12 +11,16 @@ import {
   initBackend,
 } from "../backend.ts";
 import { registerWasmConvKernels } from "../kernels/wasm_conv.ts";
+import { registerWasmSumKernel } from "../kernels/wasm_sum.ts";
 import { registerCpuConvGrad } from "./_cpu_conv_grad.ts";
 import { ResumeError } from "./resume.ts";
 
 /** Registers the convolution gradients a backend needs to train fast (or at all). */
 export function prepareBackendForTraining(name: BackendName): void {
-  if (name === "wasm") registerWasmConvKernels();
+  if (name === "wasm") {
+    registerWasmConvKernels();
+    registerWasmSumKernel();
+  }
   if (name === "cpu") registerCpuConvGrad();
 }
 

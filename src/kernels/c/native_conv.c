@@ -263,3 +263,27 @@ EXPORT int clvm_conv_filter_grad(const float* x, const float* dy, float* dw, int
   free(dwp);
   return 0;
 }
+
+// ---- sums over leading axes ----------------------------------------------------------------
+
+// out[c] = sum over r < rows of x[r * cols + c]: a bias gradient, the sum of dy over its batch
+// and pixels (tfjs's wasm Sum transposes the reduced axes innermost first). Blocks of 256 rows
+// are summed apart and then added, which bounds float32 rounding far below one long running sum.
+EXPORT int clvm_sum_leading(const float* x, float* out, int rows, int cols) {
+  float* block = (float*)calloc((size_t)cols + 16, sizeof(float));
+  if (!block) return -1;
+  for (int c = 0; c < cols; c++) out[c] = 0;
+  for (int r0 = 0; r0 < rows; r0 += 256) {
+    const int r1 = imin(rows, r0 + 256);
+    for (int c = 0; c < cols; c++) block[c] = 0;
+    for (int r = r0; r < r1; r++) {
+      const float* row = x + (size_t)r * cols;
+      int c = 0;
+      for (; c + 16 <= cols; c += 16) store16(block + c, load16(block + c) + load16(row + c));
+      for (; c < cols; c++) block[c] += row[c];
+    }
+    for (int c = 0; c < cols; c++) out[c] += block[c];
+  }
+  free(block);
+  return 0;
+}
