@@ -139,7 +139,22 @@ export function setNativeConvThreads(threads: number): number {
   return previous;
 }
 
-function dims(s: NativeConvShape): number[] {
+type Dims = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+
+/** The shape as the C functions take it, in their parameter order. */
+function dims(s: NativeConvShape): Dims {
   return [s.n, s.h, s.w, s.ci, s.oh, s.ow, s.co, s.fh, s.fw, s.padTop, s.padLeft];
 }
 
@@ -166,22 +181,11 @@ export function nativeConvForward(
   flip: boolean,
 ): void {
   if (!library) throw new Error("The native convolution kernels are not loaded");
-  const d = dims(shape);
   const status = library.lib.symbols.clvm_conv_forward(
     x,
     w,
     y,
-    d[0]!,
-    d[1]!,
-    d[2]!,
-    d[3]!,
-    d[4]!,
-    d[5]!,
-    d[6]!,
-    d[7]!,
-    d[8]!,
-    d[9]!,
-    d[10]!,
+    ...dims(shape),
     flip ? 1 : 0,
     nativeThreads,
   );
@@ -200,22 +204,11 @@ export function nativeConvFilterGrad(
   shape: NativeConvShape,
 ): void {
   if (!library) throw new Error("The native convolution kernels are not loaded");
-  const d = dims(shape);
   const status = library.lib.symbols.clvm_conv_filter_grad(
     x,
     dy,
     dw,
-    d[0]!,
-    d[1]!,
-    d[2]!,
-    d[3]!,
-    d[4]!,
-    d[5]!,
-    d[6]!,
-    d[7]!,
-    d[8]!,
-    d[9]!,
-    d[10]!,
+    ...dims(shape),
     nativeThreads,
   );
   check(status, "filter gradient", shape);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
 import { tf } from "../deps.ts";
+import { Mulberry32 } from "../util/prng.ts";
 import { buildNativeKernels } from "./native_build.ts";
 import {
   loadNativeConv,
@@ -16,18 +17,10 @@ const build = await buildNativeKernels();
 const ignore = build.path === null;
 if (ignore) console.warn(`native kernel tests skip: ${build.reason}`);
 
-/** Deterministic uniform values in [-1, 1) (mulberry32). */
+/** Deterministic uniform values in [-1, 1). */
 function random(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
+  const rng = new Mulberry32(seed);
+  return Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
 }
 
 /** The input pixel a tap reads for an output pixel, or -1 outside the image (float64 loops). */

@@ -19,6 +19,7 @@
  */
 import { type KernelConfig, tf } from "../deps.ts";
 import { WASM_BASE64 as FILTER_GRAD_WASM } from "./_conv_filter_grad_wasm.ts";
+import { replaceWasmKernel } from "./_replace_kernel.ts";
 import {
   nativeConvFilterGrad,
   nativeConvForward,
@@ -616,31 +617,13 @@ export function registerWasmConvKernels(): void {
         "wasm (import tfjs-backend-wasm first)",
     );
   }
-  if (current.kernelFunc !== (backpropInputViaConv2D as unknown as tf.KernelFunc)) {
-    originalBackpropInput = current;
-    tf.unregisterKernel(BACKPROP_INPUT, BACKEND);
-    const replacement: tf.KernelConfig = {
-      kernelName: BACKPROP_INPUT,
-      backendName: BACKEND,
-      kernelFunc: backpropInputViaConv2D as unknown as tf.KernelFunc,
-    };
-    // The original's setup binds its wasm function; it still serves the fallback.
-    if (current.setupFunc) replacement.setupFunc = current.setupFunc;
-    tf.registerKernel(replacement);
-  }
-  const forward = tf.getKernel(CONV2D, BACKEND);
-  if (forward && forward.kernelFunc !== (conv2dForward as unknown as tf.KernelFunc)) {
-    originalConv2D = forward;
-    tf.unregisterKernel(CONV2D, BACKEND);
-    const replacement: tf.KernelConfig = {
-      kernelName: CONV2D,
-      backendName: BACKEND,
-      kernelFunc: conv2dForward as unknown as tf.KernelFunc,
-    };
-    // XNNPACK's setup binds its wasm function; the fallback needs it.
-    if (forward.setupFunc) replacement.setupFunc = forward.setupFunc;
-    tf.registerKernel(replacement);
-  }
+  // The originals still serve the cases the replacements do not take.
+  originalBackpropInput = replaceWasmKernel(
+    BACKPROP_INPUT,
+    backpropInputViaConv2D as unknown as tf.KernelFunc,
+  ) ?? originalBackpropInput;
+  originalConv2D = replaceWasmKernel(CONV2D, conv2dForward as unknown as tf.KernelFunc) ??
+    originalConv2D;
   const filterKernel = tf.getKernel(BACKPROP_FILTER, BACKEND);
   if (filterKernel?.kernelFunc !== (backpropFilter as unknown as tf.KernelFunc)) {
     if (filterKernel) tf.unregisterKernel(BACKPROP_FILTER, BACKEND);

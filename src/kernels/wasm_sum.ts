@@ -11,6 +11,7 @@
  */
 import { tf } from "../deps.ts";
 import { nativeConvPath, nativeSumLeading } from "./native_conv.ts";
+import { replaceWasmKernel } from "./_replace_kernel.ts";
 
 type TensorInfo = tf.TensorInfo;
 
@@ -64,15 +65,5 @@ function sumLeading(args: SumArgs): TensorInfo {
  * ```
  */
 export function registerWasmSumKernel(): void {
-  const current = tf.getKernel(SUM, "wasm");
-  if (!current || current.kernelFunc === (sumLeading as unknown as tf.KernelFunc)) return;
-  originalSum = current;
-  tf.unregisterKernel(SUM, "wasm");
-  const replacement: tf.KernelConfig = {
-    kernelName: SUM,
-    backendName: "wasm",
-    kernelFunc: sumLeading as unknown as tf.KernelFunc,
-  };
-  if (current.setupFunc) replacement.setupFunc = current.setupFunc;
-  tf.registerKernel(replacement);
+  originalSum = replaceWasmKernel(SUM, sumLeading as unknown as tf.KernelFunc) ?? originalSum;
 }
