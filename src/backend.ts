@@ -12,7 +12,7 @@ import { registerWasmConvKernels } from "./kernels/wasm_conv.ts";
 import { registerWasmSumKernel } from "./kernels/wasm_sum.ts";
 import { useWasmThreads } from "./kernels/wasm_threads.ts";
 import { buildNativeKernels } from "./kernels/native_build.ts";
-import { loadNativeConv, setNativeConvThreads, unloadNativeConv } from "./kernels/native_conv.ts";
+import { loadNative, setNativeThreads, unloadNative } from "./kernels/native.ts";
 
 /** A backend to ask for; `auto` picks the fastest one measured for this model here. */
 export type BackendChoice = "webgpu" | "wasm" | "cpu" | "auto";
@@ -234,17 +234,17 @@ async function nativeConvolutions(wanted: boolean | undefined, threads: number):
     env = undefined; // no env permission: the default holds
   }
   if (wanted === false || (wanted === undefined && env === "0")) {
-    unloadNativeConv();
+    unloadNative();
     return "wasm kernels (native kernels switched off)";
   }
   const build = await buildNativeKernels();
   if (build.path === null) {
-    unloadNativeConv();
+    unloadNative();
     return `wasm kernels (no native kernels: ${build.reason})`;
   }
-  const problem = loadNativeConv(build.path);
+  const problem = loadNative(build.path);
   if (problem !== null) return `wasm kernels (${problem})`;
-  setNativeConvThreads(Math.min(64, threads));
+  setNativeThreads(Math.min(64, threads));
   return `native kernels ${build.path}, ${threads} thread${threads === 1 ? "" : "s"}`;
 }
 

@@ -12,6 +12,7 @@
  */
 import type { CpuBackend, KernelArgs, WasmBackend } from "./_backend_types.ts";
 import type { tf } from "../deps.ts";
+import { nativeBatchNormGrad, nativeBatchNormTrain, nativePath } from "./native.ts";
 
 /** Channels: the last axis; every other axis is reduced over. */
 function split(shape: readonly number[]): { m: number; c: number } {
@@ -188,7 +189,8 @@ export function batchNormGradCpu(args: KernelArgs): tf.TensorInfo[] {
 }
 
 /**
- * The `wasm` kernel of `ClvmBatchNormTrain` (the same loops on the wasm heap).
+ * The `wasm` kernel of `ClvmBatchNormTrain`: on the native kernels when they are loaded
+ * (`native.ts`, threaded), else the same loops as the cpu kernel, on the wasm heap.
  *
  * @example
  * ```ts
@@ -207,6 +209,19 @@ export function batchNormTrainWasm(args: KernelArgs): tf.TensorInfo[] {
   // Views after makeOutput: allocating may grow (and so detach) the wasm heap.
   const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t);
   const { epsilon } = args.attrs as BatchNormAttrs;
+  if (nativePath() !== null && x!.dtype === "float32") {
+    const f32 = (t: tf.TensorInfo) => view(t) as Float32Array;
+    nativeBatchNormTrain(
+      f32(x!),
+      f32(gamma!),
+      f32(beta!),
+      f32(y),
+      f32(mean),
+      f32(variance),
+      epsilon,
+    );
+    return [y, mean, variance];
+  }
   const r = batchNormTrainArrays(
     view(x!),
     x!.shape,
@@ -221,7 +236,7 @@ export function batchNormTrainWasm(args: KernelArgs): tf.TensorInfo[] {
 }
 
 /**
- * The `wasm` kernel of `ClvmBatchNormGrad` (the same loops on the wasm heap).
+ * The `wasm` kernel of `ClvmBatchNormGrad`: native when loaded, as `ClvmBatchNormTrain`'s.
  *
  * @example
  * ```ts
@@ -239,6 +254,21 @@ export function batchNormGradWasm(args: KernelArgs): tf.TensorInfo[] {
   const dbeta = backend.makeOutput(c, "float32");
   const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t);
   const { epsilon } = args.attrs as BatchNormAttrs;
+  if (nativePath() !== null && x!.dtype === "float32" && dy!.dtype === "float32") {
+    const f32 = (t: tf.TensorInfo) => view(t) as Float32Array;
+    nativeBatchNormGrad(
+      f32(dy!),
+      f32(x!),
+      f32(gamma!),
+      f32(mean!),
+      f32(variance!),
+      f32(dx),
+      f32(dgamma),
+      f32(dbeta),
+      epsilon,
+    );
+    return [dx, dgamma, dbeta];
+  }
   const g = batchNormGradArrays(
     view(dy!),
     view(x!),

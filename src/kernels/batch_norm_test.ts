@@ -4,6 +4,13 @@ import { assertAllClose, forEachBackend, testBackends, values } from "../testing
 import type { BackendName } from "../backend.ts";
 import { batchNormTraining } from "./batch_norm.ts";
 import { batchNormGradArrays, batchNormTrainArrays } from "./batch_norm_cpu.ts";
+import { buildNativeKernels } from "./native_build.ts";
+import {
+  loadNative,
+  nativeBatchNormGrad,
+  nativeBatchNormTrain,
+  setNativeThreads,
+} from "./native.ts";
 
 const EPS = 1e-5;
 
@@ -114,6 +121,50 @@ Deno.test("batchNormTrainArrays() and batchNormGradArrays() match the float64 tw
     assertAllClose(g.dgamma, wantG.dgamma, 1e-4, 1e-4, `dgamma (offset ${offset})`);
     assertAllClose(g.dbeta, wantG.dbeta, 1e-4, 1e-5, `dbeta (offset ${offset})`);
   }
+});
+
+const native = await buildNativeKernels();
+
+Deno.test({
+  name:
+    "the native batch norm matches the float64 twin over several blocks, alike on 1 and 3 threads",
+  ignore: native.path === null,
+  fn() {
+    assert.equal(loadNative(native.path!), null);
+    for (const offset of [0, 100]) {
+      // 1,551 positions: three whole blocks of 512 rows and a partial one.
+      const c = 7, m = 3 * 11 * 47;
+      const x = Float32Array.from(seeded(m * c, 9, offset - 1, offset + 1));
+      const dy = Float32Array.from(seeded(m * c, 10, -1, 1));
+      const gamma = Float32Array.from(seeded(c, 11, 0.5, 2));
+      const beta = Float32Array.from(seeded(c, 12, -1, 1));
+      const run = (threads: number) => {
+        const previous = setNativeThreads(threads);
+        try {
+          const y = new Float32Array(m * c), mean = new Float32Array(c);
+          const variance = new Float32Array(c);
+          nativeBatchNormTrain(x, gamma, beta, y, mean, variance, EPS);
+          const dx = new Float32Array(m * c), dgamma = new Float32Array(c);
+          const dbeta = new Float32Array(c);
+          nativeBatchNormGrad(dy, x, gamma, mean, variance, dx, dgamma, dbeta, EPS);
+          return { y, mean, variance, dx, dgamma, dbeta };
+        } finally {
+          setNativeThreads(previous);
+        }
+      };
+      const got = run(1);
+      const x64 = Float64Array.from(x), g64 = Float64Array.from(gamma);
+      const want = twinForward(x64, c, g64, Float64Array.from(beta));
+      assertAllClose(got.y, want.y, 1e-5, 1e-5, `y (offset ${offset})`);
+      assertAllClose(got.mean, want.mean, 1e-5, 1e-6, `mean (offset ${offset})`);
+      assertAllClose(got.variance, want.variance, 1e-6, 1e-5, `variance (offset ${offset})`);
+      const wantG = twinGrad(Float64Array.from(dy), x64, c, g64);
+      assertAllClose(got.dx, wantG.dx, 1e-4, 1e-4, `dx (offset ${offset})`);
+      assertAllClose(got.dgamma, wantG.dgamma, 1e-4, 1e-4, `dgamma (offset ${offset})`);
+      assertAllClose(got.dbeta, wantG.dbeta, 1e-4, 1e-5, `dbeta (offset ${offset})`);
+      assert.deepEqual(run(3), got, `threads change the floats (offset ${offset})`);
+    }
+  },
 });
 
 Deno.test("batchNormTraining() and its gradient match the float64 twin and central differences", async (t) => {

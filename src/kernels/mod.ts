@@ -12,6 +12,6 @@ export * from "./batch_norm.ts";
 export * from "./wasm_conv.ts";
 export * from "./wasm_threads.ts";
 export * from "./native_build.ts";
-export * from "./native_conv.ts";
+export * from "./native.ts";
 export * from "./wasm_sum.ts";
 export type { KernelConfig, Tensor, Tensor1D, Tensor4D } from "../deps.ts";

@@ -1,6 +1,7 @@
 /**
- * Builds the native convolution kernels (`c/native_conv.c`) with the machine's C compiler into a
- * shared library cached under `.cache/native/`, named by a hash of the source, the compiler's
+ * Builds the native kernels (`c/native_*.c`: convolutions, batch norm, and the fork-join they
+ * share) with the machine's C compiler into one shared library cached under `.cache/native/`,
+ * named by a hash of the sources, the compiler's
  * version and the flags (so an edit or a new compiler builds anew, and a rebuild is never
  * needed otherwise). `-march=native` targets this machine's vector units, which is why the
  * library is built where it runs rather than shipped.
@@ -25,7 +26,11 @@ export const NATIVE_FLAGS: readonly string[] = [
   "-Werror",
 ];
 
-const SOURCE = new URL("./c/native_conv.c", import.meta.url);
+/** The library's C files, and the header they share (hashed, not compiled). */
+const SOURCES = ["native_parallel.c", "native_conv.c", "native_batch_norm.c"].map((f) =>
+  new URL(`./c/${f}`, import.meta.url)
+);
+const HEADER = new URL("./c/native_parallel.h", import.meta.url);
 
 /** The outcome of {@link buildNativeKernels}. */
 export interface NativeBuild {
@@ -87,8 +92,8 @@ async function hashHex(text: string): Promise<string> {
 export async function buildNativeKernels(options: NativeBuildOptions = {}): Promise<NativeBuild> {
   const none = (reason: string): NativeBuild => ({ path: null, built: false, reason });
   if (Deno.build.os === "windows") return none("native kernels are not built on Windows");
-  if (SOURCE.protocol !== "file:") {
-    return none(`the kernels' C source is not a local file (${SOURCE.href})`);
+  if (HEADER.protocol !== "file:") {
+    return none(`the kernels' C sources are not local files (${HEADER.href})`);
   }
   if (!granted({ name: "ffi" })) return none("no FFI permission (--allow-ffi)");
   const cacheDir = options.cacheDir ?? join(Deno.cwd(), ".cache", "native");
@@ -114,10 +119,10 @@ export async function buildNativeKernels(options: NativeBuildOptions = {}): Prom
   if (compiler === null || version === null) {
     return none(`no C compiler that runs here (tried ${candidates.join(", ")})`);
   }
-  const source = await Deno.readTextFile(SOURCE);
-  const key = await hashHex([source, version, ...NATIVE_FLAGS, Deno.build.target].join("\n"));
+  const texts = await Promise.all([...SOURCES, HEADER].map((u) => Deno.readTextFile(u)));
+  const key = await hashHex([...texts, version, ...NATIVE_FLAGS, Deno.build.target].join("\n"));
   const ext = Deno.build.os === "darwin" ? "dylib" : "so";
-  const path = join(cacheDir, `native_conv-${key}.${ext}`);
+  const path = join(cacheDir, `clvm_native-${key}.${ext}`);
   try {
     await Deno.stat(path);
     return { path, built: false, reason: `cached ${path}` };
@@ -128,14 +133,15 @@ export async function buildNativeKernels(options: NativeBuildOptions = {}): Prom
   // Written under a temporary name and renamed: a parallel run never loads half a library.
   const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   const out = await new Deno.Command(compiler, {
-    args: [...NATIVE_FLAGS, "-o", temp, fileURLToPath(SOURCE)],
+    args: [...NATIVE_FLAGS, "-o", temp, ...SOURCES.map((u) => fileURLToPath(u)), "-lm"],
     stdout: "piped",
     stderr: "piped",
   }).output();
   if (!out.success) {
     await Deno.remove(temp).catch(() => {});
     const message = new TextDecoder().decode(out.stderr).split("\n").slice(0, 4).join(" ");
-    return none(`${compiler} failed to build ${fileURLToPath(SOURCE)}: ${message}`);
+    const files = SOURCES.map((u) => fileURLToPath(u)).join(", ");
+    return none(`${compiler} failed to build ${files}: ${message}`);
   }
   await Deno.rename(temp, path);
   return { path, built: true, reason: `built ${path} with ${compiler}` };

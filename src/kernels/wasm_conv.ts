@@ -23,9 +23,9 @@ import { replaceWasmKernel } from "./_replace_kernel.ts";
 import {
   nativeConvFilterGrad,
   nativeConvForward,
-  nativeConvPath,
   type NativeConvShape,
-} from "./native_conv.ts";
+  nativePath,
+} from "./native.ts";
 
 type TensorInfo = tf.TensorInfo;
 type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
@@ -154,7 +154,7 @@ function nativeShape(info: tf.backend_util.Conv2DInfo): NativeConvShape {
 
 /** Whether a stride-1 NHWC float32 convolution of this shape goes to the native kernels. */
 function nativeApplies(s: NativeConvShape): boolean {
-  return nativeConvPath() !== null && s.co >= NATIVE_MIN_OUTPUTS && s.fh * s.fw <= 64 &&
+  return nativePath() !== null && s.co >= NATIVE_MIN_OUTPUTS && s.fh * s.fw <= 64 &&
     Math.min(s.n, s.h, s.w, s.ci, s.oh, s.ow) > 0;
 }
 
@@ -169,7 +169,7 @@ function conv2dForward(args: KernelArgs): TensorInfo {
     dilations: number | [number, number];
     dimRoundingMode?: "floor" | "round" | "ceil";
   };
-  if (nativeConvPath() !== null && x.dtype === "float32" && filter.dtype === "float32") {
+  if (nativePath() !== null && x.dtype === "float32" && filter.dtype === "float32") {
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as Shape4,
       filter.shape as Shape4,

@@ -13,7 +13,7 @@ import { conv2dTransposeSame, type TransposeRoute } from "../ops/conv.ts";
 
 type Shape4 = [number, number, number, number];
 
-/** These tests are of the wasm kernels: the native ones (native_conv_test.ts) stay off. */
+/** These tests are of the wasm kernels: the native ones (native_test.ts) stay off. */
 const WASM_KERNELS_ONLY = { native: false };
 
 /** Deterministic uniform values in [-scale, scale) (mulberry32). */

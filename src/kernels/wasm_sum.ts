@@ -1,5 +1,5 @@
 /**
- * `Sum` over leading axes for the tfjs `wasm` backend on the native kernels (`native_conv.ts`).
+ * `Sum` over leading axes for the tfjs `wasm` backend on the native kernels (`native.ts`).
  *
  * wasm's `Sum` first transposes the reduced axes innermost, so a bias gradient (the sum of
  * `dy [N, H, W, C]` over `N, H, W`) copies the whole activation before reading it: 243 ms of
@@ -10,7 +10,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import { nativeConvPath, nativeSumLeading } from "./native_conv.ts";
+import { nativePath, nativeSumLeading } from "./native.ts";
 import { replaceWasmKernel } from "./_replace_kernel.ts";
 
 type TensorInfo = tf.TensorInfo;
@@ -39,7 +39,7 @@ function sumLeading(args: SumArgs): TensorInfo {
   const axes = tf.util.parseAxisParam(attrs.axis, shape).sort((a, b) => a - b);
   const leading = axes.length > 0 && axes.length < shape.length && axes.every((a, i) => a === i);
   const rows = shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
-  if (nativeConvPath() === null || x.dtype !== "float32" || !leading || rows < MIN_ROWS) {
+  if (nativePath() === null || x.dtype !== "float32" || !leading || rows < MIN_ROWS) {
     return (originalSum!.kernelFunc as unknown as (a: SumArgs) => TensorInfo)(args);
   }
   const rest = shape.slice(axes.length);

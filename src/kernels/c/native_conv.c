@@ -14,14 +14,13 @@
 // clang's portable vector type, so the same source builds for AVX-512, AVX2 or NEON with
 // -march=native. Work is split over `threads` POSIX threads by disjoint outputs, so the sums,
 // and the results, do not depend on the thread count.
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define EXPORT __attribute__((visibility("default")))
+#include "native_parallel.h"
+
 #define MR 8
 #define NR 32
-#define MAX_THREADS 64
 
 typedef float v16 __attribute__((vector_size(64), aligned(4)));
 
@@ -34,37 +33,6 @@ static int imax(int a, int b) { return a > b ? a : b; }
 typedef struct {
   int n, h, w, ci, oh, ow, co, fh, fw, pt, pl;
 } Shape;
-
-// Runs work(arg, t, threads) on `threads` threads (the caller's among them) and waits.
-typedef void (*Work)(void* arg, int t, int threads);
-typedef struct {
-  Work work;
-  void* arg;
-  int t, threads;
-} Job;
-
-static void* run_job(void* p) {
-  Job* j = (Job*)p;
-  j->work(j->arg, j->t, j->threads);
-  return 0;
-}
-
-static void parallel(Work work, void* arg, int threads) {
-  if (threads < 1) threads = 1;
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
-  pthread_t ids[MAX_THREADS];
-  Job jobs[MAX_THREADS];
-  int started = 1;
-  for (int t = 1; t < threads; t++) {
-    jobs[t] = (Job){work, arg, t, threads};
-    if (pthread_create(&ids[t], 0, run_job, &jobs[t]) != 0) break;
-    started++;
-  }
-  // Threads that could not start: the caller does their share.
-  for (int t = started; t < threads; t++) work(arg, t, threads);
-  work(arg, 0, threads);
-  for (int t = 1; t < started; t++) pthread_join(ids[t], 0);
-}
 
 // ---- forward (and, with a flipped filter, the input gradient) -------------------------------
 
@@ -172,7 +140,7 @@ EXPORT int clvm_conv_forward(const float* x, const float* w, float* y, int n, in
   int rows = imax(1, 2048 / imax(1, ow));
   if (threads > 1) rows = imin(rows, imax(1, (total + threads - 1) / threads));
   f.rows_per_chunk = rows;
-  parallel(forward_work, &f, threads);
+  clvm_parallel(forward_work, &f, threads);
   free(packed);
   free(zeros);
   return 0;
@@ -257,7 +225,7 @@ EXPORT int clvm_conv_filter_grad(const float* x, const float* dy, float* dw, int
     for (size_t q = 0; q < positions; q++) memcpy(dyp + q * ld, dy + q * co, sizeof(float) * co);
   FilterGrad g = {{n, h, wd, ci, oh, ow, co, fh, fw, pt, pl}, x, padded ? dyp : dy, dwp, ld, panels,
                   (ci + MR - 1) / MR, imax(1, 512 / imax(1, ow))};
-  parallel(filter_work, &g, threads);
+  clvm_parallel(filter_work, &g, threads);
   for (size_t q = 0; q < (size_t)taps * ci; q++) memcpy(dw + q * co, dwp + q * ld, sizeof(float) * co);
   free(dyp);
   free(dwp);

@@ -1,12 +1,13 @@
 /**
- * The native convolution kernels (`c/native_conv.c`, built by `native_build.ts`) called through
- * Deno's FFI on tfjs's wasm heap: the tensors stay where the wasm backend keeps them, and the
- * C loops read and write them in place (plain or shared wasm memory alike).
+ * The native kernels (`c/native_*.c`, built into one library by `native_build.ts`) called
+ * through Deno's FFI on tfjs's wasm heap: the tensors stay where the wasm backend keeps them,
+ * and the C loops read and write them in place (plain or shared wasm memory alike).
  *
  * wasm's 128-bit SIMD without fused multiply-add caps XNNPACK's `Conv2D` at about 22 GFLOP/s
  * on a core that does 100 natively; on the `paper` layers these loops run at 50–65 GFLOP/s on
- * one thread and 75–110 on two (AVX-512, 112×112 batch 8). `wasm_conv.ts` routes stride-1 NHWC
- * convolutions here once {@link loadNativeConv} has succeeded, and everything else to wasm.
+ * one thread and 75–110 on two (AVX-512, 112×112 batch 8). Once {@link loadNative} has
+ * succeeded, `wasm_conv.ts` routes stride-1 NHWC convolutions here, `wasm_sum.ts` sums over
+ * leading axes, and `batch_norm_cpu.ts` its wasm batch norm; everything else stays on wasm.
  *
  * @module
  */
@@ -31,6 +32,14 @@ const SYMBOLS = {
     result: "i32",
   },
   clvm_sum_leading: { parameters: ["buffer", "buffer", "i32", "i32"], result: "i32" },
+  clvm_batch_norm_train: {
+    parameters: [...Array<"buffer">(6).fill("buffer"), "i32", "i32", "f32", "i32"],
+    result: "i32",
+  },
+  clvm_batch_norm_grad: {
+    parameters: [...Array<"buffer">(8).fill("buffer"), "i32", "i32", "f32", "i32"],
+    result: "i32",
+  },
 } as const;
 
 type Library = Deno.DynamicLibrary<typeof SYMBOLS>;
@@ -72,11 +81,11 @@ let nativeThreads = 1;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadNativeConv } from "./native_conv.ts";
- * assert.match(loadNativeConv("/nonexistent/libclvm.so")!, /Cannot open/);
+ * import { loadNative } from "./native.ts";
+ * assert.match(loadNative("/nonexistent/libclvm.so")!, /Cannot open/);
  * ```
  */
-export function loadNativeConv(path: string): string | null {
+export function loadNative(path: string): string | null {
   if (library?.path === path) return null;
   try {
     const lib = Deno.dlopen(path, SYMBOLS);
@@ -95,12 +104,12 @@ export function loadNativeConv(path: string): string | null {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { nativeConvPath, unloadNativeConv } from "./native_conv.ts";
- * unloadNativeConv();
- * assert.equal(nativeConvPath(), null);
+ * import { nativePath, unloadNative } from "./native.ts";
+ * unloadNative();
+ * assert.equal(nativePath(), null);
  * ```
  */
-export function unloadNativeConv(): void {
+export function unloadNative(): void {
   library?.lib.close();
   library = null;
 }
@@ -110,11 +119,11 @@ export function unloadNativeConv(): void {
  *
  * @example
  * ```ts
- * import { nativeConvPath } from "./native_conv.ts";
- * console.log(nativeConvPath() ?? "wasm kernels");
+ * import { nativePath } from "./native.ts";
+ * console.log(nativePath() ?? "wasm kernels");
  * ```
  */
-export function nativeConvPath(): string | null {
+export function nativePath(): string | null {
   return library?.path ?? null;
 }
 
@@ -125,12 +134,12 @@ export function nativeConvPath(): string | null {
  *
  * @example
  * ```ts
- * import { setNativeConvThreads } from "./native_conv.ts";
- * const previous = setNativeConvThreads(2);
- * setNativeConvThreads(previous);
+ * import { setNativeThreads } from "./native.ts";
+ * const previous = setNativeThreads(2);
+ * setNativeThreads(previous);
  * ```
  */
-export function setNativeConvThreads(threads: number): number {
+export function setNativeThreads(threads: number): number {
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
     throw new Error(`Cannot use ${threads} native kernel threads: expected an integer in 1..64`);
   }
@@ -224,4 +233,77 @@ export function nativeSumLeading(x: Float32Array, out: Float32Array, rows: numbe
   if (library.lib.symbols.clvm_sum_leading(x, out, rows, cols) !== 0) {
     throw new Error(`The native sum of ${rows}×${cols} floats could not allocate its buffer`);
   }
+}
+
+function checkBatchNorm(status: number, m: number, c: number): void {
+  if (status !== 0) {
+    throw new Error(`The native batch norm of ${m}×${c} floats could not allocate its buffers`);
+  }
+}
+
+/**
+ * Batch norm in training mode over the `m` rows of `c` channels in `x`: writes `y`, and the
+ * batch `mean` and biased `variance` per channel (the same function as
+ * `batch_norm_cpu.ts`'s `batchNormTrainArrays`, its test oracle). Throws when no library is
+ * loaded.
+ */
+export function nativeBatchNormTrain(
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  y: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  epsilon: number,
+): void {
+  if (!library) throw new Error("The native kernels are not loaded");
+  const c = gamma.length, m = x.length / c;
+  const status = library.lib.symbols.clvm_batch_norm_train(
+    x,
+    gamma,
+    beta,
+    y,
+    mean,
+    variance,
+    m,
+    c,
+    epsilon,
+    nativeThreads,
+  );
+  checkBatchNorm(status, m, c);
+}
+
+/**
+ * The gradient of {@link nativeBatchNormTrain}: writes `dx`, `dgamma` and `dbeta` from `dy`,
+ * the forward input `x` and its batch `mean` and `variance` (as `batchNormGradArrays`).
+ * Throws when no library is loaded.
+ */
+export function nativeBatchNormGrad(
+  dy: Float32Array,
+  x: Float32Array,
+  gamma: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  dx: Float32Array,
+  dgamma: Float32Array,
+  dbeta: Float32Array,
+  epsilon: number,
+): void {
+  if (!library) throw new Error("The native kernels are not loaded");
+  const c = gamma.length, m = x.length / c;
+  const status = library.lib.symbols.clvm_batch_norm_grad(
+    dy,
+    x,
+    gamma,
+    mean,
+    variance,
+    dx,
+    dgamma,
+    dbeta,
+    m,
+    c,
+    epsilon,
+    nativeThreads,
+  );
+  checkBatchNorm(status, m, c);
 }

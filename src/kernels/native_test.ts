@@ -4,14 +4,14 @@ import { tf } from "../deps.ts";
 import { Mulberry32 } from "../util/prng.ts";
 import { buildNativeKernels } from "./native_build.ts";
 import {
-  loadNativeConv,
+  loadNative,
   nativeConvFilterGrad,
   nativeConvForward,
-  nativeConvPath,
   type NativeConvShape,
-  setNativeConvThreads,
-  unloadNativeConv,
-} from "./native_conv.ts";
+  nativePath,
+  setNativeThreads,
+  unloadNative,
+} from "./native.ts";
 
 const build = await buildNativeKernels();
 const ignore = build.path === null;
@@ -114,7 +114,7 @@ Deno.test({
   name: "native convolution, its transpose and its filter gradient equal float64 loops",
   ignore,
   fn() {
-    assert.equal(loadNativeConv(build.path!), null);
+    assert.equal(loadNative(build.path!), null);
     for (const s of SHAPES) {
       const label = JSON.stringify(s);
       const x = random(s.n * s.h * s.w * s.ci, 1);
@@ -158,7 +158,7 @@ Deno.test({
   name: "native kernels give the same floats on 1 and 3 threads",
   ignore,
   fn() {
-    assert.equal(loadNativeConv(build.path!), null);
+    assert.equal(loadNative(build.path!), null);
     const s: NativeConvShape = {
       n: 2,
       h: 12,
@@ -175,20 +175,20 @@ Deno.test({
     const x = random(s.n * s.h * s.w * s.ci, 4), w = random(9 * s.ci * s.co, 5);
     const dy = random(s.n * s.oh * s.ow * s.co, 6);
     const run = (threads: number) => {
-      const previous = setNativeConvThreads(threads);
+      const previous = setNativeThreads(threads);
       try {
         const y = new Float32Array(dy.length), dw = new Float32Array(w.length);
         nativeConvForward(x, w, y, s, false);
         nativeConvFilterGrad(x, dy, dw, s);
         return [y, dw];
       } finally {
-        setNativeConvThreads(previous);
+        setNativeThreads(previous);
       }
     };
     const [y1, dw1] = run(1), [y3, dw3] = run(3);
     assert.deepEqual(y3, y1);
     assert.deepEqual(dw3, dw1);
-    assert.throws(() => setNativeConvThreads(0), /expected an integer in 1\.\.64/);
+    assert.throws(() => setNativeThreads(0), /expected an integer in 1\.\.64/);
   },
 });
 
@@ -213,11 +213,11 @@ Deno.test({
       });
     try {
       assert.match(native.convolutions!, /^native kernels /);
-      assert.notEqual(nativeConvPath(), null);
+      assert.notEqual(nativePath(), null);
       const a = run();
       const wasm = await initBackend("wasm", undefined, { native: false });
       assert.match(wasm.convolutions!, /switched off/);
-      assert.equal(nativeConvPath(), null);
+      assert.equal(nativePath(), null);
       const b = run();
       // Float32 sums in another order: within 1e-5 of each output's largest magnitude.
       for (let k = 0; k < a.length; k++) {
@@ -229,7 +229,7 @@ Deno.test({
       }
     } finally {
       tf.dispose([x, w, head]);
-      unloadNativeConv();
+      unloadNative();
     }
   },
 });
@@ -238,8 +238,8 @@ Deno.test("a missing compiler or library is a reason, not a crash", async () => 
   const none = await buildNativeKernels({ compiler: "clvm-no-such-compiler" });
   assert.equal(none.path, null);
   assert.match(none.reason, /no C compiler that runs here \(tried clvm-no-such-compiler\)/);
-  assert.match(loadNativeConv("/nonexistent/libclvm_native.so")!, /Cannot open the native/);
-  unloadNativeConv();
+  assert.match(loadNative("/nonexistent/libclvm_native.so")!, /Cannot open the native/);
+  unloadNative();
   assert.throws(
     () =>
       nativeConvForward(
@@ -260,7 +260,7 @@ Deno.test({
     const again = await buildNativeKernels();
     assert.equal(again.path, build.path);
     assert.equal(again.built, false);
-    assert.match(build.path!, /native_conv-[0-9a-f]{16}\.(so|dylib)$/);
+    assert.match(build.path!, /clvm_native-[0-9a-f]{16}\.(so|dylib)$/);
   },
 });
 
@@ -293,7 +293,7 @@ Deno.test({
       tf.dispose([leading, kept]);
     } finally {
       x.dispose();
-      unloadNativeConv();
+      unloadNative();
     }
   },
 });
