@@ -102,9 +102,13 @@ function assertClose(actual: Float32Array, expected: Float64Array, what: string)
   assert.ok(worst < 1e-5, `${what}: worst relative difference ${worst}`);
 }
 
-// Channel counts off the 8 × 32 tile (3, 13, 40), widths off 8, 'same', 'valid' and lopsided pads.
+// Channel counts off every panel width (8, 16, 32: outputs 5, 12, 33, 40; their transposes'
+// 3, 9, 13), rows off the 8- and 16-row tiles (7, 9, 11, 37), 'same', 'valid', lopsided pads.
 const SHAPES: NativeConvShape[] = [
   { n: 2, h: 9, w: 11, ci: 3, oh: 9, ow: 11, co: 8, fh: 3, fw: 3, padTop: 1, padLeft: 1 },
+  { n: 2, h: 5, w: 37, ci: 12, oh: 5, ow: 37, co: 12, fh: 3, fw: 3, padTop: 1, padLeft: 1 },
+  { n: 1, h: 6, w: 19, ci: 8, oh: 6, ow: 19, co: 16, fh: 3, fw: 3, padTop: 1, padLeft: 1 },
+  { n: 1, h: 4, w: 21, ci: 7, oh: 4, ow: 21, co: 5, fh: 3, fw: 3, padTop: 1, padLeft: 1 },
   { n: 1, h: 10, w: 7, ci: 13, oh: 10, ow: 7, co: 40, fh: 3, fw: 3, padTop: 1, padLeft: 1 },
   { n: 3, h: 8, w: 8, ci: 16, oh: 4, ow: 6, co: 33, fh: 5, fw: 3, padTop: 0, padLeft: 0 },
   { n: 1, h: 6, w: 9, ci: 9, oh: 6, ow: 9, co: 64, fh: 4, fw: 4, padTop: 1, padLeft: 2 },

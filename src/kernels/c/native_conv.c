@@ -1,7 +1,7 @@
 // Stride-1 NHWC convolutions for the CPU, compiled natively (not to wasm) and called through
 // Deno's FFI on the tensors where tfjs's wasm backend keeps them (its heap), by
-// src/kernels/native_conv.ts. wasm's 128-bit SIMD without fused multiply-add caps a core at
-// about a quarter of what its native vector units do; these loops use them.
+// src/kernels/native.ts. wasm's 128-bit SIMD without fused multiply-add caps a core at about a
+// quarter of what its native vector units do; these loops use them.
 //
 //   clvm_conv_forward:      y[n, y, x, o] = sum_{i, j, c} x[n, y + i - pt, x + j - pl, c] * w[i, j, c, o]
 //                           (flip = 1: w is the filter of the convolution this one transposes,
@@ -9,9 +9,11 @@
 //   clvm_conv_filter_grad:  dw[i, j, c, o] = sum_{n, y, x} x[n, y + i - pt, x + j - pl, c] * dy[n, y, x, o]
 //
 // Terms whose input pixel lies outside the image are zero. Both are register-tiled products:
-// a tile of MR rows by NR = 32 columns lives in 2·MR vector registers while the summed
-// dimension streams past (MR broadcasts and 2 vector loads per 2·MR multiply-adds). Written with
-// clang's portable vector type, so the same source builds for AVX-512, AVX2 or NEON with
+// a tile of rows by a panel of W output channels lives in vector registers while the summed
+// dimension streams past (one broadcast per row and W/16 vector loads per step). W is 32 (two
+// 16-float vectors) for wide layers and 16 or 8 for layers of at most 16 or 8 outputs, which
+// would otherwise pad to 32 and waste most of every multiply. Written with the compilers'
+// portable vector types, so the same source builds for AVX-512, AVX2 or NEON with
 // -march=native. Work is split over `threads` POSIX threads by disjoint outputs, so the sums,
 // and the results, do not depend on the thread count.
 #include <stdlib.h>
@@ -19,14 +21,25 @@
 
 #include "native_parallel.h"
 
-#define MR 8
-#define NR 32
+// Rows of a forward tile; filter-gradient tiles are FG_ROWS input channels.
+#define MAX_ROWS 16
+#define FG_ROWS 8
+#define MAX_TAPS 64
 
+// Fully unrolled loops over a tile's rows and vectors keep its accumulators in registers.
+#if defined(__clang__)
+#define UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__)
+#define UNROLL _Pragma("GCC unroll 32")
+#else
+#define UNROLL
+#endif
+
+typedef float v8 __attribute__((vector_size(32), aligned(4)));
 typedef float v16 __attribute__((vector_size(64), aligned(4)));
 
 static inline v16 load16(const float* p) { return *(const v16*)p; }
 static inline void store16(float* p, v16 v) { *(v16*)p = v; }
-static inline v16 splat(float s) { return (v16){0} + s; }
 static int imin(int a, int b) { return a < b ? a : b; }
 static int imax(int a, int b) { return a > b ? a : b; }
 
@@ -34,69 +47,81 @@ typedef struct {
   int n, h, w, ci, oh, ow, co, fh, fw, pt, pl;
 } Shape;
 
+// The panel width for `co` outputs: the narrowest of 8, 16, 32 that holds them, else 32.
+static int panel_width(int co) { return co <= 8 ? 8 : co <= 16 ? 16 : 32; }
+
 // ---- forward (and, with a flipped filter, the input gradient) -------------------------------
+
+// out[r][0..nvalid) for r < mvalid = sum over taps and c of rows[tap][r][c] * b[tap][c][0..W),
+// with V a vector of VW floats, NV of them per row (W = VW·NV) and ROWS rows.
+#define FORWARD_TILE(NAME, V, VW, NV, ROWS)                                                  \
+  static void NAME(const float* const* rows, const float* b, int taps, int k, float* out,   \
+                   int ldo, int mvalid, int nvalid) {                                        \
+    enum { W = VW * NV };                                                                    \
+    V acc[ROWS][NV];                                                                         \
+    for (int r = 0; r < ROWS; r++)                                                           \
+      for (int v = 0; v < NV; v++) acc[r][v] = (V){0};                                       \
+    for (int t = 0; t < taps; t++) {                                                         \
+      const float* const* rt = rows + t * ROWS;                                              \
+      const float* bt = b + (size_t)t * k * W;                                               \
+      for (int c = 0; c < k; c++) {                                                          \
+        V bv[NV];                                                                            \
+        UNROLL for (int v = 0; v < NV; v++) bv[v] = *(const V*)(bt + c * W + v * VW);        \
+        UNROLL for (int r = 0; r < ROWS; r++) {                                              \
+          const V a = (V){0} + rt[r][c];                                                     \
+          UNROLL for (int v = 0; v < NV; v++) acc[r][v] += a * bv[v];                        \
+        }                                                                                    \
+      }                                                                                      \
+    }                                                                                        \
+    for (int r = 0; r < mvalid; r++) {                                                       \
+      float* o = out + (size_t)r * ldo;                                                      \
+      if (nvalid == W) {                                                                     \
+        for (int v = 0; v < NV; v++) *(V*)(o + v * VW) = acc[r][v];                          \
+      } else {                                                                               \
+        float tmp[W];                                                                        \
+        for (int v = 0; v < NV; v++) *(V*)(tmp + v * VW) = acc[r][v];                        \
+        memcpy(o, tmp, sizeof(float) * nvalid);                                              \
+      }                                                                                      \
+    }                                                                                        \
+  }
+
+FORWARD_TILE(forward_tile32, v16, 16, 2, 8)
+FORWARD_TILE(forward_tile16, v16, 16, 1, 16)
+FORWARD_TILE(forward_tile8, v8, 8, 1, 16)
+
+typedef void (*ForwardTile)(const float* const*, const float*, int, int, float*, int, int, int);
 
 typedef struct {
   Shape s;
   const float* x;
-  const float* packed;  // [panel][tap][c][NR], zero past co
+  const float* packed;  // [panel][tap][c][width], zero past co
   float* y;
   const float* zeros;   // ci zeros: the "pixel" outside the image
-  int panels, rows_per_chunk;
+  ForwardTile tile;
+  int width, rows, panels, rows_per_chunk;  // rows: of a tile
 } Forward;
-
-// out[r][0..nvalid) for r < mvalid = sum over taps and c of rows[tap][r][c] * b[tap][c][..].
-static void forward_tile(const float* const* rows, const float* b, int taps, int k, float* out,
-                         int ldo, int mvalid, int nvalid) {
-  v16 lo[MR], hi[MR];
-  for (int r = 0; r < MR; r++) lo[r] = hi[r] = splat(0);
-  for (int t = 0; t < taps; t++) {
-    const float* const* rt = rows + t * MR;
-    const float* bt = b + (size_t)t * k * NR;
-    for (int c = 0; c < k; c++) {
-      const v16 b0 = load16(bt + c * NR), b1 = load16(bt + c * NR + 16);
-      for (int r = 0; r < MR; r++) {
-        const v16 a = splat(rt[r][c]);
-        lo[r] += a * b0;
-        hi[r] += a * b1;
-      }
-    }
-  }
-  for (int r = 0; r < mvalid; r++) {
-    float* o = out + (size_t)r * ldo;
-    if (nvalid == NR) {
-      store16(o, lo[r]);
-      store16(o + 16, hi[r]);
-    } else {
-      float tmp[NR];
-      store16(tmp, lo[r]);
-      store16(tmp + 16, hi[r]);
-      memcpy(o, tmp, sizeof(float) * nvalid);
-    }
-  }
-}
 
 static void forward_work(void* arg, int t, int threads) {
   const Forward* f = (const Forward*)arg;
   const Shape* s = &f->s;
-  const int taps = s->fh * s->fw, total = s->n * s->oh;
+  const int taps = s->fh * s->fw, total = s->n * s->oh, mr = f->rows;
   const int chunks = (total + f->rows_per_chunk - 1) / f->rows_per_chunk;
-  const float* rows[MR * 64];  // taps ≤ 64 (filters up to 8×8)
+  const float* rows[MAX_ROWS * MAX_TAPS];
   for (int ch = t; ch < chunks; ch += threads) {
     const int r0 = ch * f->rows_per_chunk, r1 = imin(total, r0 + f->rows_per_chunk);
     for (int p = 0; p < f->panels; p++) {
-      const float* b = f->packed + (size_t)p * taps * s->ci * NR;
-      const int nvalid = imin(NR, s->co - p * NR);
+      const float* b = f->packed + (size_t)p * taps * s->ci * f->width;
+      const int nvalid = imin(f->width, s->co - p * f->width);
       for (int r = r0; r < r1; r++) {
         const int img = r / s->oh, oy = r - img * s->oh;
-        float* yrow = f->y + ((size_t)r * s->ow) * s->co + p * NR;
-        for (int m0 = 0; m0 < s->ow; m0 += MR) {
-          const int mvalid = imin(MR, s->ow - m0);
+        float* yrow = f->y + ((size_t)r * s->ow) * s->co + p * f->width;
+        for (int m0 = 0; m0 < s->ow; m0 += mr) {
+          const int mvalid = imin(mr, s->ow - m0);
           for (int i = 0; i < s->fh; i++) {
             const int iy = oy + i - s->pt;
             for (int j = 0; j < s->fw; j++) {
-              const float** rt = rows + (i * s->fw + j) * MR;
-              for (int q = 0; q < MR; q++) {
+              const float** rt = rows + (i * s->fw + j) * mr;
+              for (int q = 0; q < mr; q++) {
                 const int ix = m0 + q + j - s->pl;
                 rt[q] = (q < mvalid && iy >= 0 && iy < s->h && ix >= 0 && ix < s->w)
                             ? f->x + (((size_t)img * s->h + iy) * s->w + ix) * s->ci
@@ -104,7 +129,7 @@ static void forward_work(void* arg, int t, int threads) {
               }
             }
           }
-          forward_tile(rows, b, taps, s->ci, yrow + (size_t)m0 * s->co, s->co, mvalid, nvalid);
+          f->tile(rows, b, taps, s->ci, yrow + (size_t)m0 * s->co, s->co, mvalid, nvalid);
         }
       }
     }
@@ -116,9 +141,9 @@ EXPORT int clvm_conv_forward(const float* x, const float* w, float* y, int n, in
                              int oh, int ow, int co, int fh, int fw, int pt, int pl, int flip,
                              int threads) {
   const int taps = fh * fw;
-  if (taps > 64) return -1;
-  const int panels = (co + NR - 1) / NR;
-  float* packed = (float*)calloc((size_t)panels * taps * ci * NR, sizeof(float));
+  if (taps > MAX_TAPS) return -1;
+  const int width = panel_width(co), panels = (co + width - 1) / width;
+  float* packed = (float*)calloc((size_t)panels * taps * ci * width, sizeof(float));
   float* zeros = (float*)calloc((size_t)ci + 16, sizeof(float));
   if (!packed || !zeros) {
     free(packed);
@@ -132,9 +157,11 @@ EXPORT int clvm_conv_forward(const float* x, const float* w, float* y, int n, in
           const int t = i * fw + j;
           const float v = flip ? w[(((size_t)(fh - 1 - i) * fw + (fw - 1 - j)) * co + o) * ci + c]
                                : w[(((size_t)t) * ci + c) * co + o];
-          packed[(((size_t)(o / NR) * taps + t) * ci + c) * NR + o % NR] = v;
+          packed[(((size_t)(o / width) * taps + t) * ci + c) * width + o % width] = v;
         }
-  Forward f = {{n, h, wd, ci, oh, ow, co, fh, fw, pt, pl}, x, packed, y, zeros, panels, 0};
+  Forward f = {{n, h, wd, ci, oh, ow, co, fh, fw, pt, pl}, x, packed, y, zeros,
+               width == 32 ? forward_tile32 : width == 16 ? forward_tile16 : forward_tile8,
+               width, width == 32 ? 8 : 16, panels, 0};
   // Chunks of output rows whose input rows and filter panel stay in cache, at least one per thread.
   const int total = n * oh;
   int rows = imax(1, 2048 / imax(1, ow));
@@ -151,57 +178,63 @@ EXPORT int clvm_conv_forward(const float* x, const float* w, float* y, int n, in
 typedef struct {
   Shape s;
   const float* x;
-  const float* dy;   // rows of ld floats (co, or co padded to panels · NR)
+  const float* dy;   // rows of ld floats (co, or co padded to panels · width)
   float* dw;         // [tap][c][ld]
-  int ld, panels, cblocks, rows_per_chunk;
+  int width, ld, panels, cblocks, rows_per_chunk;
 } FilterGrad;
 
-// One MR-channel by NR-output tile of dw for tap (i, j), summed over output rows [r0, r1).
-static void filter_tile(const FilterGrad* g, int i, int j, int cb, int p, int r0, int r1) {
-  const Shape* s = &g->s;
-  float* out = g->dw + (((size_t)(i * s->fw + j)) * s->ci + cb) * g->ld + p * NR;
-  const int mvalid = imin(MR, s->ci - cb);
-  int off[MR];  // channels past ci reread the last one; their sums are dropped
-  for (int r = 0; r < MR; r++) off[r] = imin(r, mvalid - 1);
-  v16 lo[MR], hi[MR];
-  for (int r = 0; r < MR; r++) {
-    lo[r] = r < mvalid ? load16(out + (size_t)r * g->ld) : splat(0);
-    hi[r] = r < mvalid ? load16(out + (size_t)r * g->ld + 16) : splat(0);
+// One FG_ROWS-channel by W-output tile of dw for tap (i, j), summed over output rows [r0, r1)
+// and then added to what the tile holds (accumulators that start at zero stay in registers);
+// V a vector of VW floats, NV of them per row (W = VW·NV).
+#define FILTER_TILE(NAME, V, VW, NV)                                                           \
+  static void NAME(const FilterGrad* g, int i, int j, int cb, int p, int r0, int r1) {         \
+    enum { W = VW * NV };                                                                      \
+    const Shape* s = &g->s;                                                                    \
+    float* out = g->dw + (((size_t)(i * s->fw + j)) * s->ci + cb) * g->ld + p * W;             \
+    const int mvalid = imin(FG_ROWS, s->ci - cb);                                              \
+    int off[FG_ROWS]; /* channels past ci reread the last one; their sums are dropped */       \
+    for (int r = 0; r < FG_ROWS; r++) off[r] = imin(r, mvalid - 1);                            \
+    V acc[FG_ROWS][NV];                                                                        \
+    UNROLL for (int r = 0; r < FG_ROWS; r++)                                                   \
+      UNROLL for (int v = 0; v < NV; v++) acc[r][v] = (V){0};                                  \
+    const int x0 = imax(0, s->pl - j), x1 = imin(s->ow, s->w + s->pl - j);                     \
+    for (int r = r0; r < r1; r++) {                                                            \
+      const int img = r / s->oh, oy = r - img * s->oh, iy = oy + i - s->pt;                    \
+      if (iy < 0 || iy >= s->h || x1 <= x0) continue;                                          \
+      const float* d = g->dy + ((size_t)r * s->ow + x0) * g->ld + p * W;                       \
+      const float* a = g->x + (((size_t)img * s->h + iy) * s->w + x0 + j - s->pl) * s->ci + cb; \
+      for (int q = x0; q < x1; q++, d += g->ld, a += s->ci) {                                  \
+        V dv[NV];                                                                              \
+        UNROLL for (int v = 0; v < NV; v++) dv[v] = *(const V*)(d + v * VW);                   \
+        UNROLL for (int r = 0; r < FG_ROWS; r++) {                                             \
+          const V av = (V){0} + a[off[r]];                                                     \
+          UNROLL for (int v = 0; v < NV; v++) acc[r][v] += av * dv[v];                         \
+        }                                                                                      \
+      }                                                                                        \
+    }                                                                                          \
+    for (int r = 0; r < mvalid; r++)                                                           \
+      for (int v = 0; v < NV; v++) *(V*)(out + (size_t)r * g->ld + v * VW) += acc[r][v];       \
   }
-  const int x0 = imax(0, s->pl - j), x1 = imin(s->ow, s->w + s->pl - j);
-  for (int r = r0; r < r1; r++) {
-    const int img = r / s->oh, oy = r - img * s->oh, iy = oy + i - s->pt;
-    if (iy < 0 || iy >= s->h || x1 <= x0) continue;
-    const float* d = g->dy + ((size_t)r * s->ow + x0) * g->ld + p * NR;
-    const float* a = g->x + (((size_t)img * s->h + iy) * s->w + x0 + j - s->pl) * s->ci + cb;
-    for (int q = x0; q < x1; q++, d += g->ld, a += s->ci) {
-      const v16 d0 = load16(d), d1 = load16(d + 16);
-      for (int r = 0; r < MR; r++) {
-        const v16 av = splat(a[off[r]]);
-        lo[r] += av * d0;
-        hi[r] += av * d1;
-      }
-    }
-  }
-  for (int r = 0; r < mvalid; r++) {
-    store16(out + (size_t)r * g->ld, lo[r]);
-    store16(out + (size_t)r * g->ld + 16, hi[r]);
-  }
-}
+
+FILTER_TILE(filter_tile32, v16, 16, 2)
+FILTER_TILE(filter_tile16, v16, 16, 1)
+FILTER_TILE(filter_tile8, v8, 8, 1)
 
 static void filter_work(void* arg, int t, int threads) {
   const FilterGrad* g = (const FilterGrad*)arg;
   const Shape* s = &g->s;
   const int taps = s->fh * s->fw, total = s->n * s->oh;
   const int tiles = taps * g->cblocks * g->panels;
+  void (*tile)(const FilterGrad*, int, int, int, int, int, int) =
+      g->width == 32 ? filter_tile32 : g->width == 16 ? filter_tile16 : filter_tile8;
   // Each thread owns whole tiles (disjoint outputs) and sums them over every chunk in order.
   const int t0 = (int)((long)tiles * t / threads), t1 = (int)((long)tiles * (t + 1) / threads);
   for (int r0 = 0; r0 < total; r0 += g->rows_per_chunk) {
     const int r1 = imin(total, r0 + g->rows_per_chunk);
     for (int k = t0; k < t1; k++) {
       const int p = k % g->panels, rest = k / g->panels;
-      const int cb = (rest % g->cblocks) * MR, tap = rest / g->cblocks;
-      filter_tile(g, tap / s->fw, tap % s->fw, cb, p, r0, r1);
+      const int cb = (rest % g->cblocks) * FG_ROWS, tap = rest / g->cblocks;
+      tile(g, tap / s->fw, tap % s->fw, cb, p, r0, r1);
     }
   }
 }
@@ -210,10 +243,11 @@ static void filter_work(void* arg, int t, int threads) {
 EXPORT int clvm_conv_filter_grad(const float* x, const float* dy, float* dw, int n, int h, int wd,
                                  int ci, int oh, int ow, int co, int fh, int fw, int pt, int pl,
                                  int threads) {
-  const int panels = (co + NR - 1) / NR, ld = panels * NR, taps = fh * fw;
+  const int width = panel_width(co), panels = (co + width - 1) / width, ld = panels * width;
+  const int taps = fh * fw;
   const size_t positions = (size_t)n * oh * ow;
   const int padded = ld != co;
-  // Outputs not a multiple of NR: dy and dw go through copies padded with zeros.
+  // Outputs not a multiple of the panel width: dy and dw go through copies padded with zeros.
   float* dyp = padded ? (float*)calloc(positions * ld, sizeof(float)) : 0;
   float* dwp = (float*)calloc((size_t)taps * ci * ld + 16, sizeof(float));
   if ((padded && !dyp) || !dwp) {
@@ -223,8 +257,8 @@ EXPORT int clvm_conv_filter_grad(const float* x, const float* dy, float* dw, int
   }
   if (padded)
     for (size_t q = 0; q < positions; q++) memcpy(dyp + q * ld, dy + q * co, sizeof(float) * co);
-  FilterGrad g = {{n, h, wd, ci, oh, ow, co, fh, fw, pt, pl}, x, padded ? dyp : dy, dwp, ld, panels,
-                  (ci + MR - 1) / MR, imax(1, 512 / imax(1, ow))};
+  FilterGrad g = {{n, h, wd, ci, oh, ow, co, fh, fw, pt, pl}, x, padded ? dyp : dy, dwp, width, ld,
+                  panels, (ci + FG_ROWS - 1) / FG_ROWS, imax(1, 512 / imax(1, ow))};
   clvm_parallel(filter_work, &g, threads);
   for (size_t q = 0; q < (size_t)taps * ci; q++) memcpy(dw + q * co, dwp + q * ld, sizeof(float) * co);
   free(dyp);
