@@ -62,10 +62,15 @@ skips it).`,
       arg: "N",
       help: "timed onnxruntime runs per row (default: --runs); 0 skips the peer",
     },
+    threads: {
+      type: "string",
+      arg: "N",
+      help: "the wasm backend's threads (its pool and the native kernels'; default: the CPU count)",
+    },
     "onnx-threads": {
       type: "string",
       arg: "N",
-      help: "onnxruntime intra-op threads (default: the CPU count)",
+      help: "onnxruntime intra-op threads (default: --threads, so both peers get the same cores)",
     },
     json: {
       type: "string",
@@ -173,7 +178,8 @@ async function main(argv: readonly string[]): Promise<number> {
     throw new UsageError(`Invalid --size ${size}: expected a multiple of 4 (two NMS layers)`);
   }
   const onnxRuns = positive("onnx-runs", args["onnx-runs"], runs, true);
-  const threads = positive("onnx-threads", args["onnx-threads"], navigator.hardwareConcurrency);
+  const wasmThreads = positive("threads", args.threads, navigator.hardwareConcurrency);
+  const threads = positive("onnx-threads", args["onnx-threads"], wasmThreads);
   const wanted = args.models?.split(",").map((s) => s.trim()).filter(Boolean);
   const rows: Table3Row[] = wanted
     ? wanted.map((m) =>
@@ -184,7 +190,7 @@ async function main(argv: readonly string[]): Promise<number> {
     )
     : [...TABLE3];
 
-  const report = await initBackend(backend, (m) => console.error(m));
+  const report = await initBackend(backend, (m) => console.error(m), { threads: wasmThreads });
   tf.env().set("WEBGPU_CPU_FORWARD", false);
   const environment = {
     deno: Deno.version.deno,
@@ -198,6 +204,8 @@ async function main(argv: readonly string[]): Promise<number> {
     cpus: navigator.hardwareConcurrency,
     loadAverage: Deno.loadavg(),
     onnxruntime: null as string | null,
+    threads: report.threads,
+    convolutions: report.convolutions ?? null,
     onnxThreads: threads,
     date: new Date().toISOString(),
     commit: await gitCommit(),
@@ -310,7 +318,10 @@ async function main(argv: readonly string[]): Promise<number> {
     : undefined;
 
   // Markdown: the table, the ratios, the checks.
-  const cols = paths.map((k) => `${report.name} ${k} (ms)`);
+  const ours = report.name === "wasm"
+    ? `wasm, ${report.threads} thread${report.threads === 1 ? "" : "s"}`
+    : report.name;
+  const cols = paths.map((k) => `${ours} ${k} (ms)`);
   const lines = [
     `## Table 3 at ${size}×${size}, batch 1: paper (Tesla K40c) vs this machine`,
     "",
