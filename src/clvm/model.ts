@@ -16,7 +16,8 @@ import { BN_EPSILON, type CLVMOptions, type ResolvedOptions, resolveOptions } fr
 import { VARIANTS } from "./variants.ts";
 import { initParams, paramSpecs } from "./params.ts";
 import { type HeadLayers, type Update, updateSchedule } from "./passes.ts";
-import { checkGroupable, nmsRelu, nmsWinners } from "../ops/nms.ts";
+import { checkGroupable, nmsWinners } from "../ops/nms.ts";
+import { nmsReluFused } from "../kernels/nms_pass.ts";
 import { sumPool2x2, topDownThroughNms } from "../ops/pooling.ts";
 import { type Feedback, unknownFeedback } from "../ops/feedback.ts";
 import { convTransposeSame } from "../ops/conv.ts";
@@ -246,7 +247,7 @@ export class CLVM {
           : tf.add(parts.length === 1 ? parts[0]! : tf.add(parts[0]!, parts[1]!), bias) as T4;
         if (!isNms) return { next: tf.relu(a) };
         checkGroupable(a, i);
-        return { next: nmsRelu(a), ...(keepsWinners(feedback) ? { won: nmsWinners(a) } : {}) };
+        return { next: nmsReluFused(a), ...(keepsWinners(feedback) ? { won: nmsWinners(a) } : {}) };
       });
       z[i]?.dispose();
       z[i] = next;
@@ -303,7 +304,7 @@ export class CLVM {
     return tf.tidy(() => {
       const bias = this.#param(`conv${layer}/bias`);
       const a = tf.add(tf.addN([...signals]), bias) as T4;
-      return this.options.architecture.layers[layer - 1]!.nms ? nmsRelu(a) : tf.relu(a);
+      return this.options.architecture.layers[layer - 1]!.nms ? nmsReluFused(a) : tf.relu(a);
     });
   }
 

@@ -32,3 +32,6 @@ export interface ConvSameAttrs {
 export const BATCH_NORM_TRAIN = "ClvmBatchNormTrain";
 /** Its gradient (inputs `dy`, `x`, `gamma`, `mean`, `variance`; outputs `dx`, `dgamma`, `dbeta`). */
 export const BATCH_NORM_GRAD = "ClvmBatchNormGrad";
+
+/** The NMS pass mask (input `a`): 1 at each 2×2 group's first maximum where it is > 0, else 0. */
+export const NMS_PASS = "ClvmNmsPass";

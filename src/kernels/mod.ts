@@ -14,4 +14,5 @@ export * from "./wasm_threads.ts";
 export * from "./native_build.ts";
 export * from "./native.ts";
 export * from "./wasm_sum.ts";
+export * from "./nms_pass.ts";
 export type { KernelConfig, Tensor, Tensor1D, Tensor4D } from "../deps.ts";

@@ -7,7 +7,8 @@
  * on a core that does 100 natively; on the `paper` layers these loops run at 50–65 GFLOP/s on
  * one thread and 75–110 on two (AVX-512, 112×112 batch 8). Once {@link loadNative} has
  * succeeded, `wasm_conv.ts` routes stride-1 NHWC convolutions here, `wasm_sum.ts` sums over
- * leading axes, and `batch_norm_cpu.ts` its wasm batch norm; everything else stays on wasm.
+ * leading axes, `batch_norm_cpu.ts` its wasm batch norm and `nms_pass.ts` its wasm NMS mask;
+ * everything else stays on wasm.
  *
  * @module
  */
@@ -34,6 +35,10 @@ const SYMBOLS = {
   clvm_sum_leading: { parameters: ["buffer", "buffer", "i32", "i32"], result: "i32" },
   clvm_batch_norm_train: {
     parameters: [...Array<"buffer">(6).fill("buffer"), "i32", "i32", "f32", "i32"],
+    result: "i32",
+  },
+  clvm_nms_pass: {
+    parameters: ["buffer", "buffer", "i32", "i32", "i32", "i32", "i32"],
     result: "i32",
   },
   clvm_batch_norm_grad: {
@@ -306,4 +311,18 @@ export function nativeBatchNormGrad(
     nativeThreads,
   );
   checkBatchNorm(status, m, c);
+}
+
+/**
+ * The NMS pass mask of `a` `[n, h, w, c]` (h, w even) into `pass`: 1 at the first cell in
+ * raster order of each 2×2 group holding the group's maximum, where it is positive; else 0 (as
+ * `nms_pass.ts`'s `nmsPassArrays`, its test oracle). Throws when no library is loaded.
+ */
+export function nativeNmsPass(
+  a: Float32Array,
+  pass: Float32Array,
+  [n, h, w, c]: readonly [number, number, number, number],
+): void {
+  if (!library) throw new Error("The native kernels are not loaded");
+  library.lib.symbols.clvm_nms_pass(a, pass, n, h, w, c, nativeThreads);
 }

@@ -27,9 +27,9 @@ export const NATIVE_FLAGS: readonly string[] = [
 ];
 
 /** The library's C files, and the header they share (hashed, not compiled). */
-const SOURCES = ["native_parallel.c", "native_conv.c", "native_batch_norm.c"].map((f) =>
-  new URL(`./c/${f}`, import.meta.url)
-);
+const SOURCES = ["native_parallel.c", "native_conv.c", "native_batch_norm.c", "native_nms.c"].map((
+  f,
+) => new URL(`./c/${f}`, import.meta.url));
 const HEADER = new URL("./c/native_parallel.h", import.meta.url);
 
 /** The outcome of {@link buildNativeKernels}. */

@@ -1,12 +1,20 @@
 /**
- * Registers the CLVM's fused kernels with tfjs: WGSL programs on `webgpu`, their cpu twins
- * on `cpu`, and the cpu loops of the elementwise update and of batch norm on `wasm` (the fused convolution
- * has no `wasm` kernel: there the public functions use wasm's own convolutions).
+ * Registers the CLVM's fused kernels with tfjs: WGSL programs on `webgpu`, their cpu twins on
+ * `cpu`, and the cpu loops (or native kernels) of the elementwise update, batch norm and the
+ * NMS mask on `wasm` (the fused convolution has no `wasm` kernel: there the public functions
+ * use wasm's own convolutions).
  *
  * @module
  */
 import { tf } from "../deps.ts";
-import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN, CONV_SAME, FUSED_UPDATE, SUM_POOL } from "./_names.ts";
+import {
+  BATCH_NORM_GRAD,
+  BATCH_NORM_TRAIN,
+  CONV_SAME,
+  FUSED_UPDATE,
+  NMS_PASS,
+  SUM_POOL,
+} from "./_names.ts";
 import {
   batchNormGradCpu,
   batchNormGradWasm,
@@ -17,6 +25,7 @@ import { convSameWebGPU } from "./fused_topdown_webgpu.ts";
 import { convSameCpu } from "./fused_topdown_cpu.ts";
 import { fusedUpdateWebGPU, sumPoolWebGPU } from "./fused_update_webgpu.ts";
 import { fusedUpdateCpu, fusedUpdateWasm, sumPoolCpu, sumPoolWasm } from "./fused_update_cpu.ts";
+import { nmsPassCpu, nmsPassWasm } from "./nms_pass_cpu.ts";
 
 type AnyKernel = (args: never) => tf.TensorInfo | tf.TensorInfo[];
 
@@ -33,6 +42,8 @@ const KERNELS: readonly [string, string, AnyKernel][] = [
   [BATCH_NORM_GRAD, "cpu", batchNormGradCpu],
   [BATCH_NORM_TRAIN, "wasm", batchNormTrainWasm],
   [BATCH_NORM_GRAD, "wasm", batchNormGradWasm],
+  [NMS_PASS, "cpu", nmsPassCpu],
+  [NMS_PASS, "wasm", nmsPassWasm],
 ];
 
 /**

@@ -50,14 +50,31 @@ export const nmsWinners: (a: T4) => T4 = unaryWithGrad((a: T4) => ({
 }));
 
 /**
+ * The pass mask of {@link nmsRelu}: 1 at each group's argmax where `a > 0`, 0 elsewhere (no
+ * gradient). This composition of tfjs ops runs on every backend; `kernels/nms_pass.ts` computes
+ * the same mask in one kernel where the backend has it.
+ */
+export function nmsPassComposed(a: T4): T4 {
+  return tf.tidy(() => tf.mul(winnersRaw(a), tf.cast(tf.greater(a, 0), "float32")) as T4);
+}
+
+/**
+ * The op `relu(a)` at each group's argmax, 0 elsewhere, with its mask from `pass`: the value
+ * is `a · pass(a)` and the gradient `dy · pass(a)` (it flows to the winning cell where `a > 0`).
+ */
+export function nmsReluWith(pass: (a: T4) => T4): (a: T4) => T4 {
+  return unaryWithGrad((a: T4, save) => {
+    const mask = pass(a);
+    save([mask]);
+    return {
+      value: tf.mul(a, mask) as T4,
+      gradFunc: (dy: T4, saved: tf.Tensor[]) => tf.mul(dy, saved[0]!),
+    };
+  });
+}
+
+/**
  * `relu(a)` at each group's argmax, 0 elsewhere. The gradient flows to the winning
  * cell where `a > 0`.
  */
-export const nmsRelu: (a: T4) => T4 = unaryWithGrad((a: T4, save) => {
-  const pass = tf.mul(winnersRaw(a), tf.cast(tf.greater(a, 0), "float32"));
-  save([pass]);
-  return {
-    value: tf.mul(a, pass) as T4,
-    gradFunc: (dy: T4, saved: tf.Tensor[]) => tf.mul(dy, saved[0]!),
-  };
-});
+export const nmsRelu: (a: T4) => T4 = nmsReluWith(nmsPassComposed);
