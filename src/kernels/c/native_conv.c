@@ -107,30 +107,33 @@ static void forward_work(void* arg, int t, int threads) {
   const int taps = s->fh * s->fw, total = s->n * s->oh, mr = f->rows;
   const int chunks = (total + f->rows_per_chunk - 1) / f->rows_per_chunk;
   const float* rows[MAX_ROWS * MAX_TAPS];
-  for (int ch = t; ch < chunks; ch += threads) {
+  // Items (panel, chunk) in panel-major order, a contiguous range per thread: each thread
+  // streams only its panels' filters.
+  const int items = chunks * f->panels;
+  const int k0 = (int)((long)items * t / threads), k1 = (int)((long)items * (t + 1) / threads);
+  for (int k = k0; k < k1; k++) {
+    const int p = k / chunks, ch = k % chunks;
     const int r0 = ch * f->rows_per_chunk, r1 = imin(total, r0 + f->rows_per_chunk);
-    for (int p = 0; p < f->panels; p++) {
-      const float* b = f->packed + (size_t)p * taps * s->ci * f->width;
-      const int nvalid = imin(f->width, s->co - p * f->width);
-      for (int r = r0; r < r1; r++) {
-        const int img = r / s->oh, oy = r - img * s->oh;
-        float* yrow = f->y + ((size_t)r * s->ow) * s->co + p * f->width;
-        for (int m0 = 0; m0 < s->ow; m0 += mr) {
-          const int mvalid = imin(mr, s->ow - m0);
-          for (int i = 0; i < s->fh; i++) {
-            const int iy = oy + i - s->pt;
-            for (int j = 0; j < s->fw; j++) {
-              const float** rt = rows + (i * s->fw + j) * mr;
-              for (int q = 0; q < mr; q++) {
-                const int ix = m0 + q + j - s->pl;
-                rt[q] = (q < mvalid && iy >= 0 && iy < s->h && ix >= 0 && ix < s->w)
-                            ? f->x + (((size_t)img * s->h + iy) * s->w + ix) * s->ci
-                            : f->zeros;
-              }
+    const float* b = f->packed + (size_t)p * taps * s->ci * f->width;
+    const int nvalid = imin(f->width, s->co - p * f->width);
+    for (int r = r0; r < r1; r++) {
+      const int img = r / s->oh, oy = r - img * s->oh;
+      float* yrow = f->y + ((size_t)r * s->ow) * s->co + p * f->width;
+      for (int m0 = 0; m0 < s->ow; m0 += mr) {
+        const int mvalid = imin(mr, s->ow - m0);
+        for (int i = 0; i < s->fh; i++) {
+          const int iy = oy + i - s->pt;
+          for (int j = 0; j < s->fw; j++) {
+            const float** rt = rows + (i * s->fw + j) * mr;
+            for (int q = 0; q < mr; q++) {
+              const int ix = m0 + q + j - s->pl;
+              rt[q] = (q < mvalid && iy >= 0 && iy < s->h && ix >= 0 && ix < s->w)
+                          ? f->x + (((size_t)img * s->h + iy) * s->w + ix) * s->ci
+                          : f->zeros;
             }
           }
-          f->tile(rows, b, taps, s->ci, yrow + (size_t)m0 * s->co, s->co, mvalid, nvalid);
         }
+        f->tile(rows, b, taps, s->ci, yrow + (size_t)m0 * s->co, s->co, mvalid, nvalid);
       }
     }
   }
