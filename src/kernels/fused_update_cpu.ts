@@ -1,13 +1,15 @@
 /**
  * The cpu twins of the fused layer update and of the 2×2 sum-pool: plain loops over typed
  * arrays, written from docs/MODEL.md §1 rather than from the WGSL, so that they serve as the
- * WGSL programs' test oracle. The same loops serve the `wasm` backend on its heap.
+ * WGSL programs' test oracle, and the native kernels' (`c/native_update.c`), which serve the
+ * `wasm` backend when loaded; else these loops do, on its heap.
  *
  * @module
  */
 import type { CpuBackend, KernelArgs, WasmBackend } from "./_backend_types.ts";
 import type { tf } from "../deps.ts";
 import type { FusedUpdateAttrs } from "./_names.ts";
+import { nativeFusedUpdate, nativePath, nativeSumPool } from "./native.ts";
 
 type Shape4 = [number, number, number, number];
 
@@ -153,7 +155,8 @@ export function sumPoolCpu(args: KernelArgs): tf.TensorInfo {
 }
 
 /**
- * The `wasm` kernel function of `ClvmFusedUpdate` (the cpu loops on the wasm heap).
+ * The `wasm` kernel function of `ClvmFusedUpdate`: on the native kernels when they are loaded
+ * (`native.ts`, threaded, the same floats), else the cpu loops on the wasm heap.
  *
  * @example
  * ```ts
@@ -169,6 +172,20 @@ export function fusedUpdateWasm(args: KernelArgs): tf.TensorInfo {
   const out = backend.makeOutput(shape, "float32");
   // Views after makeOutput: allocating may grow (and so detach) the wasm heap.
   const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t);
+  const { nms, topPooled } = args.attrs as FusedUpdateAttrs;
+  if (nativePath() !== null) {
+    const f32 = (t: tf.TensorInfo) => view(t) as Float32Array;
+    nativeFusedUpdate(
+      f32(bot!),
+      top ? f32(top) : null,
+      f32(bias!),
+      f32(out),
+      shape,
+      nms,
+      topPooled,
+    );
+    return out;
+  }
   fusedUpdateArrays(
     view(bot!),
     top ? view(top) : null,
@@ -181,7 +198,7 @@ export function fusedUpdateWasm(args: KernelArgs): tf.TensorInfo {
 }
 
 /**
- * The `wasm` kernel function of `ClvmSumPool2x2`.
+ * The `wasm` kernel function of `ClvmSumPool2x2` (native when loaded, as the update's).
  *
  * @example
  * ```ts
@@ -195,6 +212,11 @@ export function sumPoolWasm(args: KernelArgs): tf.TensorInfo {
   const x = args.inputs.x!;
   const [n, h, w, c] = x.shape as Shape4;
   const out = backend.makeOutput([n, h >> 1, w >> 1, c], "float32");
+  if (nativePath() !== null) {
+    const f32 = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+    nativeSumPool(f32(x), f32(out), [n, h, w, c]);
+    return out;
+  }
   sumPoolArrays(
     backend.typedArrayFromHeap(x),
     [n, h, w, c],

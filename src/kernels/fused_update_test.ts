@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
 import { tf } from "../deps.ts";
-import { assertAllClose, forEachBackend, values } from "../testing.ts";
+import { assertAllClose, forEachBackend, testBackends, values } from "../testing.ts";
+import { Mulberry32 } from "../util/prng.ts";
 import { nmsRelu } from "../ops/nms.ts";
 import { replicate2x2, sumPool2x2 } from "../ops/pooling.ts";
 import { fusedUpdate, fusedUpdatePooled, sumPool } from "./fused_update.ts";
+import { fusedUpdateArrays, sumPoolArrays } from "./fused_update_cpu.ts";
+import { buildNativeKernels } from "./native_build.ts";
+import { loadNative, nativeFusedUpdate, nativeSumPool, setNativeThreads } from "./native.ts";
+
+/** The backends of these tests: every test backend, and wasm (native kernels when built). */
+const BACKENDS = [...new Set([...await testBackends(), "wasm" as const])];
 
 /** The model's generic composition: relu or nmsRelu of (bot + top) + bias. */
 function generic(
@@ -54,7 +61,7 @@ Deno.test("fusedUpdate() equals the generic relu/NMS of (bot + top) + b", async 
       assert.equal(tf.memory().numTensors, before);
       tf.dispose([bot, full, half, bias]);
     }
-  });
+  }, BACKENDS);
 });
 
 Deno.test("fusedUpdate() with NMS keeps the first maximum of each group, ties included", async (t) => {
@@ -119,4 +126,57 @@ Deno.test("fusedUpdate() names the bad input", async () => {
   );
   assert.throws(() => sumPool(bot), /Cannot sum-pool a float32 tensor of shape \[1, 3, 4, 2\]/);
   tf.dispose([bot, bias]);
+});
+
+const native = await buildNativeKernels();
+
+Deno.test({
+  name: "the native fused update and sum-pool equal the cpu loops bit for bit, on 1 and 3 threads",
+  ignore: native.path === null,
+  fn() {
+    assert.equal(loadNative(native.path!), null);
+    const rng = new Mulberry32(9);
+    // Quarter steps: NMS groups hold exact ties; an odd height takes the serial path.
+    const grid = (n: number) =>
+      Float32Array.from({ length: n }, () => Math.round(rng.next() * 8 - 4) / 4);
+    for (
+      const [n, h, w, c] of [[2, 6, 10, 8], [1, 4, 6, 3], [3, 8, 4, 17], [1, 5, 3, 4]] as const
+    ) {
+      const size = n * h * w * c;
+      const bot = grid(size), full = grid(size), bias = grid(c);
+      const half = grid(n * (h >> 1) * (w >> 1) * c);
+      const cases = h % 2 === 0
+        ? [false, true].flatMap((nms) =>
+          ([[null, false], [full, false], [half, true]] as const).map(([top, topPooled]) => ({
+            nms,
+            top,
+            topPooled,
+          }))
+        )
+        : [{ nms: false, top: full, topPooled: false }, {
+          nms: false,
+          top: null,
+          topPooled: false,
+        }];
+      for (const { nms, top, topPooled } of cases) {
+        const want = fusedUpdateArrays(bot, top, bias, [n, h, w, c], { nms, topPooled });
+        for (const threads of [1, 3]) {
+          const previous = setNativeThreads(threads);
+          try {
+            const got = new Float32Array(size).fill(Number.NaN);
+            nativeFusedUpdate(bot, top, bias, got, [n, h, w, c], nms, topPooled);
+            const label = `[${n}, ${h}, ${w}, ${c}] nms=${nms} pooled=${topPooled} top=${!!top}`;
+            assert.deepEqual(got, want, `${label}, ${threads} threads`);
+            if (h % 2 === 0 && w % 2 === 0) {
+              const pooled = new Float32Array(half.length).fill(Number.NaN);
+              nativeSumPool(bot, pooled, [n, h, w, c]);
+              assert.deepEqual(pooled, sumPoolArrays(bot, [n, h, w, c]), `sum-pool ${label}`);
+            }
+          } finally {
+            setNativeThreads(previous);
+          }
+        }
+      }
+    }
+  },
 });

@@ -7,8 +7,8 @@
  * on a core that does 100 natively; on the `paper` layers these loops run at 50–65 GFLOP/s on
  * one thread and 75–110 on two (AVX-512, 112×112 batch 8). Once {@link loadNative} has
  * succeeded, `wasm_conv.ts` routes stride-1 NHWC convolutions here, `wasm_sum.ts` sums over
- * leading axes, `batch_norm_cpu.ts` its wasm batch norm and `nms_pass.ts` its wasm NMS mask;
- * everything else stays on wasm.
+ * leading axes, and `batch_norm_cpu.ts`, `nms_pass_cpu.ts` and `fused_update_cpu.ts` their
+ * wasm kernels; everything else stays on wasm.
  *
  * @module
  */
@@ -35,6 +35,14 @@ const SYMBOLS = {
   clvm_sum_leading: { parameters: ["buffer", "buffer", "i32", "i32"], result: "i32" },
   clvm_batch_norm_train: {
     parameters: [...Array<"buffer">(6).fill("buffer"), "i32", "i32", "f32", "i32"],
+    result: "i32",
+  },
+  clvm_fused_update: {
+    parameters: [...Array<"buffer">(4).fill("buffer"), ...Array<"i32">(7).fill("i32")],
+    result: "i32",
+  },
+  clvm_sum_pool: {
+    parameters: ["buffer", "buffer", "i32", "i32", "i32", "i32", "i32"],
     result: "i32",
   },
   clvm_nms_pass: {
@@ -325,4 +333,47 @@ export function nativeNmsPass(
 ): void {
   if (!library) throw new Error("The native kernels are not loaded");
   library.lib.symbols.clvm_nms_pass(a, pass, n, h, w, c, nativeThreads);
+}
+
+/**
+ * The fused layer update into `out`: `relu((bot + top) + bias)`, with 2×2 NMS when `nms`, `top`
+ * null or at half resolution when `topPooled` (as `fused_update_cpu.ts`'s `fusedUpdateArrays`,
+ * its test oracle, bit for bit). Throws when no library is loaded.
+ */
+export function nativeFusedUpdate(
+  bot: Float32Array,
+  top: Float32Array | null,
+  bias: Float32Array,
+  out: Float32Array,
+  [n, h, w, c]: readonly [number, number, number, number],
+  nms: boolean,
+  topPooled: boolean,
+): void {
+  if (!library) throw new Error("The native kernels are not loaded");
+  library.lib.symbols.clvm_fused_update(
+    bot,
+    top,
+    bias,
+    out,
+    n,
+    h,
+    w,
+    c,
+    nms ? 1 : 0,
+    topPooled ? 1 : 0,
+    nativeThreads,
+  );
+}
+
+/**
+ * The 2×2 sum-pool of `x` `[n, h, w, c]` into `out` `[n, h/2, w/2, c]` (as `sumPoolArrays`, bit
+ * for bit). Throws when no library is loaded.
+ */
+export function nativeSumPool(
+  x: Float32Array,
+  out: Float32Array,
+  [n, h, w, c]: readonly [number, number, number, number],
+): void {
+  if (!library) throw new Error("The native kernels are not loaded");
+  library.lib.symbols.clvm_sum_pool(x, out, n, h, w, c, nativeThreads);
 }

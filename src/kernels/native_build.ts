@@ -1,6 +1,6 @@
 /**
- * Builds the native kernels (`c/native_*.c`: convolutions, batch norm, and the fork-join they
- * share) with the machine's C compiler into one shared library cached under `.cache/native/`,
+ * Builds the native kernels (`c/native_*.c`: convolutions, batch norm, the NMS mask, the fused
+ * update, and the fork-join they share) with the machine's C compiler into one shared library cached under `.cache/native/`,
  * named by a hash of the sources, the compiler's
  * version and the flags (so an edit or a new compiler builds anew, and a rebuild is never
  * needed otherwise). `-march=native` targets this machine's vector units, which is why the
@@ -26,10 +26,9 @@ export const NATIVE_FLAGS: readonly string[] = [
   "-Werror",
 ];
 
-/** The library's C files, and the header they share (hashed, not compiled). */
-const SOURCES = ["native_parallel.c", "native_conv.c", "native_batch_norm.c", "native_nms.c"].map((
-  f,
-) => new URL(`./c/${f}`, import.meta.url));
+/** The folder of the library's C files (every `native_*.c` in it is compiled). */
+const C_DIR = new URL("./c/", import.meta.url);
+/** The header they share (hashed, not compiled). */
 const HEADER = new URL("./c/native_parallel.h", import.meta.url);
 
 /** The outcome of {@link buildNativeKernels}. */
@@ -92,8 +91,8 @@ async function hashHex(text: string): Promise<string> {
 export async function buildNativeKernels(options: NativeBuildOptions = {}): Promise<NativeBuild> {
   const none = (reason: string): NativeBuild => ({ path: null, built: false, reason });
   if (Deno.build.os === "windows") return none("native kernels are not built on Windows");
-  if (HEADER.protocol !== "file:") {
-    return none(`the kernels' C sources are not local files (${HEADER.href})`);
+  if (C_DIR.protocol !== "file:") {
+    return none(`the kernels' C sources are not local files (${C_DIR.href})`);
   }
   if (!granted({ name: "ffi" })) return none("no FFI permission (--allow-ffi)");
   const cacheDir = options.cacheDir ?? join(Deno.cwd(), ".cache", "native");
@@ -119,7 +118,20 @@ export async function buildNativeKernels(options: NativeBuildOptions = {}): Prom
   if (compiler === null || version === null) {
     return none(`no C compiler that runs here (tried ${candidates.join(", ")})`);
   }
-  const texts = await Promise.all([...SOURCES, HEADER].map((u) => Deno.readTextFile(u)));
+  const sources: URL[] = [];
+  try {
+    for await (const entry of Deno.readDir(C_DIR)) {
+      if (entry.isFile && /^native_.*\.c$/.test(entry.name)) {
+        sources.push(new URL(entry.name, C_DIR));
+      }
+    }
+  } catch (error) {
+    return none(
+      `cannot read the kernels' C sources in ${fileURLToPath(C_DIR)}: ${(error as Error).message}`,
+    );
+  }
+  sources.sort((a, b) => a.href < b.href ? -1 : 1);
+  const texts = await Promise.all([...sources, HEADER].map((u) => Deno.readTextFile(u)));
   const key = await hashHex([...texts, version, ...NATIVE_FLAGS, Deno.build.target].join("\n"));
   const ext = Deno.build.os === "darwin" ? "dylib" : "so";
   const path = join(cacheDir, `clvm_native-${key}.${ext}`);
@@ -133,14 +145,14 @@ export async function buildNativeKernels(options: NativeBuildOptions = {}): Prom
   // Written under a temporary name and renamed: a parallel run never loads half a library.
   const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   const out = await new Deno.Command(compiler, {
-    args: [...NATIVE_FLAGS, "-o", temp, ...SOURCES.map((u) => fileURLToPath(u)), "-lm"],
+    args: [...NATIVE_FLAGS, "-o", temp, ...sources.map((u) => fileURLToPath(u)), "-lm"],
     stdout: "piped",
     stderr: "piped",
   }).output();
   if (!out.success) {
     await Deno.remove(temp).catch(() => {});
     const message = new TextDecoder().decode(out.stderr).split("\n").slice(0, 4).join(" ");
-    const files = SOURCES.map((u) => fileURLToPath(u)).join(", ");
+    const files = sources.map((u) => fileURLToPath(u)).join(", ");
     return none(`${compiler} failed to build ${files}: ${message}`);
   }
   await Deno.rename(temp, path);
