@@ -60,7 +60,7 @@ interface Fixture {
 
 let current: Fixture | null = null;
 
-/** Threads of the run (`--threads`): wasm's pool and the native convolutions'. */
+/** Threads of the run (`--threads`): wasm's pool and the native kernels'. */
 let benchThreads = 1;
 
 /** Where wasm's convolutions ran (the backend's sentence), printed once under the table. */
@@ -298,7 +298,7 @@ if (!import.meta.main) {
   }
   release();
   console.log(rows.join("\n"));
-  if (convolutions) console.log(`\nwasm convolutions: ${convolutions}`);
+  if (convolutions) console.log(`\nwasm kernels: ${convolutions}`);
   if (values.json) {
     const environment = {
       ...(convolutions ? { convolutions } : {}),

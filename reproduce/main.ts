@@ -71,7 +71,7 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   const cache = join(REPO, ".cache");
   const report = await initBackend(backend, log);
-  const kernels = report.convolutions ? `; convolutions: ${report.convolutions}` : "";
+  const kernels = report.convolutions ? `; kernels: ${report.convolutions}` : "";
   log(`Backend: ${report.name} (${report.reason}${kernels}). Output: ${out}`);
   const environment = await environmentStamp(commit, report);
   const config = runConfig(args, backend, dataRoot.dir);

@@ -47,8 +47,9 @@ export interface BackendReport {
   /** Threads the backend computes with (wasm: its thread pool; cpu: 1; absent for webgpu). */
   threads?: number;
   /**
-   * wasm only: where its stride-1 convolutions run, as one sentence — the native kernels'
-   * library (`kernels/native_build.ts`), or why they run on wasm's own.
+   * wasm only: where its stride-1 convolutions (and batch norm, the NMS mask and the fused
+   * update) run, as one sentence — the native kernels' library (`kernels/native_build.ts`), or
+   * why they run on wasm's own.
    */
   convolutions?: string;
 }

@@ -41,7 +41,7 @@ export async function backendForRun(
     log,
     options.threads !== undefined ? { threads: options.threads } : {},
   );
-  const native = report.convolutions?.startsWith("native") ? ", native convolutions" : "";
+  const native = report.convolutions?.startsWith("native") ? ", native kernels" : "";
   const label = report.name === "wasm"
     ? `wasm (${report.threads} thread${report.threads === 1 ? "" : "s"}${native})`
     : report.name;
