@@ -237,9 +237,9 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     description: (ps) => {
       const lfw = ps["lfw-parts"];
       return "every training image at the paper's input sizes (LFW-Parts: all 1,500 at " +
-        "180×180, face at 112 px) with the tiny architecture; LFW-Parts in about an hour on " +
-        `a 2-core CPU (1,500 × ${lfw.epochs} epochs for the five rows, plus scoring: 61 ` +
-        "minutes measured); architecture, learning rate, epochs and the keypoint task weight " +
+        "180×180, face at 112 px) with the tiny architecture; LFW-Parts in under an hour on " +
+        `a 2-core CPU (1,500 × ${lfw.epochs} epochs for the five rows, plus scoring: 51 ` +
+        "minutes measured, one seed); architecture, learning rate, epochs and the keypoint task weight " +
         `(${lfw.keypointWeight}) chosen on the validation split`;
     },
     protocols: {
