@@ -10,6 +10,7 @@
 import { getThreadsCount, tf, WebGPUBackend } from "./deps.ts";
 import { registerWasmConvKernels } from "./kernels/wasm_conv.ts";
 import { registerWasmSumKernel } from "./kernels/wasm_sum.ts";
+import { registerWasmMatMulKernel } from "./kernels/wasm_matmul.ts";
 import { useWasmThreads } from "./kernels/wasm_threads.ts";
 import { buildNativeKernels } from "./kernels/native_build.ts";
 import { loadNative, setNativeThreads, unloadNative } from "./kernels/native.ts";
@@ -136,6 +137,7 @@ async function activate(name: BackendName): Promise<boolean> {
   if (name === "wasm") {
     registerWasmConvKernels();
     registerWasmSumKernel(); // bias gradients without wasm's transpose (native kernels)
+    registerWasmMatMulKernel(); // single products (the loss's upsampling) on native kernels
   }
   const ok = await tf.setBackend(name);
   if (ok && name === "cpu") {

@@ -307,3 +307,55 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "wasm's matMul on native kernels equals float64 products, every transpose, and its gradients",
+  ignore,
+  async fn() {
+    await initBackend("wasm");
+    // m, k, n off every tile size; n = 5 stays on wasm's own kernel.
+    for (const [m, k, n] of [[13, 7, 40], [112, 28, 9], [3, 17, 5]] as const) {
+      const a = random(m * k, 12), b = random(k * n, 13);
+      const expected = new Float64Array(m * n);
+      for (let i = 0; i < m; i++) {
+        for (let p = 0; p < k; p++) {
+          for (let j = 0; j < n; j++) expected[i * n + j]! += a[i * k + p]! * b[p * n + j]!;
+        }
+      }
+      const ta = tf.tensor2d(a, [m, k]), tb = tf.tensor2d(b, [k, n]);
+      const made = [
+        tf.matMul(ta, tb),
+        tf.matMul(tf.transpose(ta), tb, true, false),
+        tf.matMul(ta, tf.transpose(tb), false, true),
+        tf.matMul(tf.transpose(ta), tf.transpose(tb), true, true),
+      ];
+      try {
+        for (const [i, y] of made.entries()) {
+          assert.deepEqual(y.shape, [m, n]);
+          assertClose(y.dataSync() as Float32Array, expected, `[${m}, ${k}, ${n}] case ${i}`);
+        }
+        // The gradients are products with one operand transposed: dA = dY·Bᵀ, dB = Aᵀ·dY.
+        const dy = random(m * n, 14);
+        const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+          tf.sum(tf.mul(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D), tf.tensor2d(dy, [m, n])))
+        )([ta, tb]);
+        const wantA = new Float64Array(m * k), wantB = new Float64Array(k * n);
+        for (let i = 0; i < m; i++) {
+          for (let p = 0; p < k; p++) {
+            for (let j = 0; j < n; j++) {
+              wantA[i * k + p]! += dy[i * n + j]! * b[p * n + j]!;
+              wantB[p * n + j]! += a[i * k + p]! * dy[i * n + j]!;
+            }
+          }
+        }
+        assertClose(da!.dataSync() as Float32Array, wantA, `dA [${m}, ${k}, ${n}]`);
+        assertClose(db!.dataSync() as Float32Array, wantB, `dB [${m}, ${k}, ${n}]`);
+        tf.dispose([da!, db!]);
+      } finally {
+        tf.dispose([ta, tb, ...made]);
+      }
+    }
+    unloadNative();
+  },
+});

@@ -12,6 +12,7 @@ import {
 } from "../backend.ts";
 import { registerWasmConvKernels } from "../kernels/wasm_conv.ts";
 import { registerWasmSumKernel } from "../kernels/wasm_sum.ts";
+import { registerWasmMatMulKernel } from "../kernels/wasm_matmul.ts";
 import { registerCpuConvGrad } from "./_cpu_conv_grad.ts";
 import { ResumeError } from "./resume.ts";
 
@@ -20,6 +21,7 @@ export function prepareBackendForTraining(name: BackendName): void {
   if (name === "wasm") {
     registerWasmConvKernels();
     registerWasmSumKernel();
+    registerWasmMatMulKernel();
   }
   if (name === "cpu") registerCpuConvGrad();
 }
