@@ -4,8 +4,9 @@
  * and the C loops read and write them in place (plain or shared wasm memory alike).
  *
  * wasm's 128-bit SIMD without fused multiply-add caps XNNPACK's `Conv2D` at about 22 GFLOP/s
- * on a core that does 100 natively; on the `paper` layers these loops run at 50–65 GFLOP/s on
- * one thread and 75–110 on two (AVX-512, 112×112 batch 8). Once {@link loadNative} has
+ * on a core that does 100 natively; on the `paper` layers (112×112, batch 8) the native
+ * convolutions ran at 85–100 GFLOP/s on one thread and 150–190 on two (AVX-512, measured
+ * standalone). Once {@link loadNative} has
  * succeeded, `wasm_conv.ts` routes stride-1 NHWC convolutions here, `wasm_sum.ts` sums over
  * leading axes, and `batch_norm_cpu.ts`, `nms_pass_cpu.ts` and `fused_update_cpu.ts` their
  * wasm kernels; everything else stays on wasm.
@@ -86,9 +87,15 @@ export interface NativeConvShape {
 let library: { path: string; lib: Library } | null = null;
 let nativeThreads = 1;
 
+/** The loaded library's functions; throws when none is loaded. */
+function symbols(): Library["symbols"] {
+  if (!library) throw new Error("The native kernels are not loaded");
+  return library.lib.symbols;
+}
+
 /**
- * Opens the native kernel library at `path` (a file `buildNativeKernels` wrote) and routes the
- * wasm backend's stride-1 convolutions to it. Returns null on success, else why it could not
+ * Opens the native kernel library at `path` (a file `buildNativeKernels` wrote), which the
+ * wasm kernels named above then use. Returns null on success, else why it could not
  * (no FFI permission, a missing or foreign file, missing symbols); the wasm kernels stay.
  *
  * @example
@@ -111,8 +118,8 @@ export function loadNative(path: string): string | null {
 }
 
 /**
- * Stops routing convolutions to the native kernels (the wasm kernels take them again) and
- * closes the library; for comparisons and tests.
+ * Stops using the native kernels (wasm's own kernels and the TypeScript loops take over again)
+ * and closes the library; for comparisons and tests.
  *
  * @example
  * ```ts
@@ -128,7 +135,7 @@ export function unloadNative(): void {
 }
 
 /**
- * The path of the loaded native kernel library, or null when convolutions run on wasm.
+ * The path of the loaded native kernel library, or null when none is loaded.
  *
  * @example
  * ```ts
@@ -141,8 +148,8 @@ export function nativePath(): string | null {
 }
 
 /**
- * Sets how many threads the native kernels split each convolution over (default 1; the
- * backend sets its thread count). Results do not depend on it: threads own disjoint outputs.
+ * Sets how many threads the native kernels split each call over (default 1; the backend sets
+ * its thread count). Results do not depend on it: threads own disjoint outputs.
  * Returns the previous value.
  *
  * @example
@@ -202,8 +209,7 @@ export function nativeConvForward(
   shape: NativeConvShape,
   flip: boolean,
 ): void {
-  if (!library) throw new Error("The native convolution kernels are not loaded");
-  const status = library.lib.symbols.clvm_conv_forward(
+  const status = symbols().clvm_conv_forward(
     x,
     w,
     y,
@@ -225,8 +231,7 @@ export function nativeConvFilterGrad(
   dw: Float32Array,
   shape: NativeConvShape,
 ): void {
-  if (!library) throw new Error("The native convolution kernels are not loaded");
-  const status = library.lib.symbols.clvm_conv_filter_grad(
+  const status = symbols().clvm_conv_filter_grad(
     x,
     dy,
     dw,
@@ -242,8 +247,7 @@ export function nativeConvFilterGrad(
  * loaded.
  */
 export function nativeSumLeading(x: Float32Array, out: Float32Array, rows: number, cols: number) {
-  if (!library) throw new Error("The native kernels are not loaded");
-  if (library.lib.symbols.clvm_sum_leading(x, out, rows, cols) !== 0) {
+  if (symbols().clvm_sum_leading(x, out, rows, cols) !== 0) {
     throw new Error(`The native sum of ${rows}×${cols} floats could not allocate its buffer`);
   }
 }
@@ -269,9 +273,8 @@ export function nativeBatchNormTrain(
   variance: Float32Array,
   epsilon: number,
 ): void {
-  if (!library) throw new Error("The native kernels are not loaded");
   const c = gamma.length, m = x.length / c;
-  const status = library.lib.symbols.clvm_batch_norm_train(
+  const status = symbols().clvm_batch_norm_train(
     x,
     gamma,
     beta,
@@ -302,9 +305,8 @@ export function nativeBatchNormGrad(
   dbeta: Float32Array,
   epsilon: number,
 ): void {
-  if (!library) throw new Error("The native kernels are not loaded");
   const c = gamma.length, m = x.length / c;
-  const status = library.lib.symbols.clvm_batch_norm_grad(
+  const status = symbols().clvm_batch_norm_grad(
     dy,
     x,
     gamma,
@@ -324,15 +326,14 @@ export function nativeBatchNormGrad(
 /**
  * The NMS pass mask of `a` `[n, h, w, c]` (h, w even) into `pass`: 1 at the first cell in
  * raster order of each 2×2 group holding the group's maximum, where it is positive; else 0 (as
- * `nms_pass.ts`'s `nmsPassArrays`, its test oracle). Throws when no library is loaded.
+ * `nms_pass_cpu.ts`'s `nmsPassArrays`, its test oracle). Throws when no library is loaded.
  */
 export function nativeNmsPass(
   a: Float32Array,
   pass: Float32Array,
   [n, h, w, c]: readonly [number, number, number, number],
 ): void {
-  if (!library) throw new Error("The native kernels are not loaded");
-  library.lib.symbols.clvm_nms_pass(a, pass, n, h, w, c, nativeThreads);
+  symbols().clvm_nms_pass(a, pass, n, h, w, c, nativeThreads);
 }
 
 /**
@@ -349,8 +350,7 @@ export function nativeFusedUpdate(
   nms: boolean,
   topPooled: boolean,
 ): void {
-  if (!library) throw new Error("The native kernels are not loaded");
-  library.lib.symbols.clvm_fused_update(
+  symbols().clvm_fused_update(
     bot,
     top,
     bias,
@@ -374,6 +374,5 @@ export function nativeSumPool(
   out: Float32Array,
   [n, h, w, c]: readonly [number, number, number, number],
 ): void {
-  if (!library) throw new Error("The native kernels are not loaded");
-  library.lib.symbols.clvm_sum_pool(x, out, n, h, w, c, nativeThreads);
+  symbols().clvm_sum_pool(x, out, n, h, w, c, nativeThreads);
 }
