@@ -11,6 +11,7 @@ import { getThreadsCount, tf, WebGPUBackend } from "./deps.ts";
 import { registerWasmConvKernels } from "./kernels/wasm_conv.ts";
 import { registerWasmSumKernel } from "./kernels/wasm_sum.ts";
 import { registerWasmMatMulKernel } from "./kernels/wasm_matmul.ts";
+import { registerWasmIdentityKernel } from "./kernels/wasm_identity.ts";
 import { useWasmThreads } from "./kernels/wasm_threads.ts";
 import { buildNativeKernels } from "./kernels/native_build.ts";
 import { loadNative, setNativeThreads, unloadNative } from "./kernels/native.ts";
@@ -138,6 +139,7 @@ async function activate(name: BackendName): Promise<boolean> {
     registerWasmConvKernels();
     registerWasmSumKernel(); // bias gradients without wasm's transpose (native kernels)
     registerWasmMatMulKernel(); // single products (the loss's upsampling) on native kernels
+    registerWasmIdentityKernel(); // clones share their data: saved activations are not copied
   }
   const ok = await tf.setBackend(name);
   if (ok && name === "cpu") {

@@ -15,5 +15,6 @@ export * from "./native_build.ts";
 export * from "./native.ts";
 export * from "./wasm_sum.ts";
 export * from "./wasm_matmul.ts";
+export * from "./wasm_identity.ts";
 export * from "./nms_pass.ts";
 export type { KernelConfig, Tensor, Tensor1D, Tensor4D } from "../deps.ts";

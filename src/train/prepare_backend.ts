@@ -13,6 +13,7 @@ import {
 import { registerWasmConvKernels } from "../kernels/wasm_conv.ts";
 import { registerWasmSumKernel } from "../kernels/wasm_sum.ts";
 import { registerWasmMatMulKernel } from "../kernels/wasm_matmul.ts";
+import { registerWasmIdentityKernel } from "../kernels/wasm_identity.ts";
 import { registerCpuConvGrad } from "./_cpu_conv_grad.ts";
 import { ResumeError } from "./resume.ts";
 
@@ -22,6 +23,7 @@ export function prepareBackendForTraining(name: BackendName): void {
     registerWasmConvKernels();
     registerWasmSumKernel();
     registerWasmMatMulKernel();
+    registerWasmIdentityKernel();
   }
   if (name === "cpu") registerCpuConvGrad();
 }
