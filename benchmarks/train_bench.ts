@@ -6,8 +6,7 @@
  *
  * `deno bench benchmarks/train_bench.ts` registers one group per backend × architecture
  * × variant (baseline: batch 8). Cases slower than ~20 s a step on a 2-core CPU (`paper`,
- * batch 32 off wasm) run only with `CLVM_BENCH_FULL=1`; paper CLVM₂ at batch 32, which cannot
- * fit the wasm heap, is never run on wasm.
+ * batch 32 off wasm) run only with `CLVM_BENCH_FULL=1`.
  *
  * `deno run -A benchmarks/train_bench.ts [--paper] [--steps N] [--backends cpu,wasm]
  * [--archs tiny,paper] [--variants CLVM1-seg,CLVM2-seg] [--batches 8,32] [--threads N]
@@ -160,15 +159,6 @@ function slow(c: Case): boolean {
   return c.arch === "paper" || (c.batch === 32 && c.backend !== "wasm");
 }
 
-/**
- * Cases that cannot fit wasm32's 4 GiB heap: paper CLVM₂ at batch 32 (batch 8 peaks at a
- * 2.15 GiB heap, and a step's live memory grows with the batch).
- */
-function exceedsWasmHeap(c: Case): boolean {
-  return c.backend === "wasm" && c.variant === "CLVM2-seg" && c.arch === "paper" &&
-    c.batch === 32;
-}
-
 function cases(backends: BackendName[], paper: boolean): Case[] {
   const out: Case[] = [];
   for (const backend of backends) {
@@ -189,7 +179,7 @@ if (!import.meta.main) {
       name: `${c.backend} ${c.arch} ${c.variant} batch ${c.batch}`,
       group: `train ${c.backend} ${c.arch} ${c.variant}`,
       baseline: c.batch === 8,
-      ignore: !full && slow(c) || exceedsWasmHeap(c),
+      ignore: !full && slow(c),
       n: c.arch === "paper" || c.batch === 32 ? 1 : 3,
       warmup: 1,
       async fn(b) {

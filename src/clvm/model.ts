@@ -18,9 +18,10 @@ import { initParams, paramSpecs } from "./params.ts";
 import { type HeadLayers, type Update, updateSchedule } from "./passes.ts";
 import { checkGroupable, nmsWinners } from "../ops/nms.ts";
 import { nmsReluFused } from "../kernels/nms_pass.ts";
+import { addSignals, reluKeepingOutput } from "../ops/lean_grad.ts";
 import { sumPool2x2, topDownThroughNms } from "../ops/pooling.ts";
 import { type Feedback, unknownFeedback } from "../ops/feedback.ts";
-import { convTransposeSame } from "../ops/conv.ts";
+import { convSame, convTransposeSame } from "../ops/conv.ts";
 import { fusedPredict, isFusable } from "./fused_predict.ts";
 import type { HeadOutputs } from "./heads.ts";
 import { requireBackend } from "../backend.ts";
@@ -222,7 +223,7 @@ export class CLVM {
         let bottom: T4 | null = null, topDown: T4 | null = null;
         if (below) {
           const input = i > 1 && layers[i - 2]!.nms ? sumPool2x2(below) : below;
-          let bot = tf.conv2d(input, this.#param(`conv${i}/kernel`) as tf.Tensor4D, 1, "same");
+          let bot = convSame(input, this.#param(`conv${i}/kernel`) as tf.Tensor4D);
           if (batchNorm) bot = this.#batchNorm(bot, `bn${i}/bottom`, training, stats);
           parts.push(bot);
           bottom = bot;
@@ -242,10 +243,11 @@ export class CLVM {
         }
         onSignals?.(i, bottom, topDown);
         const bias = this.#param(`conv${i}/bias`);
+        // The sum and relu keep no activation for the gradient (`ops/lean_grad.ts`).
         const a = parts.length === 0
           ? tf.add(tf.zeros([x.shape[0], 1, 1, layers[i - 1]!.channels]), bias) as T4
-          : tf.add(parts.length === 1 ? parts[0]! : tf.add(parts[0]!, parts[1]!), bias) as T4;
-        if (!isNms) return { next: tf.relu(a) };
+          : addSignals(parts, bias as tf.Tensor1D);
+        if (!isNms) return { next: reluKeepingOutput(a) };
         checkGroupable(a, i);
         return { next: nmsReluFused(a), ...(keepsWinners(feedback) ? { won: nmsWinners(a) } : {}) };
       });

@@ -10,6 +10,7 @@
 import { type Tensor, type Tensor1D, tf } from "../deps.ts";
 import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from "./_names.ts";
 import { hasFusedKernel } from "./register.ts";
+import { releaseGradient } from "../ops/mod.ts";
 
 /** The output of {@link batchNormTraining}. */
 export interface BatchNormResult<T extends Tensor> {
@@ -122,13 +123,15 @@ export function batchNormTraining<T extends Tensor>(
       value: y,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [sx, sg, sm, sv] = saved as Saved;
-        return fused
+        const grads = fused
           ? tf.engine().runKernel(
             BATCH_NORM_GRAD,
             { dy, x: sx, gamma: sg, mean: sm, variance: sv },
             attrs,
           ) as Tensor[]
-          : gradOps(dy, sx, sg, sm, sv, epsilon);
+          : tf.tidy(() => gradOps(dy, sx, sg, sm, sv, epsilon));
+        releaseGradient(dy);
+        return grads;
       },
     };
   });

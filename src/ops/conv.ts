@@ -5,7 +5,79 @@
  *
  * @module
  */
-import { type Tensor4D, tf } from "../deps.ts";
+import { type Tensor, type Tensor4D, tf } from "../deps.ts";
+import { releaseGradient } from "./_custom_grad.ts";
+
+const SAME = { strides: [1, 1] as [number, number], pad: "same" as const, dataFormat: "NHWC" };
+
+/** `dL/dw` of `conv2d(input, w, 1, "same")` given `dL/dout` (`dy`). */
+function filterGrad(input: Tensor4D, dy: Tensor4D, shape: number[]): Tensor4D {
+  return tf.engine().runKernel(
+    "Conv2DBackpropFilter",
+    { x: input, dy },
+    { ...SAME, filterShape: shape },
+  ) as Tensor4D;
+}
+
+/**
+ * `tf.conv2d(x, w, 1, "same")` whose gradient frees the incoming gradient once used
+ * (`_custom_grad.ts`'s `releasingGradients`); the gradients are tfjs's own kernels
+ * (`Conv2DBackpropInput`, `Conv2DBackpropFilter`), so the backends' registered ones serve.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps.ts";
+ * import { convSame } from "./conv.ts";
+ * await tf.setBackend("cpu");
+ * const y = convSame(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D);
+ * assert.equal(y.dataSync()[4], 9);
+ * ```
+ */
+export function convSame(x: Tensor4D, w: Tensor4D): Tensor4D {
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [xi, wi, save] = args as [Tensor4D, Tensor4D, (t: Tensor[]) => void];
+    save([xi, wi]);
+    return {
+      value: tf.conv2d(xi, wi, 1, "same"),
+      gradFunc: (dy: Tensor4D, saved: Tensor[]) => {
+        const [sx, sw] = saved as [Tensor4D, Tensor4D];
+        const dx = tf.engine().runKernel(
+          "Conv2DBackpropInput",
+          { dy, filter: sw },
+          { ...SAME, inputShape: sx.shape },
+        ) as Tensor4D;
+        const dw = filterGrad(sx, dy, sw.shape);
+        releaseGradient(dy);
+        return [dx, dw];
+      },
+    };
+  });
+  return (op as unknown as (a: Tensor4D, b: Tensor4D) => Tensor4D)(x, w);
+}
+
+/**
+ * `tf.conv2dTranspose(x, w, [N, H, W, outC], 1, "same")` whose gradient frees the incoming
+ * gradient once used: `dx = conv2d(dy, w)`, `dw` the filter gradient of that convolution.
+ */
+function transposeSame(x: Tensor4D, w: Tensor4D, outC: number): Tensor4D {
+  const [n, h, wd] = x.shape;
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [xi, wi, save] = args as [Tensor4D, Tensor4D, (t: Tensor[]) => void];
+    save([xi, wi]);
+    return {
+      value: tf.conv2dTranspose(xi, wi, [n, h, wd, outC], 1, "same"),
+      gradFunc: (dy: Tensor4D, saved: Tensor[]) => {
+        const [sx, sw] = saved as [Tensor4D, Tensor4D];
+        const dx = tf.conv2d(dy, sw, 1, "same");
+        const dw = filterGrad(dy, sx, sw.shape);
+        releaseGradient(dy);
+        return [dx, dw];
+      },
+    };
+  });
+  return (op as unknown as (a: Tensor4D, b: Tensor4D) => Tensor4D)(x, w);
+}
 
 /** `conv2dTranspose(z, w, outShape, 1, 'same')`: z has C_above channels, the output C_below. */
 export function convTransposeSame(
@@ -77,7 +149,7 @@ export function conv2dTransposeSame(
   }
   const backend = tf.getBackend();
   const chosen = route === "auto" ? AUTO_ROUTE[backend] ?? "transpose" : route;
-  if (chosen === "transpose") return tf.conv2dTranspose(x, w, [n, h, wd, outC], 1, "same");
+  if (chosen === "transpose") return transposeSame(x, w, outC);
   // The forward convolution this transposes maps [n, h, wd, outC] to x with 'same' padding.
   const { padInfo } = tf.backend_util.computeConv2DInfo(
     [n, h, wd, outC],

@@ -8,6 +8,8 @@
  */
 export * from "./conv.ts";
 export * from "./feedback.ts";
+export * from "./lean_grad.ts";
+export { releaseGradient, releasingGradients } from "./_custom_grad.ts";
 export * from "./nms.ts";
 export * from "./pooling.ts";
 export type { Tensor, Tensor4D } from "../deps.ts";

@@ -12,7 +12,7 @@
  * @module
  */
 import { type Tensor, type Tensor4D as T4, tf } from "../deps.ts";
-import { unaryWithGrad } from "./_custom_grad.ts";
+import { releaseGradient, unaryWithGrad } from "./_custom_grad.ts";
 
 /** The one-hot winner mask of each 2×2 group, as float32 of `a`'s shape (no gradient). */
 function winnersRaw(a: T4): T4 {
@@ -60,15 +60,21 @@ export function nmsPassComposed(a: T4): T4 {
 
 /**
  * The op `relu(a)` at each group's argmax, 0 elsewhere, with its mask from `pass`: the value
- * is `a · pass(a)` and the gradient `dy · pass(a)` (it flows to the winning cell where `a > 0`).
+ * is `z = a · pass(a)` and the gradient `dy · pass(a)` (it flows to the winning cell where
+ * `a > 0`). The mask is 1 exactly where `z > 0`, so the gradient keeps z — which the layer
+ * above keeps anyway — instead of a mask of its own: `dy · [z > 0]`.
  */
 export function nmsReluWith(pass: (a: T4) => T4): (a: T4) => T4 {
   return unaryWithGrad((a: T4, save) => {
-    const mask = pass(a);
-    save([mask]);
+    const z = tf.tidy(() => tf.mul(a, pass(a)) as T4);
+    save([z]);
     return {
-      value: tf.mul(a, mask) as T4,
-      gradFunc: (dy: T4, saved: tf.Tensor[]) => tf.mul(dy, saved[0]!),
+      value: z,
+      gradFunc: (dy: T4, saved: tf.Tensor[]) => {
+        const da = tf.tidy(() => tf.mul(dy, tf.step(saved[0]!)));
+        releaseGradient(dy);
+        return da;
+      },
     };
   });
 }

@@ -9,7 +9,7 @@
  * @module
  */
 import { type Tensor4D as T4, tf } from "../deps.ts";
-import { unaryWithGrad } from "./_custom_grad.ts";
+import { releaseGradient, unaryWithGrad } from "./_custom_grad.ts";
 import { conv2dTransposeSame } from "./conv.ts";
 import { type Feedback, unknownFeedback } from "./feedback.ts";
 
@@ -24,15 +24,21 @@ function replicateRaw(x: T4): T4 {
 
 /** `P`: the 2×2 sum-pool with stride 2 (NHWC, even height and width). */
 export const sumPool2x2: (x: T4) => T4 = unaryWithGrad((x: T4) => ({
-  value: sumPoolRaw(x),
-  gradFunc: (dy: T4) => replicateRaw(dy),
+  value: tf.tidy(() => sumPoolRaw(x)),
+  gradFunc: (dy: T4) => released(dy, replicateRaw(dy)),
 }));
 
 /** `Pᵀ` of the `replicate` mode: each value copied to the 4 cells of its group. */
 export const replicate2x2: (x: T4) => T4 = unaryWithGrad((x: T4) => ({
   value: replicateRaw(x),
-  gradFunc: (dy: T4) => sumPoolRaw(dy),
+  gradFunc: (dy: T4) => released(dy, tf.tidy(() => sumPoolRaw(dy))),
 }));
+
+/** `dx` after freeing `dy` (`_custom_grad.ts`'s `releaseGradient`). */
+function released(dy: T4, dx: T4): T4 {
+  releaseGradient(dy);
+  return dx;
+}
 
 /** A `[1, 2h, 2w, 1]` mask that is 1 at the top-left cell of each 2×2 group. */
 function topLeftMask(h: number, w: number): T4 {

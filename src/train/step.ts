@@ -10,6 +10,7 @@ import type { Recipe } from "./recipes.ts";
 import type { SGD } from "./sgd.ts";
 import type { Batch, BatchSpec } from "./_inputs.ts";
 import { batchLoss } from "./_batch_loss.ts";
+import { releasingGradients } from "../ops/mod.ts";
 
 /** Losses of one step or an average over steps. */
 export interface Losses {
@@ -105,19 +106,22 @@ export async function trainStep(
   let grads: tf.NamedTensorMap = {};
   try {
     const parts: { segmentation?: tf.Scalar; keypoints?: tf.Scalar } = {};
-    ({ value, grads } = tf.variableGrads(() => {
-      const { loss, segmentation, keypoints, outputs } = batchLoss(
-        clvm,
-        batch,
-        recipe,
-        true,
-        stats,
-      );
-      if (segmentation) kept.push(parts.segmentation = tf.keep(segmentation));
-      if (keypoints) kept.push(parts.keypoints = tf.keep(keypoints));
-      void outputs;
-      return loss;
-    }, [...params.values()]));
+    // Our ops free each intermediate gradient once used (`releasingGradients`).
+    ({ value, grads } = releasingGradients(() =>
+      tf.variableGrads(() => {
+        const { loss, segmentation, keypoints, outputs } = batchLoss(
+          clvm,
+          batch,
+          recipe,
+          true,
+          stats,
+        );
+        if (segmentation) kept.push(parts.segmentation = tf.keep(segmentation));
+        if (keypoints) kept.push(parts.keypoints = tf.keep(keypoints));
+        void outputs;
+        return loss;
+      }, [...params.values()])
+    ));
     const read = async (t?: tf.Scalar) => t ? (await t.data())[0]! : undefined;
     const result: StepResult = { finite: true, loss: (await read(value))! };
     const seg = await read(parts.segmentation);
