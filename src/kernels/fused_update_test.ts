@@ -144,6 +144,7 @@ Deno.test({
     ) {
       const size = n * h * w * c;
       const bot = grid(size), full = grid(size), bias = grid(c);
+      bot[3] = Number.NaN; // a group holding a NaN, on the eight-channel path
       const half = grid(n * (h >> 1) * (w >> 1) * c);
       const cases = h % 2 === 0
         ? [false, true].flatMap((nms) =>
