@@ -39,17 +39,25 @@ async function readFrame(): Promise<
   const hl = await readExactly(4);
   if (!hl) return null;
   const header = JSON.parse(
-    new TextDecoder().decode((await readExactly(new DataView(hl.buffer).getUint32(0, true)))!),
+    new TextDecoder().decode(
+      (await readExactly(new DataView(hl.buffer).getUint32(0, true)))!,
+    ),
   );
   const pl = (await readExactly(4))!;
-  const payload = (await readExactly(new DataView(pl.buffer).getUint32(0, true)))!;
+  const payload =
+    (await readExactly(new DataView(pl.buffer).getUint32(0, true)))!;
   return { header, payload };
 }
 
-async function writeFrame(header: unknown, payload = new Uint8Array(0)): Promise<void> {
+async function writeFrame(
+  header: unknown,
+  payload = new Uint8Array(0),
+): Promise<void> {
   const frame = encodeFrame(header, payload);
   let written = 0;
-  while (written < frame.length) written += await Deno.stdout.write(frame.subarray(written));
+  while (written < frame.length) {
+    written += await Deno.stdout.write(frame.subarray(written));
+  }
 }
 
 const sessions = new Map<number, ort.InferenceSession>();
@@ -72,6 +80,11 @@ for (;;) {
           interOpNumThreads: 1,
           graphOptimizationLevel: "all",
           logSeverityLevel: 3,
+          // Its idle workers would otherwise spin on the cores after each run, while the
+          // benchmark times our model next: CLVM₁-seg at 2 threads took 113.3 ms beside the
+          // spinning peer and 97.8 ms beside this one (95.5 with no peer at all); the peer's
+          // own time went from 76.5 to 79.0 ms (table3, one run each, nothing else running).
+          extra: { session: { intra_op: { allow_spinning: "0" } } },
         });
         const id = nextId++;
         sessions.set(id, session);
@@ -81,8 +94,14 @@ for (;;) {
       case "run": {
         const session = sessions.get(Number(header.session));
         if (!session) throw new Error(`No session ${header.session}`);
-        const input = new Float32Array(payload.buffer, payload.byteOffset, payload.byteLength / 4);
-        const feeds = { x: new ort.Tensor("float32", input, header.shape as number[]) };
+        const input = new Float32Array(
+          payload.buffer,
+          payload.byteOffset,
+          payload.byteLength / 4,
+        );
+        const feeds = {
+          x: new ort.Tensor("float32", input, header.shape as number[]),
+        };
         const t0 = performance.now();
         const result = await session.run(feeds);
         const ms = performance.now() - t0;
@@ -90,12 +109,20 @@ for (;;) {
           await writeFrame({ ms });
           break;
         }
-        const outputs = Object.entries(result).map(([name, t]) => ({ name, dims: t.dims }));
+        const outputs = Object.entries(result).map(([name, t]) => ({
+          name,
+          dims: t.dims,
+        }));
         const parts = Object.values(result).map((t) => t.data as Float32Array);
-        const bytes = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
+        const bytes = new Uint8Array(
+          parts.reduce((s, p) => s + p.byteLength, 0),
+        );
         let offset = 0;
         for (const p of parts) {
-          bytes.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), offset);
+          bytes.set(
+            new Uint8Array(p.buffer, p.byteOffset, p.byteLength),
+            offset,
+          );
           offset += p.byteLength;
         }
         await writeFrame({ ms, outputs }, bytes);
