@@ -35,3 +35,16 @@ export const BATCH_NORM_GRAD = "ClvmBatchNormGrad";
 
 /** The NMS pass mask (input `a`): 1 at each 2×2 group's first maximum where it is > 0, else 0. */
 export const NMS_PASS = "ClvmNmsPass";
+
+/**
+ * Softmax cross-entropy over pixels (inputs `logits` `[…, C]` float32, `labels` `[…]` int32;
+ * attribute `ignore`): outputs the loss sum and labelled-pixel count `[2]` and the gradient of
+ * the sum with respect to the logits (softmax − one-hot; 0 at ignored pixels).
+ */
+export const SOFTMAX_XENT = "ClvmSoftmaxXent";
+
+/** Attributes of {@link SOFTMAX_XENT}. */
+export interface SoftmaxXentAttrs {
+  /** The label of pixels that count for nothing. */
+  ignore: number;
+}

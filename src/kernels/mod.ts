@@ -17,4 +17,5 @@ export * from "./wasm_sum.ts";
 export * from "./wasm_matmul.ts";
 export * from "./wasm_identity.ts";
 export * from "./nms_pass.ts";
+export * from "./softmax_xent.ts";
 export type { KernelConfig, Tensor, Tensor1D, Tensor4D } from "../deps.ts";

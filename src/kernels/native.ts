@@ -8,8 +8,8 @@
  * convolutions ran at 85–100 GFLOP/s on one thread and 150–190 on two (AVX-512, measured
  * standalone). Once {@link loadNative} has
  * succeeded, `wasm_conv.ts` routes stride-1 NHWC convolutions here, `wasm_sum.ts` sums over
- * leading axes, and `batch_norm_cpu.ts`, `nms_pass_cpu.ts` and `fused_update_cpu.ts` their
- * wasm kernels; everything else stays on wasm.
+ * leading axes, and `batch_norm_cpu.ts`, `nms_pass_cpu.ts`, `fused_update_cpu.ts` and
+ * `softmax_xent_cpu.ts` their wasm kernels; everything else stays on wasm.
  *
  * @module
  */
@@ -48,6 +48,10 @@ const SYMBOLS = {
   },
   clvm_nms_pass: {
     parameters: ["buffer", "buffer", "i32", "i32", "i32", "i32", "i32"],
+    result: "i32",
+  },
+  clvm_softmax_xent: {
+    parameters: [...Array<"buffer">(4).fill("buffer"), "i32", "i32", "i32", "i32"],
     result: "i32",
   },
   clvm_batch_norm_grad: {
@@ -328,6 +332,35 @@ export function nativeBatchNormGrad(
  * raster order of each 2×2 group holding the group's maximum, where it is positive; else 0 (as
  * `nms_pass_cpu.ts`'s `nmsPassArrays`, its test oracle). Throws when no library is loaded.
  */
+/**
+ * Softmax cross-entropy of `logits` (`pixels × classes`) against `labels` into `grad` (the
+ * gradient of the summed loss, softmax − one-hot) and `out` (`[sum, count]`), as
+ * `softmax_xent_cpu.ts`'s `softmaxXentArrays`. Throws when no library is loaded.
+ */
+export function nativeSoftmaxXent(
+  logits: Float32Array,
+  labels: Int32Array,
+  grad: Float32Array,
+  out: Float32Array,
+  classes: number,
+  ignore: number,
+): void {
+  const pixels = labels.length;
+  const status = symbols().clvm_softmax_xent(
+    logits,
+    labels,
+    grad,
+    out,
+    pixels,
+    classes,
+    ignore,
+    nativeThreads,
+  );
+  if (status !== 0) {
+    throw new Error(`The native softmax cross-entropy of ${pixels} pixels ran out of memory`);
+  }
+}
+
 export function nativeNmsPass(
   a: Float32Array,
   pass: Float32Array,

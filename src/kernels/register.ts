@@ -1,7 +1,7 @@
 /**
  * Registers the CLVM's fused kernels with tfjs: WGSL programs on `webgpu`, their cpu twins on
- * `cpu`, and the cpu loops (or native kernels) of the elementwise update, batch norm and the
- * NMS mask on `wasm` (the fused convolution has no `wasm` kernel: there the public functions
+ * `cpu`, and the cpu loops (or native kernels) of the elementwise update, batch norm, the
+ * NMS mask and the segmentation loss on `wasm` (the fused convolution has no `wasm` kernel: there the public functions
  * use wasm's own convolutions).
  *
  * @module
@@ -13,6 +13,7 @@ import {
   CONV_SAME,
   FUSED_UPDATE,
   NMS_PASS,
+  SOFTMAX_XENT,
   SUM_POOL,
 } from "./_names.ts";
 import {
@@ -26,6 +27,7 @@ import { convSameCpu } from "./fused_topdown_cpu.ts";
 import { fusedUpdateWebGPU, sumPoolWebGPU } from "./fused_update_webgpu.ts";
 import { fusedUpdateCpu, fusedUpdateWasm, sumPoolCpu, sumPoolWasm } from "./fused_update_cpu.ts";
 import { nmsPassCpu, nmsPassWasm } from "./nms_pass_cpu.ts";
+import { softmaxXentCpu, softmaxXentWasm } from "./softmax_xent_cpu.ts";
 
 type AnyKernel = (args: never) => tf.TensorInfo | tf.TensorInfo[];
 
@@ -44,6 +46,8 @@ const KERNELS: readonly [string, string, AnyKernel][] = [
   [BATCH_NORM_GRAD, "wasm", batchNormGradWasm],
   [NMS_PASS, "cpu", nmsPassCpu],
   [NMS_PASS, "wasm", nmsPassWasm],
+  [SOFTMAX_XENT, "cpu", softmaxXentCpu],
+  [SOFTMAX_XENT, "wasm", softmaxXentWasm],
 ];
 
 /**

@@ -20,6 +20,7 @@
  */
 import { type Scalar, type Tensor, type Tensor3D, type Tensor4D, tf } from "../deps.ts";
 import type { Keypoint } from "../data/types.ts";
+import { softmaxXentSum } from "../kernels/softmax_xent.ts";
 
 /** How a loss summed over cells is normalized (see the module doc). */
 export type LossNormalization = "mean" | "sum-over-batch";
@@ -121,6 +122,17 @@ export function softmaxCrossEntropy(
   normalization: LossNormalization = "mean",
 ): Scalar {
   return tf.tidy(() => {
+    // One kernel for value and gradient where the backend has it (cpu, wasm).
+    const fused = softmaxXentSum(logits, labels, IGNORE_LABEL);
+    if (fused) {
+      const { sum, count } = fused;
+      try {
+        if (normalization === "sum-over-batch") return tf.div(sum, logits.shape[0]) as Scalar;
+        return tf.div(sum, tf.maximum(count, 1)) as Scalar;
+      } finally {
+        count.dispose();
+      }
+    }
     const classes = logits.shape[3];
     const mask = tf.cast(tf.notEqual(labels, IGNORE_LABEL), "float32");
     const safe = tf.where(tf.notEqual(labels, IGNORE_LABEL), labels, tf.zerosLike(labels));
