@@ -39,25 +39,17 @@ async function readFrame(): Promise<
   const hl = await readExactly(4);
   if (!hl) return null;
   const header = JSON.parse(
-    new TextDecoder().decode(
-      (await readExactly(new DataView(hl.buffer).getUint32(0, true)))!,
-    ),
+    new TextDecoder().decode((await readExactly(new DataView(hl.buffer).getUint32(0, true)))!),
   );
   const pl = (await readExactly(4))!;
-  const payload =
-    (await readExactly(new DataView(pl.buffer).getUint32(0, true)))!;
+  const payload = (await readExactly(new DataView(pl.buffer).getUint32(0, true)))!;
   return { header, payload };
 }
 
-async function writeFrame(
-  header: unknown,
-  payload = new Uint8Array(0),
-): Promise<void> {
+async function writeFrame(header: unknown, payload = new Uint8Array(0)): Promise<void> {
   const frame = encodeFrame(header, payload);
   let written = 0;
-  while (written < frame.length) {
-    written += await Deno.stdout.write(frame.subarray(written));
-  }
+  while (written < frame.length) written += await Deno.stdout.write(frame.subarray(written));
 }
 
 const sessions = new Map<number, ort.InferenceSession>();
@@ -94,14 +86,8 @@ for (;;) {
       case "run": {
         const session = sessions.get(Number(header.session));
         if (!session) throw new Error(`No session ${header.session}`);
-        const input = new Float32Array(
-          payload.buffer,
-          payload.byteOffset,
-          payload.byteLength / 4,
-        );
-        const feeds = {
-          x: new ort.Tensor("float32", input, header.shape as number[]),
-        };
+        const input = new Float32Array(payload.buffer, payload.byteOffset, payload.byteLength / 4);
+        const feeds = { x: new ort.Tensor("float32", input, header.shape as number[]) };
         const t0 = performance.now();
         const result = await session.run(feeds);
         const ms = performance.now() - t0;
@@ -109,20 +95,12 @@ for (;;) {
           await writeFrame({ ms });
           break;
         }
-        const outputs = Object.entries(result).map(([name, t]) => ({
-          name,
-          dims: t.dims,
-        }));
+        const outputs = Object.entries(result).map(([name, t]) => ({ name, dims: t.dims }));
         const parts = Object.values(result).map((t) => t.data as Float32Array);
-        const bytes = new Uint8Array(
-          parts.reduce((s, p) => s + p.byteLength, 0),
-        );
+        const bytes = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
         let offset = 0;
         for (const p of parts) {
-          bytes.set(
-            new Uint8Array(p.buffer, p.byteOffset, p.byteLength),
-            offset,
-          );
+          bytes.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), offset);
           offset += p.byteLength;
         }
         await writeFrame({ ms, outputs }, bytes);
