@@ -328,11 +328,6 @@ export function nativeBatchNormGrad(
 }
 
 /**
- * The NMS pass mask of `a` `[n, h, w, c]` (h, w even) into `pass`: 1 at the first cell in
- * raster order of each 2×2 group holding the group's maximum, where it is positive; else 0 (as
- * `nms_pass_cpu.ts`'s `nmsPassArrays`, its test oracle). Throws when no library is loaded.
- */
-/**
  * Softmax cross-entropy of `logits` (`pixels × classes`) against `labels` into `grad` (the
  * gradient of the summed loss, softmax − one-hot) and `out` (`[sum, count]`), as
  * `softmax_xent_cpu.ts`'s `softmaxXentArrays`. Throws when no library is loaded.
@@ -361,6 +356,11 @@ export function nativeSoftmaxXent(
   }
 }
 
+/**
+ * The NMS pass mask of `a` `[n, h, w, c]` (h, w even) into `pass`: 1 at the first cell in
+ * raster order of each 2×2 group holding the group's maximum, where it is positive; else 0 (as
+ * `nms_pass_cpu.ts`'s `nmsPassArrays`, its test oracle). Throws when no library is loaded.
+ */
 export function nativeNmsPass(
   a: Float32Array,
   pass: Float32Array,

@@ -1,6 +1,6 @@
 // A typed wrapper of tf.customGrad for one-input ops (tfjs's own signature is variadic), and
 // the release of an op's incoming gradient once its gradient function has used it.
-import { tf } from "../deps.ts";
+import { type Tensor, tf } from "../deps.ts";
 
 type Save = (tensors: tf.Tensor[]) => void;
 
@@ -34,6 +34,6 @@ export function releasingGradients<T>(f: () => T): T {
 }
 
 /** Frees `dy` inside {@link releasingGradients}; does nothing elsewhere. */
-export function releaseGradient(dy: tf.Tensor): void {
+export function releaseGradient(dy: Tensor): void {
   if (releasing > 0) dy.dispose();
 }
