@@ -118,6 +118,8 @@ const SHAPES: NativeConvShape[] = [
   { n: 1, h: 10, w: 7, ci: 13, oh: 10, ow: 7, co: 40, fh: 3, fw: 3, padTop: 1, padLeft: 1 },
   { n: 3, h: 8, w: 8, ci: 16, oh: 4, ow: 6, co: 33, fh: 5, fw: 3, padTop: 0, padLeft: 0 },
   { n: 1, h: 6, w: 9, ci: 9, oh: 6, ow: 9, co: 64, fh: 4, fw: 4, padTop: 1, padLeft: 2 },
+  // A segmentation head: 5×5 to 3 outputs (wasm sends its filter gradient here).
+  { n: 2, h: 6, w: 10, ci: 16, oh: 6, ow: 10, co: 3, fh: 5, fw: 5, padTop: 2, padLeft: 2 },
 ];
 
 Deno.test({
@@ -215,7 +217,7 @@ Deno.test({
         const f = (xx: tf.Tensor4D, ww: tf.Tensor4D) => {
           const y = tf.conv2d(xx, ww, 1, "same"); // no relu: a rounding could flip its kink
           const back = tf.conv2dTranspose(y, ww, [2, 15, 13, 12], 1, "same");
-          const logits = tf.conv2d(y, head, 1, "same"); // 3 outputs: stays on wasm
+          const logits = tf.conv2d(y, head, 1, "same"); // 3 outputs: forward on wasm, filter gradient native
           return tf.add(tf.sum(tf.square(back)), tf.sum(logits)) as tf.Scalar;
         };
         const { value, grads } = tf.valueAndGrads(f as (...a: tf.Tensor[]) => tf.Scalar)([x, w]);

@@ -580,7 +580,8 @@ function backpropFilter(args: KernelArgs): TensorInfo {
     info.dataFormat === "channelsLast";
   if (!gemm) return backpropFilterConv(backend, x, dy, info);
   const shape = nativeShape(info);
-  if (nativeApplies(shape)) {
+  // Fewer outputs than a panel (the heads' 3) are padded to one: still faster than the GEMM.
+  if (nativeApplies({ ...shape, co: Math.max(shape.co, NATIVE_MIN_OUTPUTS) })) {
     const out = backend.makeOutput(attrs.filterShape, "float32");
     const view = (t: TensorInfo) => backend.typedArrayFromHeap(t);
     nativeConvFilterGrad(view(x), view(dy), view(out), shape);
