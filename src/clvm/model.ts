@@ -26,6 +26,7 @@ import { fusedPredict, isFusable } from "./fused_predict.ts";
 import type { HeadOutputs } from "./heads.ts";
 import { requireBackend } from "../backend.ts";
 import { batchNormTraining } from "../kernels/batch_norm.ts";
+import { hasLayerUpdateKernel, layerUpdate } from "../kernels/layer_update.ts";
 
 type T4 = tf.Tensor4D;
 
@@ -223,7 +224,10 @@ export class CLVM {
         let bottom: T4 | null = null, topDown: T4 | null = null;
         if (below) {
           const input = i > 1 && layers[i - 2]!.nms ? sumPool2x2(below) : below;
-          let bot = convSame(input, this.#param(`conv${i}/kernel`) as tf.Tensor4D);
+          const kernel = this.#param(`conv${i}/kernel`) as tf.Tensor4D;
+          // Layer 1 reads the image: tfjs's own conv2d computes no gradient for an input that
+          // needs none (convSame's gradient always computes both, a full transposed conv here).
+          let bot = i === 1 ? tf.conv2d(input, kernel, 1, "same") : convSame(input, kernel);
           if (batchNorm) bot = this.#batchNorm(bot, `bn${i}/bottom`, training, stats);
           parts.push(bot);
           bottom = bot;
@@ -243,6 +247,12 @@ export class CLVM {
         }
         onSignals?.(i, bottom, topDown);
         const bias = this.#param(`conv${i}/bias`);
+        if (isNms) checkGroupable(parts[0] ?? x, i);
+        // One kernel where the backend has it (`kernels/layer_update.ts`); the switches
+        // feedback also needs the winners of a.
+        if (parts.length > 0 && !(isNms && keepsWinners(feedback)) && hasLayerUpdateKernel()) {
+          return { next: layerUpdate(parts, bias as tf.Tensor1D, isNms) };
+        }
         // The sum and relu keep no activation for the gradient (`ops/lean_grad.ts`).
         const a = parts.length === 0
           ? tf.add(tf.zeros([x.shape[0], 1, 1, layers[i - 1]!.channels]), bias) as T4

@@ -17,5 +17,6 @@ export * from "./wasm_sum.ts";
 export * from "./wasm_matmul.ts";
 export * from "./wasm_identity.ts";
 export * from "./nms_pass.ts";
+export * from "./layer_update.ts";
 export * from "./softmax_xent.ts";
 export type { KernelConfig, Tensor, Tensor1D, Tensor4D } from "../deps.ts";
