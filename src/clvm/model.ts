@@ -216,6 +216,8 @@ export class CLVM {
     // z[i] for i = 1..L (index 0 unused); null means "still all zero".
     const z: (T4 | null)[] = new Array(L + 1).fill(null);
     const winners: (T4 | null)[] = new Array(L + 1).fill(null);
+    // Layer 1's bottom-up signal conv(x, w₁) is the same at each of its updates: computed once.
+    let imageConv: T4 | null = null;
     for (const { layer: i } of schedule) {
       const { next, won } = tf.tidy((): { next: T4; won?: T4 } => {
         const below = i === 1 ? x : z[i - 1];
@@ -227,7 +229,8 @@ export class CLVM {
           const kernel = this.#param(`conv${i}/kernel`) as tf.Tensor4D;
           // Layer 1 reads the image: tfjs's own conv2d computes no gradient for an input that
           // needs none (convSame's gradient always computes both, a full transposed conv here).
-          let bot = i === 1 ? tf.conv2d(input, kernel, 1, "same") : convSame(input, kernel);
+          if (i === 1) imageConv ??= tf.keep(tf.conv2d(input, kernel, 1, "same"));
+          let bot = i === 1 ? imageConv! : convSame(input, kernel);
           if (batchNorm) bot = this.#batchNorm(bot, `bn${i}/bottom`, training, stats);
           parts.push(bot);
           bottom = bot;
@@ -270,6 +273,7 @@ export class CLVM {
       afterEach?.(z);
     }
     for (const w of winners) w?.dispose();
+    (imageConv as T4 | null)?.dispose();
     return z;
   }
 
