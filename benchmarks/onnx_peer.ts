@@ -256,20 +256,23 @@ class PeerProcess {
     })();
   }
 
+  /** The error for a peer that exited: its own first error line, and what to do. */
+  async #exited(): Promise<Error> {
+    await this.#stderrDone;
+    const lines = this.#stderr.trim().split("\n").filter(Boolean);
+    const last = lines.find((l) => /^error/i.test(l.trim())) ?? lines.pop() ??
+      "the process exited";
+    return new Error(
+      `The ONNX peer (onnxruntime-node in tools/onnx_peer/) did not answer: ${last}. ` +
+        "It is fetched once on first use (about 290 MB, needs the npm registry); " +
+        "pass --onnx-runs 0 to skip it",
+    );
+  }
+
   async #read(n: number): Promise<Uint8Array> {
     while (this.#buffered.length < n) {
       const { value, done } = await this.#reader.read();
-      if (done) {
-        await this.#stderrDone;
-        const lines = this.#stderr.trim().split("\n").filter(Boolean);
-        const last = lines.find((l) => /^error/i.test(l.trim())) ?? lines.pop() ??
-          "the process exited";
-        throw new Error(
-          `The ONNX peer (onnxruntime-node in tools/onnx_peer/) did not answer: ${last}. ` +
-            "It is fetched once on first use (about 290 MB, needs the npm registry); " +
-            "pass --onnx-runs 0 to skip it",
-        );
-      }
+      if (done) throw await this.#exited();
       const next = new Uint8Array(this.#buffered.length + value.length);
       next.set(this.#buffered);
       next.set(value, this.#buffered.length);
@@ -286,7 +289,10 @@ class PeerProcess {
     payload: Uint8Array = new Uint8Array(0),
   ): Promise<Reply> {
     const task = this.#queue.then(async () => {
-      await this.#writer.write(encodeFrame(header, payload));
+      // A peer that exited before reading (say, onnxruntime missing offline) breaks the pipe.
+      await this.#writer.write(encodeFrame(header, payload)).catch(async () => {
+        throw await this.#exited();
+      });
       const u32 = async () => new DataView((await this.#read(4)).buffer).getUint32(0, true);
       const reply = JSON.parse(new TextDecoder().decode(await this.#read(await u32())));
       const data = await this.#read(await u32());

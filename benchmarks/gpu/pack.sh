@@ -2,10 +2,10 @@
 # Packs what benchmarks/gpu/run.sh needs on a GPU machine that has no Deno and no registry, into
 # the ignored folder .device/ (or $1), within 64 MiB:
 #   deno.xz         this machine's Deno binary, xz-compressed
-#   deno_dir.tar.xz a DENO_DIR holding only the npm packages that benchmarks/table3.ts and
-#                   benchmarks/train_bench.ts load, copied from the local npm cache, less what
-#                   never loads here (source maps, tfjs's browser/ESM bundles, other platforms'
-#                   onnxruntime binaries, fonts other than DejaVu Sans)
+#   deno_dir.tar.xz a DENO_DIR holding only the npm packages that benchmarks/table3.ts, its
+#                   onnxruntime peer and benchmarks/train_bench.ts load, copied from the local
+#                   npm cache, less what never loads here (source maps, tfjs's browser/ESM
+#                   bundles, other platforms' onnxruntime binaries, fonts other than DejaVu Sans)
 #   vulkan/         the Vulkan loader (libvulkan.so.1) from Debian's libvulkan1 package, for
 #                   machines whose driver ships without it
 # From the project's root: bash benchmarks/gpu/pack.sh
@@ -22,10 +22,15 @@ mkdir -p "$OUT"
 echo "deno $(deno --version | head -1 | cut -d' ' -f2) from $DENO_BIN"
 [ -s "$OUT/deno.xz" ] && [ "$OUT/deno.xz" -nt "$DENO_BIN" ] || xz -T0 -9 -c "$DENO_BIN" >"$OUT/deno.xz"
 
-# The npm packages of both entry points, as name@version (the lock's peer suffixes dropped).
+# The npm packages of the three entry points, as name@version (the lock's peer suffixes dropped).
 cd "$ROOT"
-for entry in benchmarks/table3.ts benchmarks/train_bench.ts; do
-  deno info --json "$entry" 2>/dev/null | python3 -c '
+# table3's onnxruntime peer has its own config and lock (tools/onnx_peer/).
+for entry in benchmarks/table3.ts benchmarks/train_bench.ts \
+  "--config tools/onnx_peer/deno.json tools/onnx_peer/server.ts"; do
+  # shellcheck disable=SC2086 # the peer's entry is two words of options and a path
+  deno cache $entry >/dev/null # a fresh machine's cache may lack some (adm-zip, say)
+  # shellcheck disable=SC2086
+  deno info --json $entry 2>/dev/null | python3 -c '
 import json, re, sys
 for key in json.load(sys.stdin).get("npmPackages", {}):
     print(re.match(r"(@?[^@]+@[^_]+)", key).group(1))'
@@ -35,7 +40,9 @@ while read -r spec; do
   name=${spec%@*}
   version=${spec##*@}
   mkdir -p "$REG/$name"
-  cp "$NPM/$name/registry.json" "$REG/$name/"
+  # The cache does not always hold registry.json (adm-zip here); --cached-only with the lock
+  # does not need it.
+  [ -f "$NPM/$name/registry.json" ] && cp "$NPM/$name/registry.json" "$REG/$name/"
   cp -r "$NPM/$name/$version" "$REG/$name/"
 done <"$STAGE/packages"
 echo "$(wc -l <"$STAGE/packages") npm packages"
