@@ -21,11 +21,17 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { getThreadsCount, tf } from "../src/deps.ts";
 import { useWasmThreads } from "../src/kernels/mod.ts";
 import { type BackendName, initBackend } from "../src/backend.ts";
 import { type CLVM, createCLVM } from "../src/clvm/mod.ts";
+import {
+  type CommandSpec,
+  integerOption,
+  parseCommand,
+  runCommand,
+  UsageError,
+} from "../src/util/mod.ts";
 import {
   type Batch,
   isDecayed,
@@ -191,31 +197,47 @@ if (!import.meta.main) {
       },
     });
   }
-} else {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      paper: { type: "boolean" },
-      steps: { type: "string" },
-      backends: { type: "string" },
-      archs: { type: "string" },
-      variants: { type: "string" },
-      batches: { type: "string" },
-      threads: { type: "string" },
-      size: { type: "string" },
-      json: { type: "string" },
+}
+
+const SPEC = {
+  name: "deno run -A benchmarks/train_bench.ts",
+  description: "Times one SGD step (forward in training mode, gradients, update, batch-norm\n" +
+    "averages) at 112×112 per backend × architecture × variant × batch and prints a Markdown\n" +
+    "table: s/step and images/s (median of --steps steps after one warm-up), the backend's\n" +
+    "threads, and the process's peak resident memory during the case.",
+  options: {
+    paper: { type: "boolean", help: "include the paper architecture (as --archs paper does)" },
+    steps: { type: "string", arg: "N", help: "timed steps per case (default 3)" },
+    backends: { type: "string", arg: "LIST", help: "cpu,wasm,webgpu (default: all here)" },
+    archs: { type: "string", arg: "LIST", help: "tiny,paper (default tiny)" },
+    variants: { type: "string", arg: "LIST", help: "CLVM1-seg,CLVM2-seg (default both)" },
+    batches: { type: "string", arg: "LIST", help: "8,32 (default both)" },
+    threads: {
+      type: "string",
+      arg: "N",
+      help: "wasm threads (default CLVM_THREADS, else every core)",
     },
-  });
-  size = Number(values.size ?? size);
-  if (!Number.isInteger(size) || size < 4 || size % 4 !== 0) {
-    throw new Error(`Invalid --size "${values.size}": expected a positive multiple of 4`);
+    size: { type: "string", arg: "N", help: "input side, a multiple of 4 (default 112)" },
+    json: { type: "string", arg: "FILE", help: "also write every case's figures as JSON" },
+  },
+} satisfies CommandSpec;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommand(SPEC, argv);
+  if (parsed.help !== null) {
+    console.log(parsed.help.trimEnd());
+    return 0;
+  }
+  const values = parsed.values;
+  size = values.size === undefined ? size : integerOption("size", values.size, 4);
+  if (size % 4 !== 0) {
+    throw new UsageError(`Invalid --size "${values.size}": expected a positive multiple of 4`);
   }
   const threadsArg = values.threads ?? Deno.env.get("CLVM_THREADS");
-  const threads = threadsArg === undefined ? navigator.hardwareConcurrency : Number(threadsArg);
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new Error(`Invalid --threads / CLVM_THREADS "${threadsArg}": expected an integer ≥ 1`);
-  }
-  const steps = Number(values.steps ?? 3);
+  const threads = threadsArg === undefined
+    ? navigator.hardwareConcurrency
+    : integerOption("threads", threadsArg, 1);
+  const steps = values.steps === undefined ? 3 : integerOption("steps", values.steps, 1);
   const backends = values.backends
     ? values.backends.split(",") as BackendName[]
     : await availableBackends();
@@ -300,4 +322,7 @@ if (!import.meta.main) {
     };
     Deno.writeTextFileSync(values.json, JSON.stringify({ environment, results }, null, 2) + "\n");
   }
+  return 0;
 }
+
+if (import.meta.main) Deno.exit(await runCommand(Deno.args, main));
