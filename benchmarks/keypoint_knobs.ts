@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { type CommandSpec, parseCommand, runCommand } from "../src/util/mod.ts";
 import { tf } from "../src/deps.ts";
 import { type Recipe, resolveRecipe } from "../src/train/mod.ts";
 import { train } from "../src/train/mod.ts";
@@ -101,21 +101,42 @@ function relative(error: number, baseline: number): string {
   return gain >= 0 ? `${gain}% better` : `${-gain}% worse`;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      epochs: { type: "string", default: "6" },
-      size: { type: "string", default: "48" },
-      train: { type: "string", default: "192" },
-      val: { type: "string", default: "64" },
-      seed: { type: "string", default: "1" },
-      batch: { type: "string", default: "8" },
-      backend: { type: "string", default: "auto" },
-      only: { type: "string" },
-      json: { type: "string" },
-    },
-  });
+const SPEC = {
+  name: "deno run -A benchmarks/keypoint_knobs.ts",
+  description:
+    "Trains the tiny CLVM₁-kp on a generated keypoint task once per training-knob setting\n" +
+    "(one knob changed at a time) and prints the validation keypoint error beside the\n" +
+    "mean-shape baseline.",
+  options: {
+    epochs: { type: "string", arg: "N", help: "epochs per setting (default 6)" },
+    size: { type: "string", arg: "N", help: "input side in px (default 48)" },
+    train: { type: "string", arg: "N", help: "training images (default 192)" },
+    val: { type: "string", arg: "N", help: "validation images (default 64)" },
+    seed: { type: "string", arg: "N", help: "seed (default 1)" },
+    batch: { type: "string", arg: "N", help: "batch size (default 8)" },
+    backend: { type: "string", arg: "NAME", help: "cpu, wasm, webgpu or auto (default auto)" },
+    only: { type: "string", arg: "LIST", help: "knobs to run, by name prefix (base always runs)" },
+    json: { type: "string", arg: "FILE", help: "also write the table as JSON" },
+  },
+} satisfies CommandSpec;
+
+const DEFAULTS = {
+  epochs: "6",
+  size: "48",
+  train: "192",
+  val: "64",
+  seed: "1",
+  batch: "8",
+  backend: "auto",
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommand(SPEC, argv);
+  if (parsed.help !== null) {
+    console.log(parsed.help.trimEnd());
+    return 0;
+  }
+  const values = { ...DEFAULTS, ...parsed.values };
   const epochs = Number(values.epochs);
   const size = Number(values.size);
   const seed = Number(values.seed);
@@ -198,6 +219,7 @@ async function main(): Promise<void> {
       JSON.stringify({ epochs, size, seed, meanShape, rows }, null, 2),
     );
   }
+  return 0;
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) Deno.exit(await runCommand(Deno.args, main));

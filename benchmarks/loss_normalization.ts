@@ -13,17 +13,29 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { type CommandSpec, parseCommand, runCommand } from "../src/util/mod.ts";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { tf } from "../src/deps.ts";
 import type { Dataset } from "../src/data/mod.ts";
-import { mixSeed, Mulberry32, shuffleInPlace } from "../src/util/mod.ts";
+import { exists, mixSeed, Mulberry32, shuffleInPlace } from "../src/util/mod.ts";
 import { LOSS_NORMALIZATIONS, type LossNormalization } from "../src/train/mod.ts";
 import { resolveRecipe } from "../src/train/mod.ts";
-import { openDataset } from "../src/data/mod.ts";
+import { openDataset, prepareLfwParts } from "../src/data/mod.ts";
 import { PREPROCESS } from "../src/data/mod.ts";
 import { train, TrainingDivergedError } from "../src/train/mod.ts";
 import type { BackendChoice } from "../src/backend.ts";
+
+/**
+ * LFW-Parts as downloaded (the official tarballs) is extracted once into `.cache/lfw-parts`,
+ * as `deno task reproduce` does; an extracted root is read as it is.
+ */
+async function readableRoot(dataset: string, root: string | undefined) {
+  if (dataset !== "lfw-parts" || !root || await exists(join(root, "lfw_funneled"))) return root;
+  const cache = fileURLToPath(new URL("../.cache/lfw-parts", import.meta.url));
+  await prepareLfwParts({ from: root, root: cache });
+  return cache;
+}
 
 function subset(ds: Dataset, n: number, seed: number): Dataset {
   const order = shuffleInPlace(
@@ -40,26 +52,60 @@ function subset(ds: Dataset, n: number, seed: number): Dataset {
   };
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      root: { type: "string" },
-      dataset: { type: "string", default: "lfw-parts" },
-      variant: { type: "string", default: "CLVM1-seg" },
-      arch: { type: "string", default: "tiny" },
-      size: { type: "string", default: "96" },
-      train: { type: "string", default: "128" },
-      val: { type: "string", default: "64" },
-      epochs: { type: "string", default: "3" },
-      seed: { type: "string", default: "1" },
-      backend: { type: "string", default: "auto" },
+const SPEC = {
+  name: "deno run -A benchmarks/loss_normalization.ts",
+  description:
+    "Trains the paper recipe on a seeded subset of a dataset once per loss normalization\n" +
+    "(mean over cells, MatConvNet's sum over cells / batch) from the same seed and prints\n" +
+    "the training loss and validation accuracy per epoch, or where it diverged.",
+  options: {
+    root: {
+      type: "string",
+      arg: "DIR",
+      help: "dataset root (default $CLVM_DATA/DATASET, else data/DATASET; none for synthetic-*)",
     },
-  });
-  const root = values.root ??
-    (values.dataset.startsWith("synthetic-")
-      ? undefined
-      : join(Deno.env.get("CLVM_DATA") ?? "data", values.dataset));
+    dataset: {
+      type: "string",
+      arg: "NAME",
+      help: "dataset, or synthetic-DATASET (default lfw-parts)",
+    },
+    variant: { type: "string", arg: "NAME", help: "variant (default CLVM1-seg)" },
+    arch: { type: "string", arg: "NAME", help: "tiny or paper (default tiny)" },
+    size: { type: "string", arg: "N", help: "input side in px (default 96)" },
+    train: { type: "string", arg: "N", help: "training images (default 128)" },
+    val: { type: "string", arg: "N", help: "validation images (default 64)" },
+    epochs: { type: "string", arg: "N", help: "epochs (default 3)" },
+    seed: { type: "string", arg: "N", help: "seed (default 1)" },
+    backend: { type: "string", arg: "NAME", help: "cpu, wasm, webgpu or auto (default auto)" },
+  },
+} satisfies CommandSpec;
+
+const DEFAULTS = {
+  dataset: "lfw-parts",
+  variant: "CLVM1-seg",
+  arch: "tiny",
+  size: "96",
+  train: "128",
+  val: "64",
+  epochs: "3",
+  seed: "1",
+  backend: "auto",
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommand(SPEC, argv);
+  if (parsed.help !== null) {
+    console.log(parsed.help.trimEnd());
+    return 0;
+  }
+  const values = { ...DEFAULTS, ...parsed.values };
+  const root = await readableRoot(
+    values.dataset,
+    values.root ??
+      (values.dataset.startsWith("synthetic-")
+        ? undefined
+        : join(Deno.env.get("CLVM_DATA") ?? "data", values.dataset)),
+  );
   const size = Number(values.size);
   const seed = Number(values.seed);
   const real = values.dataset.replace(/^synthetic-/, "") as keyof typeof PREPROCESS;
@@ -122,6 +168,7 @@ async function main(): Promise<void> {
       ...rows,
     ].join("\n"),
   );
+  return 0;
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) Deno.exit(await runCommand(Deno.args, main));
