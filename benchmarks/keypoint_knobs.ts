@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { type CommandSpec, parseCommand, runCommand } from "../src/util/mod.ts";
+import { type CommandSpec, runSpec, type Values } from "../src/util/mod.ts";
 import { tf } from "../src/deps.ts";
 import { type Recipe, resolveRecipe } from "../src/train/mod.ts";
 import { train } from "../src/train/mod.ts";
@@ -130,13 +130,8 @@ const DEFAULTS = {
   backend: "auto",
 };
 
-async function main(argv: readonly string[]): Promise<number> {
-  const parsed = parseCommand(SPEC, argv);
-  if (parsed.help !== null) {
-    console.log(parsed.help.trimEnd());
-    return 0;
-  }
-  const values = { ...DEFAULTS, ...parsed.values };
+async function main({ values: given }: { values: Values<typeof SPEC.options> }): Promise<number> {
+  const values = { ...DEFAULTS, ...given };
   const epochs = Number(values.epochs);
   const size = Number(values.size);
   const seed = Number(values.seed);
@@ -222,4 +217,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) Deno.exit(await runCommand(Deno.args, main));
+if (import.meta.main) Deno.exit(await runSpec(SPEC, Deno.args, main));

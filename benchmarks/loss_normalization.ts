@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { type CommandSpec, parseCommand, runCommand } from "../src/util/mod.ts";
+import { type CommandSpec, runSpec, type Values } from "../src/util/mod.ts";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tf } from "../src/deps.ts";
@@ -92,13 +92,8 @@ const DEFAULTS = {
   backend: "auto",
 };
 
-async function main(argv: readonly string[]): Promise<number> {
-  const parsed = parseCommand(SPEC, argv);
-  if (parsed.help !== null) {
-    console.log(parsed.help.trimEnd());
-    return 0;
-  }
-  const values = { ...DEFAULTS, ...parsed.values };
+async function main({ values: given }: { values: Values<typeof SPEC.options> }): Promise<number> {
+  const values = { ...DEFAULTS, ...given };
   const root = await readableRoot(
     values.dataset,
     values.root ??
@@ -171,4 +166,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) Deno.exit(await runCommand(Deno.args, main));
+if (import.meta.main) Deno.exit(await runSpec(SPEC, Deno.args, main));

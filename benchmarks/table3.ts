@@ -12,9 +12,9 @@ import { createOnnxPeer, type PeerOutputs } from "./onnx_peer.ts";
 import {
   type CommandSpec,
   integerOption,
-  parseCommand,
-  runCommand,
+  runSpec,
   UsageError,
+  type Values,
 } from "../src/util/mod.ts";
 import {
   type Kernels,
@@ -162,13 +162,7 @@ function usage(message: string): never {
   throw new UsageError(message);
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const parsed = parseCommand(SPEC, argv);
-  if (parsed.help !== null) {
-    console.log(parsed.help.trimEnd());
-    return 0;
-  }
-  const args = parsed.values;
+async function main({ values: args }: { values: Values<typeof SPEC.options> }): Promise<number> {
   const backend = (args.backend ?? "auto") as BackendChoice;
   const kernels = args.kernels ?? "both";
   const paths: Kernels[] = kernels === "both" ? ["generic", "fused"] : [kernels as Kernels];
@@ -406,4 +400,4 @@ function rowKeys(row: Table3Row): Pick<Row, "variant" | "task" | "model" | "pape
   return { variant: row.variant, task: row.task, model: row.model, paperMs: row.paperMs };
 }
 
-if (import.meta.main) Deno.exit(await runCommand(Deno.args, main));
+if (import.meta.main) Deno.exit(await runSpec(SPEC, Deno.args, main));

@@ -28,9 +28,9 @@ import { type CLVM, createCLVM } from "../src/clvm/mod.ts";
 import {
   type CommandSpec,
   integerOption,
-  parseCommand,
-  runCommand,
+  runSpec,
   UsageError,
+  type Values,
 } from "../src/util/mod.ts";
 import {
   type Batch,
@@ -222,13 +222,7 @@ const SPEC = {
   },
 } satisfies CommandSpec;
 
-async function main(argv: readonly string[]): Promise<number> {
-  const parsed = parseCommand(SPEC, argv);
-  if (parsed.help !== null) {
-    console.log(parsed.help.trimEnd());
-    return 0;
-  }
-  const values = parsed.values;
+async function main({ values }: { values: Values<typeof SPEC.options> }): Promise<number> {
   size = values.size === undefined ? size : integerOption("size", values.size, 4);
   if (size % 4 !== 0) {
     throw new UsageError(`Invalid --size "${values.size}": expected a positive multiple of 4`);
@@ -325,4 +319,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) Deno.exit(await runCommand(Deno.args, main));
+if (import.meta.main) Deno.exit(await runSpec(SPEC, Deno.args, main));

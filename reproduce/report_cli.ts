@@ -6,7 +6,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { type CommandSpec, parseCommand, runCommand, UsageError } from "../src/util/mod.ts";
+import { type CommandSpec, runSpec, UsageError } from "../src/util/mod.ts";
 import { renderRun } from "./render.ts";
 import { readResults } from "./results.ts";
 import { table3File } from "./table3_run.ts";
@@ -45,12 +45,7 @@ async function readTable3(path: string): Promise<Record<string, unknown>> {
 
 /** Runs the command; returns the exit code (usage errors 2, failures 1). */
 export function main(args: readonly string[]): Promise<number> {
-  return runCommand(args, async (a) => {
-    const parsed = parseCommand(SPEC, a);
-    if (parsed.help !== null) {
-      console.log(parsed.help.trimEnd());
-      return 0;
-    }
+  return runSpec(SPEC, args, async (parsed) => {
     if (parsed.positionals.length !== 1) {
       throw new UsageError(`Expected one RUN_DIR, found ${parsed.positionals.length}`);
     }

@@ -311,3 +311,39 @@ export async function runCommand(
     return 1;
   }
 }
+
+/**
+ * {@link runCommand} for a command of one {@link CommandSpec}: prints the help for
+ * `-h`/`--help` (exit 0), else calls `body` with the parsed values and positionals.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CommandSpec, runSpec } from "./cli.ts";
+ * const spec = {
+ *   name: "demo",
+ *   description: "Doubles N.",
+ *   options: { n: { type: "string", help: "a number" } },
+ * } satisfies CommandSpec;
+ * let out = "";
+ * const io = { stdout: (t: string) => void (out += t), stderr: () => {} };
+ * assert.equal(await runSpec(spec, ["--help"], () => 1, io), 0);
+ * assert.match(out, /Usage: demo/);
+ * assert.equal(await runSpec(spec, ["--n", "3"], ({ values }) => Number(values.n) * 2, io), 6);
+ * ```
+ */
+export function runSpec<O extends OptionSpecs>(
+  spec: CommandSpec & { options: O },
+  args: readonly string[],
+  body: (parsed: { values: Values<O>; positionals: string[] }) => Promise<number> | number,
+  io: CliIo = PROCESS_IO,
+): Promise<number> {
+  return runCommand(args, (a) => {
+    const parsed = parseCommand(spec, a);
+    if (parsed.help !== null) {
+      io.stdout(`${parsed.help.trimEnd()}\n`);
+      return 0;
+    }
+    return body(parsed);
+  }, io);
+}
