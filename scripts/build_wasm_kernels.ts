@@ -12,6 +12,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { type CommandSpec, runSpec, UsageError } from "../src/util/cli.ts";
 
 /** The kernels: C source (relative to the repository root) and the functions exported. */
 export const WASM_KERNELS = [
@@ -88,12 +89,29 @@ export function embeddedModule(name: string, bytes: Uint8Array): string {
     `export const WASM_BASE64 =\n${lines.map((l) => `  "${l}"`).join(" +\n")};\n`;
 }
 
+const SPEC = {
+  name: "deno run --allow-run --allow-read --allow-write scripts/build_wasm_kernels.ts",
+  usage: "[OUT_DIR]",
+  description:
+    "Builds the kernels of WASM_KERNELS (src/kernels/c/conv_filter_grad.c) to WebAssembly\n" +
+    "with clang + lld into OUT_DIR (default .cache/wasm-kernels) and embeds their bytes in the\n" +
+    "modules the wasm backend loads.",
+  options: {},
+  positionals: true,
+} satisfies CommandSpec;
+
 if (import.meta.main) {
-  const outDir = Deno.args[0] ?? `${ROOT}.cache/wasm-kernels`;
-  const paths = await buildWasmKernels(outDir);
-  for (const [i, k] of WASM_KERNELS.entries()) {
-    const bytes = await Deno.readFile(paths[i]!);
-    await Deno.writeTextFile(`${ROOT}${k.module}`, embeddedModule(k.name, bytes));
-    console.log(`wrote ${paths[i]} and ${k.module}`);
-  }
+  Deno.exit(
+    await runSpec(SPEC, Deno.args, async ({ positionals }) => {
+      if (positionals.length > 1) throw new UsageError(`Expected at most one OUT_DIR`);
+      const outDir = positionals[0] ?? `${ROOT}.cache/wasm-kernels`;
+      const paths = await buildWasmKernels(outDir);
+      for (const [i, k] of WASM_KERNELS.entries()) {
+        const bytes = await Deno.readFile(paths[i]!);
+        await Deno.writeTextFile(`${ROOT}${k.module}`, embeddedModule(k.name, bytes));
+        console.log(`wrote ${paths[i]} and ${k.module}`);
+      }
+      return 0;
+    }),
+  );
 }

@@ -40,6 +40,7 @@
  */
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { type CommandSpec, runSpec, UsageError } from "../src/util/cli.ts";
 
 /** One import of a file: the imported file (repository-relative) or external specifier. */
 export interface ImportEdge {
@@ -366,6 +367,20 @@ export async function main(root: string): Promise<number> {
   return 0;
 }
 
+const SPEC = {
+  name: "deno task lint:layers",
+  usage: "[ROOT]",
+  description: "Checks that the .ts files under ROOT (default: this repository) import only\n" +
+    "along the layering of DESIGN §7; prints each violation and exits 1 when there is one.",
+  options: {},
+  positionals: true,
+} satisfies CommandSpec;
+
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args[0] ?? resolve(dirname(fileURLToPath(import.meta.url)), "..")));
+  Deno.exit(
+    await runSpec(SPEC, Deno.args, ({ positionals }) => {
+      if (positionals.length > 1) throw new UsageError(`Expected at most one ROOT`);
+      return main(positionals[0] ?? resolve(dirname(fileURLToPath(import.meta.url)), ".."));
+    }),
+  );
 }

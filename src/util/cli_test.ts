@@ -126,6 +126,7 @@ const COMMANDS: Record<string, { file: string; perms: string[] }> = {
   data: { file: "src/data/cli.ts", perms: [] },
   table3: { file: "benchmarks/table3.ts", perms: ["--allow-run"] },
   report: { file: "reproduce/report_cli.ts", perms: [] },
+  "lint:layers": { file: "scripts/check_layers.ts", perms: ["--allow-run"] },
 };
 
 async function command(name: string, args: string[]) {
