@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { type BackendChoice, loadCheckpoint } from "../mod.ts";
 import { VARIANTS } from "../src/clvm/mod.ts";
 import { openDataset } from "../src/data/mod.ts";
-import type { DataIdentity } from "../src/train/mod.ts";
+import { type DataIdentity, type Recipe, RECIPES } from "../src/train/mod.ts";
 import { createProgress, readRunJson } from "../src/util/mod.ts";
 import type { ReproduceArgs } from "./args.ts";
 import { trainBaselines } from "./baselines.ts";
@@ -183,6 +183,17 @@ export function jobSpecs(
   return specs;
 }
 
+/** How the models' batch norm is normalized at validation and test, for the protocol sentence. */
+export function batchNormNote(recipe: Recipe): string {
+  if (!recipe.batchNorm) return "No batch norm";
+  return recipe.batchNormRecomputeImages > 0
+    ? `Batch norm at validation and test: statistics recomputed from ${recipe.batchNormRecomputeImages} ` +
+      "training images under each epoch's final weights (the running averages of training " +
+      `trail the weights; recipe ${recipe.name}, batchNormRecomputeImages; the paper does not ` +
+      "say how its test-time statistics were made)"
+    : `Batch norm at validation and test: the running averages of training (momentum ${recipe.batchNormMomentum})`;
+}
+
 /** Runs `protocol`: its result (status "failed" with the reason when it failed), figure and checkpoints. */
 export async function runProtocol(
   ctx: RunContext,
@@ -329,7 +340,7 @@ export async function runProtocol(
             result.oracle = scored.oracle;
             result.baselines = scored.baselines;
             result.oracleStride = oracleStride;
-            result.notes = scored.protocolNotes;
+            result.notes = [...scored.protocolNotes, batchNormNote(RECIPES[args.profile.recipe])];
             result.testImages = scored.images;
           }
           for (const { o, record: doneJson } of done) {

@@ -517,12 +517,19 @@ export class CLVM {
     return this.forward(x);
   }
 
-  /** Moves the batch-norm running averages toward `stats` (momentum as in Keras). */
+  /**
+   * Moves the batch-norm running averages toward `stats` (momentum as in Keras: the
+   * weight of the old value; 0 sets them to `stats`).
+   */
   updateBatchNormAverages(stats: BatchStats, momentum = 0.9): void {
     for (const [name, { mean, variance }] of stats) {
       for (const [key, value] of [["mean", mean], ["variance", variance]] as const) {
         const v = this.#param(`${name}/${key}`);
-        tf.tidy(() => v.assign(tf.add(tf.mul(v, momentum), tf.mul(value, 1 - momentum))));
+        tf.tidy(() =>
+          v.assign(
+            momentum === 0 ? value : tf.add(tf.mul(v, momentum), tf.mul(value, 1 - momentum)),
+          )
+        );
       }
     }
   }

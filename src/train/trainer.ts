@@ -44,6 +44,7 @@ import { makeRunDir, runDirState } from "../util/run_dir.ts";
 import { modelOptions, presetModel, resolveConfig, type TrainOptions } from "./train_config.ts";
 import { batchSpec, type Losses, type StepResult, trainStep } from "./step.ts";
 import { evaluate } from "./validation.ts";
+import { recomputeBatchNormAverages } from "./batch_norm_averages.ts";
 import { skipUnreadable } from "./data_problems.ts";
 import { backendForRun } from "./prepare_backend.ts";
 import { TrainingDivergedError } from "./diverged.ts";
@@ -391,7 +392,16 @@ async function runEpochs(
       t0 = performance.now();
     }
 
-    // End of epoch: validation, log, checkpoints.
+    // End of epoch: batch-norm averages from training images, validation, log, checkpoints.
+    await recomputeBatchNormAverages(clvm, data.train, {
+      images: recipe.batchNormRecomputeImages,
+      batchSize,
+      preprocess: config.preprocess,
+      spec,
+      seed: mixSeed(state.shuffleSeed, 0x62e),
+      epoch: epoch - 1,
+      onUnreadable: skipTrainSample,
+    });
     const val = await evaluate(
       clvm,
       data.val,
