@@ -5,7 +5,8 @@
  * A job's folder is reused only when its `done.json` records the same spec (variant,
  * data, architecture, recipe, input size, epochs, batch, seed, limits, backend, the model
  * overrides feedback, tied and passes), the same
- * data (the split lists' fingerprints) and a readable `best.ckpt`. Otherwise the job is
+ * data (the split lists' fingerprints) and a readable `best.ckpt` whose recipe agrees with
+ * the named recipe as it is now (a recipe can change under its name). Otherwise the job is
  * trained again after saying why, the old files moved aside (never deleted). A job with a
  * `last.ckpt` and no `done.json` resumes from it (`train_job.ts`).
  *
@@ -16,7 +17,7 @@
  */
 import { join } from "node:path";
 import { readCheckpointFile } from "../src/clvm/mod.ts";
-import type { DataIdentity } from "../src/train/mod.ts";
+import { type DataIdentity, type Recipe, RECIPES, resolveRecipe } from "../src/train/mod.ts";
 import { moveContentsAside, readRunJson } from "../src/util/mod.ts";
 import { Slots } from "./slots.ts";
 import type { JobSpec } from "./train_job.ts";
@@ -120,8 +121,10 @@ export async function reuseProblem(
   }
   const best = join(spec.out, "best.ckpt");
   try {
-    await readCheckpointFile(best);
-    return null;
+    const { meta } = await readCheckpointFile(best);
+    const trained = (meta.train as { config?: { recipe?: Recipe } } | undefined)?.config?.recipe;
+    const differ = trained ? recipeDifferences(trained, spec.recipe) : [];
+    return differ.length ? `its recipe differs: ${differ.join("; ")}` : null;
   } catch (error) {
     const problem = (error as Error).message;
     // best.ckpt and last.ckpt are one file's content when the best epoch is the last.
@@ -140,6 +143,29 @@ export async function reuseProblem(
     } catch { /* last.ckpt unreadable too */ }
     return problem;
   }
+}
+
+/** The spec sets these over the recipe (compared as spec fields) or they are prose. */
+const RECIPE_FIELDS_IN_SPEC = new Set(
+  ["name", "description", "batchSize", "epochs", "learningRate", "taskWeights"],
+);
+
+/**
+ * The fields of recipe `name` as it is now that differ from the `trained` model's recipe
+ * (a field `trained` lacks is what recipes trained with before it existed): a recipe
+ * changed under its name since the model was trained.
+ */
+export function recipeDifferences(trained: Recipe, name: JobSpec["recipe"]): string[] {
+  const then = resolveRecipe(trained);
+  const now = RECIPES[name];
+  return (Object.keys(now) as (keyof Recipe)[])
+    .filter((k) => !RECIPE_FIELDS_IN_SPEC.has(k))
+    .filter((k) => JSON.stringify(then[k]) !== JSON.stringify(now[k]))
+    .map((k) =>
+      `recipe ${name} ${k} ${JSON.stringify(now[k])} (the trained model has ${
+        JSON.stringify(then[k])
+      })`
+    );
 }
 
 /**

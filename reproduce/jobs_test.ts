@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeCheckpointFile } from "../src/clvm/mod.ts";
-import type { DataIdentity } from "../src/train/mod.ts";
+import { type DataIdentity, RECIPES } from "../src/train/mod.ts";
 import { type DoneRecord, resumeProblem, reuseProblem, specDifferences } from "./jobs.ts";
 import type { JobSpec } from "./train_job.ts";
 
@@ -80,6 +80,26 @@ Deno.test("reuseProblem: settings, data, best.ckpt and done.json are all checked
     const problem = (await reuseProblem(spec, DATA))!;
     assert.match(problem, /done\.json" is not valid JSON .*truncated or edited\?$/);
     assert.ok(problem.includes(spec.out));
+  });
+  await t.step("a recipe changed under its name since the model was trained", async () => {
+    const spec = await folder({});
+    const withRecipe = async (recipe: Record<string, unknown>) => {
+      const meta = { train: { epoch: 1, batchInEpoch: 0, best: { epoch: 1 }, config: { recipe } } };
+      const tensors = new Map([["w", { shape: [1], data: new Float32Array([1]) }]]);
+      await writeCheckpointFile(join(spec.out, "best.ckpt"), { meta, tensors });
+      return await reuseProblem(spec, DATA);
+    };
+    // The same recipe, its prose and the fields the spec sets aside: reused.
+    assert.equal(
+      await withRecipe({ ...RECIPES.quick, description: "older words", learningRate: 0.3 }),
+      null,
+    );
+    const changed = "its recipe differs: recipe quick batchNormRecomputeImages " +
+      `${RECIPES.quick.batchNormRecomputeImages} (the trained model has 0)`;
+    assert.equal(await withRecipe({ ...RECIPES.quick, batchNormRecomputeImages: 0 }), changed);
+    // Stored before the field existed: it trained with the legacy value.
+    const { batchNormRecomputeImages: _, ...legacy } = RECIPES.quick;
+    assert.equal(await withRecipe(legacy), changed);
   });
   await t.step("a broken best.ckpt of the last epoch is rebuilt from last.ckpt", async () => {
     const spec = await folder({}, 3, 3);

@@ -8,6 +8,7 @@ import { initBackend } from "../backend.ts";
 import type { ArchitectureSpec } from "../clvm/config.ts";
 import { createCLVM } from "../clvm/model.ts";
 import { loadCheckpoint, readCheckpointFile } from "../clvm/checkpoint.ts";
+import { RECIPES } from "./recipes.ts";
 import { openToyDataset } from "./toy_dataset.ts";
 import { modelFlags } from "./model_flags.ts";
 import { parseTrainArgs, UsageError } from "./cli.ts";
@@ -139,7 +140,7 @@ Deno.test("resumeConflicts(): a checkpoint without model settings trained the pr
     preprocess: { size: 16, crop: "image" },
     seed: 1,
     epochs: 1,
-    recipe: {},
+    recipe: RECIPES.quick,
     heads: { segmentation: 3, keypoints: 2 },
     checkpointEvery: 0,
   } as unknown as TrainConfig;
@@ -147,6 +148,11 @@ Deno.test("resumeConflicts(): a checkpoint without model settings trained the pr
   assert.deepEqual(resumeConflicts(config, preset), []);
   assert.deepEqual(resumeConflicts(config, { ...preset, model: { ...preset.model, passes: 3 } }), [
     "passes 3 (the checkpoint has 2)",
+  ]);
+  // A recipe field the checkpoint lacks is what it trained with before the field existed.
+  const { batchNormRecomputeImages: _, ...legacy } = RECIPES.quick;
+  assert.deepEqual(resumeConflicts({ ...preset, recipe: legacy } as TrainConfig, preset), [
+    `recipe batchNormRecomputeImages ${RECIPES.quick.batchNormRecomputeImages} (the checkpoint has 0)`,
   ]);
   assert.deepEqual(modelSettings("M-CLVM2-untied", {}), preset.model);
   assert.throws(

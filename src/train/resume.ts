@@ -6,7 +6,7 @@
  */
 import { resolve } from "node:path";
 import { VARIANTS } from "../clvm/variants.ts";
-import type { Recipe } from "./recipes.ts";
+import { type Recipe, resolveRecipe } from "./recipes.ts";
 import { presetModel, type TrainConfig } from "./train_config.ts";
 
 /**
@@ -59,8 +59,10 @@ export function resumeConflicts(saved: TrainConfig, now: TrainConfig): string[] 
       }
     }
   }
-  for (const key of Object.keys(saved.recipe) as (keyof Recipe)[]) {
-    const a = JSON.stringify(saved.recipe[key]);
+  // A field the saved recipe lacks is what recipes trained with before it existed.
+  const savedRecipe = resolveRecipe(saved.recipe);
+  for (const key of Object.keys(now.recipe) as (keyof Recipe)[]) {
+    const a = JSON.stringify(savedRecipe[key]);
     const b = JSON.stringify(now.recipe[key]);
     if (a !== b) out.push(`recipe ${key} ${b} (the checkpoint has ${a})`);
   }
