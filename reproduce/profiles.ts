@@ -221,6 +221,13 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
       // image when scoring alone: 26% of it the switches row, which has no fused kernels,
       // 16% CLVM₄-seg, 6% SLIC), AFLW 1.5, Pascal 8.5. So the first 300 test images, which
       // leaves the bootstrap intervals of the claims about 1.75× wider than all 927 would.
+      // With the faster kernels the whole quick run took 8.5 minutes (fb803ba, clean clone,
+      // alone); recomputing the batch-norm averages (up to 320 training images per epoch,
+      // here the 150) added 10% of CPU time (967 against 879 s user, 0ddfaff, 16.7 minutes
+      // beside a full run that held both cores) — room left that these sizes do not use:
+      // at 150 images × 3 epochs no LFW row beats the per-position majority, and in the
+      // full profile CLVM₁-seg passes it on validation only after about 6 epochs of all
+      // 1,500 images (82.9% against 82.2%), over 25 minutes for the five rows alone.
       "lfw-parts": {
         inputSize: 180,
         keypointWeight: LFW_KEYPOINT_WEIGHT,
