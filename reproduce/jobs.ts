@@ -17,7 +17,13 @@
  */
 import { join } from "node:path";
 import { readCheckpointFile } from "../src/clvm/mod.ts";
-import { type DataIdentity, type Recipe, RECIPES, resolveRecipe } from "../src/train/mod.ts";
+import {
+  type DataIdentity,
+  type Recipe,
+  recipeFieldsDiffering,
+  RECIPES,
+  resolveRecipe,
+} from "../src/train/mod.ts";
 import { moveContentsAside, readRunJson } from "../src/util/mod.ts";
 import { Slots } from "./slots.ts";
 import type { JobSpec } from "./train_job.ts";
@@ -158,9 +164,8 @@ const RECIPE_FIELDS_IN_SPEC = new Set(
 export function recipeDifferences(trained: Recipe, name: JobSpec["recipe"]): string[] {
   const then = resolveRecipe(trained);
   const now = RECIPES[name];
-  return (Object.keys(now) as (keyof Recipe)[])
+  return recipeFieldsDiffering(trained, now)
     .filter((k) => !RECIPE_FIELDS_IN_SPEC.has(k))
-    .filter((k) => JSON.stringify(then[k]) !== JSON.stringify(now[k]))
     .map((k) =>
       `recipe ${name} ${k} ${JSON.stringify(now[k])} (the trained model has ${
         JSON.stringify(then[k])

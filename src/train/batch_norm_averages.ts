@@ -69,7 +69,6 @@ export async function recomputeBatchNormAverages(
   });
   try {
     for await (const data of stream) {
-      if (used >= options.images) break;
       const batch = toTensors(data, options.spec);
       const stats: BatchStats = new Map();
       try {
@@ -92,6 +91,7 @@ export async function recomputeBatchNormAverages(
         for (const { mean, variance } of stats.values()) tf.dispose([mean, variance]);
         disposeBatch(batch);
       }
+      if (used >= options.images) break;
     }
     if (used === 0) return 0;
     const pooled: BatchStats = new Map();

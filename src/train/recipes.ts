@@ -63,7 +63,7 @@ export interface Recipe {
    * Training images over which the batch-norm averages are recomputed before each
    * validation (`batch_norm_averages.ts`; 0 keeps the running averages, as recipes
    * stored before this field existed did). The paper does not say how its test-time
-   * statistics were made; MatConvNet keeps running moments. Measured on real LFW-Parts
+   * statistics were made (MatConvNet tests with moments accumulated in training). Measured on real LFW-Parts
    * (tiny CLVM₂-seg, 200 validation images): validation pixel accuracy after epoch 4
    * 52.7% with the running averages, 82.2% with 320 images recomputed; see that module.
    */
@@ -324,4 +324,14 @@ export function resolveRecipe(
     }
   }
   return r;
+}
+
+/**
+ * The fields of `now` whose value differs in `saved`, a recipe a model trained with (a
+ * field `saved` lacks counts as what recipes trained with before it existed).
+ */
+export function recipeFieldsDiffering(saved: Recipe, now: Recipe): (keyof Recipe)[] {
+  const then = resolveRecipe(saved);
+  return (Object.keys(now) as (keyof Recipe)[])
+    .filter((k) => JSON.stringify(then[k]) !== JSON.stringify(now[k]));
 }

@@ -6,7 +6,7 @@
  */
 import { resolve } from "node:path";
 import { VARIANTS } from "../clvm/variants.ts";
-import { type Recipe, resolveRecipe } from "./recipes.ts";
+import { recipeFieldsDiffering, resolveRecipe } from "./recipes.ts";
 import { presetModel, type TrainConfig } from "./train_config.ts";
 
 /**
@@ -59,12 +59,10 @@ export function resumeConflicts(saved: TrainConfig, now: TrainConfig): string[] 
       }
     }
   }
-  // A field the saved recipe lacks is what recipes trained with before it existed.
   const savedRecipe = resolveRecipe(saved.recipe);
-  for (const key of Object.keys(now.recipe) as (keyof Recipe)[]) {
+  for (const key of recipeFieldsDiffering(saved.recipe, now.recipe)) {
     const a = JSON.stringify(savedRecipe[key]);
-    const b = JSON.stringify(now.recipe[key]);
-    if (a !== b) out.push(`recipe ${key} ${b} (the checkpoint has ${a})`);
+    out.push(`recipe ${key} ${JSON.stringify(now.recipe[key])} (the checkpoint has ${a})`);
   }
   // A schedule other than constant spreads η over the run's steps: a longer or shorter
   // run would have taken other steps from the first.

@@ -398,6 +398,7 @@ async function runEpochs(
       batchSize,
       preprocess: config.preprocess,
       spec,
+      // An order of its own, so that these are not always the epoch's first batches.
       seed: mixSeed(state.shuffleSeed, 0x62e),
       epoch: epoch - 1,
       onUnreadable: skipTrainSample,
